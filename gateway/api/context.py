@@ -1,0 +1,22 @@
+"""The per-request context: fresh DataLoaders for each request, the settings, the request id."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from strawberry.types import Info as StrawberryInfo
+
+from gateway.loaders import Loaders
+from gateway.settings import Settings
+
+__all__ = ["Context", "Info"]
+
+
+@dataclass(frozen=True)
+class Context:
+    settings: Settings
+    loaders: Loaders
+    request_id: str
+
+
+Info = StrawberryInfo[Context, None]

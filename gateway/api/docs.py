@@ -1,0 +1,40 @@
+"""GraphQL descriptions taken from botocore's service model for Connect, as plain text.
+
+The schema documents each field with Connect's own words, so GraphiQL's docs explain
+what Connect means by it, and stay as current as the installed botocore.
+"""
+
+from __future__ import annotations
+
+import functools
+import html
+import re
+from typing import Any
+
+import botocore.session
+
+__all__ = ["doc"]
+
+_TAG = re.compile(r"<[^>]+>")
+_SPACE = re.compile(r"[ \t\r\f\v]+")
+_BREAK = re.compile(r"</?(p|li|ul|ol|br)\b[^>]*>", re.IGNORECASE)
+
+
+@functools.cache
+def _model() -> Any:
+    return botocore.session.get_session().get_service_model("connect")
+
+
+def doc(shape: str, member: str | None = None) -> str | None:
+    """The documentation of a shape of the Connect model, or of one of its members."""
+    target = _model().shape_for(shape)
+    if member is not None:
+        target = target.members[member]
+    return plain_text(target.documentation) or None
+
+
+def plain_text(markup: str) -> str:
+    text = _BREAK.sub("\n", markup)
+    text = html.unescape(_TAG.sub("", text))
+    lines = (_SPACE.sub(" ", line).strip() for line in text.splitlines())
+    return "\n".join(line for line in lines if line)

@@ -1,0 +1,38 @@
+"""The one strawberry.Schema, with the limits and caches every deployment wants on."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import strawberry
+from graphql import GraphQLError
+from strawberry.extensions import (
+    MaxAliasesLimiter,
+    ParserCache,
+    QueryDepthLimiter,
+    ValidationCache,
+)
+from strawberry.types import ExecutionContext
+
+from gateway.api.errors import log_unexpected
+from gateway.api.query import Query
+
+__all__ = ["GatewaySchema", "create_schema"]
+
+
+class GatewaySchema(strawberry.Schema):
+    def process_errors(
+        self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
+    ) -> None:
+        # Expected errors (NOT_FOUND, BAD_USER_INPUT, ...) are answers, not incidents.
+        log_unexpected(errors)
+
+
+def create_schema(max_depth: int = 12, max_aliases: int = 30) -> GatewaySchema:
+    extensions: list[Any] = [
+        QueryDepthLimiter(max_depth=max_depth),
+        MaxAliasesLimiter(max_alias_count=max_aliases),
+        ParserCache(maxsize=256),
+        ValidationCache(maxsize=256),
+    ]
+    return GatewaySchema(query=Query, extensions=extensions)

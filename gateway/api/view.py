@@ -1,0 +1,109 @@
+"""GraphQL over HTTP (strawberry's ASGI view): per-request context, coded errors for
+malformed requests, and GraphiQL opened on a working example query."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from cross_web import HTTPException
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, JSONResponse, Response
+from starlette.types import Receive, Scope, Send
+from strawberry.asgi import GraphQL
+from strawberry.http import GraphQLHTTPResponse
+from strawberry.types import ExecutionResult
+
+from gateway.api.context import Context
+from gateway.api.errors import format_error
+from gateway.errors import BadUserInput
+from gateway.loaders import Loaders
+from gateway.logs import request_id
+from gateway.settings import Settings
+
+__all__ = ["EXAMPLE_QUERY", "GraphQLView"]
+
+EXAMPLE_QUERY = """\
+# A contact and the contacts linked to it, in one query. Press Ctrl-Enter to run it.
+query ContactWithLinks($contactId: ID!, $instanceId: ID) {
+  contact(contactId: $contactId, instanceId: $instanceId) {
+    id
+    channel
+    initiationMethod
+    initiationTimestamp
+    disconnectTimestamp
+    agentInfo { id connectedToAgentTimestamp }
+    queueInfo { id enqueueTimestamp }
+    previousContact { id initiationMethod initiationTimestamp }
+    initialContact { id channel initiationMethod initiationTimestamp }
+    relatedContact { id channel initiationMethod name }
+  }
+}
+"""
+
+_JSON_TYPES = ("application/json", "application/graphql-response+json")
+
+
+class GraphQLView(GraphQL[Context, None]):
+    def __init__(self, schema: Any, settings: Settings) -> None:
+        super().__init__(schema, graphql_ide="graphiql", multipart_uploads_enabled=False)
+        self.settings = settings
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":  # no subscriptions: the schema has none
+            return
+        request = Request(scope, receive)
+        response = self._refuse(request)
+        if response is None:
+            try:
+                response = await self.run(request)
+            except HTTPException as error:
+                response = _error_response(error.reason, error.status_code)
+        await response(scope, receive, send)
+
+    def _refuse(self, request: Request) -> Response | None:
+        if request.method != "POST":
+            return None
+        content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+        if content_type not in _JSON_TYPES:
+            return _error_response(
+                "POST /graphql takes a JSON body: Content-Type: application/json", 415
+            )
+        return None
+
+    async def get_context(self, request: Any, response: Any) -> Context:
+        return Context(
+            settings=self.settings,
+            loaders=Loaders.for_request(request.state.store),
+            request_id=request_id.get(),
+        )
+
+    async def process_result(self, request: Any, result: ExecutionResult) -> GraphQLHTTPResponse:
+        data: GraphQLHTTPResponse = {"data": result.data}
+        if result.errors:
+            data["errors"] = [format_error(error, request_id.get()) for error in result.errors]
+        if result.extensions:
+            data["extensions"] = result.extensions
+        return data
+
+    async def render_graphql_ide(self, request: Any) -> HTMLResponse:
+        variables = {"contactId": self.settings.example_contact_id or "<a contact id>"}
+        page = self.graphql_ide_html
+        start = page.index("const EXAMPLE_QUERY = `")
+        end = page.index("`;", start) + 2
+        page = (
+            page[:start]
+            + f"const EXAMPLE_QUERY = {json.dumps(EXAMPLE_QUERY)};\n"
+            + f"      const EXAMPLE_VARIABLES = {json.dumps(json.dumps(variables, indent=2))};"
+            + page[end:]
+        )
+        page = page.replace(
+            "React.useState(\n          parameters.variables,\n        )",
+            "React.useState(\n          parameters.variables || EXAMPLE_VARIABLES,\n        )",
+        )
+        return HTMLResponse(page)
+
+
+def _error_response(message: str, status: int) -> JSONResponse:
+    error = {"message": message, "extensions": {"code": BadUserInput.code}}
+    return JSONResponse({"errors": [error]}, status_code=status)

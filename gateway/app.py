@@ -1,0 +1,97 @@
+"""The ASGI application: routes, middleware, and a lifespan that owns the Connect client,
+the cache and the entity store (one of each per process)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
+from starlette.middleware.gzip import GZipMiddleware
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+from gateway.api.schema import create_schema
+from gateway.api.view import GraphQLView
+from gateway.cache import Cache
+from gateway.connect import ConnectClient
+from gateway.middleware import RequestIdMiddleware
+from gateway.settings import Settings
+from gateway.store import ContactStore
+
+__all__ = ["create_app", "create_app_from_env"]
+
+log = logging.getLogger(__name__)
+
+
+def create_app(settings: Settings) -> Starlette:
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[dict[str, object]]:
+        # Building a boto3 client reads botocore's model files: keep it off the loop.
+        connect = await asyncio.to_thread(ConnectClient.from_settings, settings)
+        cache = Cache(settings.cache_url, settings.cache_namespace, settings.cache_timeout_seconds)
+        store = ContactStore(connect, cache, settings)
+        log.info(
+            "gateway ready: instance %s, cache %s", settings.default_instance, _safe(cache.url)
+        )
+        try:
+            yield {"store": store, "cache": cache}
+        finally:
+            await cache.close()
+            connect.close()
+
+    schema = create_schema(settings.max_query_depth, settings.max_aliases)
+    return Starlette(
+        routes=[
+            Route("/graphql", GraphQLView(schema, settings)),
+            Route("/healthz", healthz),
+            Route("/readyz", readyz),
+        ],
+        middleware=[
+            Middleware(RequestIdMiddleware),
+            Middleware(
+                CORSMiddleware,
+                allow_origins=list(settings.cors_origins),
+                allow_methods=["GET", "POST"],
+                allow_headers=["content-type", "authorization", "x-request-id"],
+                expose_headers=["x-request-id"],
+                max_age=600,
+            ),
+            Middleware(GZipMiddleware, minimum_size=1024),
+        ],
+        lifespan=lifespan,
+    )
+
+
+def create_app_from_env() -> Starlette:
+    """For `uvicorn --factory` and worker processes: settings from the environment."""
+    return create_app(Settings())
+
+
+async def healthz(request: Request) -> JSONResponse:
+    return JSONResponse({"status": "ok"})
+
+
+async def readyz(request: Request) -> JSONResponse:
+    cache: Cache = request.state.cache
+    cache_ok = await cache.ping()
+    # A cache outage degrades (more upstream calls) but does not stop answers: stay in service.
+    return JSONResponse(
+        {
+            "status": "ready" if cache_ok else "degraded",
+            "checks": {"cache": "ok" if cache_ok else "unavailable"},
+        }
+    )
+
+
+def _safe(url: str) -> str:
+    """The URL without a password, for logs."""
+    if "@" not in url:
+        return url
+    scheme, rest = url.split("://", 1)
+    return f"{scheme}://***@{rest.split('@', 1)[1]}"

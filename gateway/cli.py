@@ -1,0 +1,188 @@
+"""`connect-gateway serve | emulator | export-schema`."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+import urllib.request
+from collections.abc import Sequence
+from typing import Any
+
+import uvicorn
+from pydantic import ValidationError
+
+from gateway import __version__
+from gateway.logs import configure
+from gateway.settings import Settings
+
+__all__ = ["main"]
+
+log = logging.getLogger("gateway")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    command: Any = args.command
+    return int(command(args))
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="connect-gateway", description="A GraphQL gateway over Amazon Connect contact data."
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    commands = parser.add_subparsers(required=True, metavar="COMMAND")
+
+    serve = commands.add_parser("serve", help="serve GraphQL (the demo emulator if unconfigured)")
+    serve.add_argument("--host", help="interface to bind (GATEWAY_HOST, default 127.0.0.1)")
+    serve.add_argument("--port", type=int, help="port (GATEWAY_PORT, default 8000)")
+    serve.add_argument("--workers", type=int, help="worker processes (GATEWAY_WORKERS)")
+    serve.set_defaults(command=serve_command)
+
+    emulator = commands.add_parser("emulator", help="run the local Amazon Connect emulator")
+    emulator.add_argument("--host", default="127.0.0.1")
+    emulator.add_argument("--port", type=int, default=8001)
+    emulator.add_argument("--latency-ms", type=float, default=0.0, help="delay every answer")
+    emulator.add_argument("--rate", type=float, help="requests/second per operation (429 past)")
+    emulator.add_argument("--burst", type=int, help="token bucket size per operation")
+    emulator.set_defaults(command=emulator_command)
+
+    export = commands.add_parser("export-schema", help="print the GraphQL schema (SDL)")
+    export.set_defaults(command=export_schema_command)
+    return parser
+
+
+def _settings(**flags: Any) -> Settings:
+    try:
+        return Settings(**{name: value for name, value in flags.items() if value is not None})
+    except ValidationError as error:
+        lines = [
+            f"  GATEWAY_{'_'.join(str(part) for part in item['loc']).upper()}: {item['msg']}"
+            for item in error.errors()
+        ]
+        sys.exit("connect-gateway: invalid configuration\n" + "\n".join(lines))
+
+
+def serve_command(args: argparse.Namespace) -> int:
+    settings = _settings(host=args.host, port=args.port, workers=args.workers)
+    configure(settings.log_level, settings.log_format)
+    emulator = None
+    if settings.demo:
+        emulator, settings = _start_demo(settings)
+    elif settings.default_instance is None:
+        settings = _emulator_instance(settings)
+    try:
+        if settings.workers == 1:
+            from gateway.app import create_app
+
+            uvicorn.run(
+                create_app(settings),
+                host=settings.host,
+                port=settings.port,
+                proxy_headers=True,
+                log_config=None,
+            )
+        else:
+            # Worker processes read their settings from the environment.
+            os.environ.update(_environment(settings))
+            uvicorn.run(
+                "gateway.app:create_app_from_env",
+                factory=True,
+                host=settings.host,
+                port=settings.port,
+                workers=settings.workers,
+                proxy_headers=True,
+                log_config=None,
+            )
+    finally:
+        if emulator is not None:
+            emulator.stop()
+    return 0
+
+
+def _start_demo(settings: Settings) -> tuple[Any, Settings]:
+    from gateway.emulator import DEMO_INSTANCE_ID, SECOND_INSTANCE_ID, create_emulator_app
+    from gateway.servers import ServerThread
+
+    emulator = ServerThread(create_emulator_app()).start()
+    example = _example_contact(emulator.url)
+    print(
+        "connect-gateway: DEMO MODE: GATEWAY_INSTANCE_ID is not set, so the gateway serves the\n"
+        f"built-in Amazon Connect emulator's demo data (instance {DEMO_INSTANCE_ID}),\n"
+        f"running at {emulator.url}. GraphiQL: http://{_display(settings)}/graphql",
+        flush=True,
+    )
+    demo = settings.model_copy(
+        update={
+            "instance_id": DEMO_INSTANCE_ID,
+            "allowed_instances": (DEMO_INSTANCE_ID, SECOND_INSTANCE_ID),
+            "connect_endpoint_url": emulator.url,
+            "example_contact_id": settings.example_contact_id or example,
+        }
+    )
+    return emulator, demo
+
+
+def _emulator_instance(settings: Settings) -> Settings:
+    from gateway.emulator import DEMO_INSTANCE_ID
+
+    log.info("GATEWAY_INSTANCE_ID is not set: using the emulator's demo instance")
+    return settings.model_copy(update={"instance_id": DEMO_INSTANCE_ID})
+
+
+def _example_contact(emulator_url: str) -> str | None:
+    """The demo contact that shows the most links: the deepest of a transfer chain."""
+    with urllib.request.urlopen(f"{emulator_url}/_emulator/contacts", timeout=10) as response:
+        contacts = json.load(response)["contacts"]
+    by_id = {contact["id"]: contact for contact in contacts}
+
+    def depth(contact: dict[str, Any]) -> int:
+        seen = set()
+        while contact.get("previousContactId") in by_id and contact["id"] not in seen:
+            seen.add(contact["id"])
+            contact = by_id[contact["previousContactId"]]
+        return len(seen)
+
+    best = max(contacts, key=depth, default=None)
+    return None if best is None else str(best["id"])
+
+
+def _display(settings: Settings) -> str:
+    host = "127.0.0.1" if settings.host in ("0.0.0.0", "::") else settings.host
+    return f"{host}:{settings.port}"
+
+
+def _environment(settings: Settings) -> dict[str, str]:
+    env = {}
+    for name, value in settings.model_dump().items():
+        if value is None:
+            continue
+        if isinstance(value, tuple):
+            value = ",".join(value)
+        env[f"GATEWAY_{name.upper()}"] = str(value)
+    return env
+
+
+def emulator_command(args: argparse.Namespace) -> int:
+    from gateway.emulator import EmulatorOptions, create_emulator_app
+
+    configure("INFO", "text")
+    options = EmulatorOptions(latency_ms=args.latency_ms, rate=args.rate, burst=args.burst)
+    app = create_emulator_app(options)
+    print(f"connect-gateway: Amazon Connect emulator at http://{args.host}:{args.port}", flush=True)
+    uvicorn.run(app, host=args.host, port=args.port, log_config=None)
+    return 0
+
+
+def export_schema_command(args: argparse.Namespace) -> int:
+    from gateway.api.schema import create_schema
+
+    sys.stdout.write(create_schema().as_str() + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

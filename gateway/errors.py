@@ -1,0 +1,59 @@
+"""The gateway's errors: one tree, each class carrying the GraphQL `extensions.code`.
+
+    GatewayError
+     ├── NotFound              NOT_FOUND             the entity does not exist (field is null)
+     ├── BadUserInput          BAD_USER_INPUT        rejected before any upstream call
+     ├── Forbidden             FORBIDDEN             Connect refused the gateway's credentials
+     ├── UpstreamThrottled     UPSTREAM_THROTTLED    Connect's quota held, retries used up
+     └── UpstreamUnavailable   UPSTREAM_UNAVAILABLE  Connect failed, timed out or is unreachable
+
+Anything else that escapes a resolver is a bug: it is answered as a masked
+INTERNAL_SERVER_ERROR and logged with the request id. botocore's errors become these
+only in `gateway.connect.errors`.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+__all__ = [
+    "INTERNAL_SERVER_ERROR",
+    "BadUserInput",
+    "Forbidden",
+    "GatewayError",
+    "NotFound",
+    "UpstreamThrottled",
+    "UpstreamUnavailable",
+]
+
+INTERNAL_SERVER_ERROR = "INTERNAL_SERVER_ERROR"
+
+
+class GatewayError(Exception):
+    """An expected failure, safe to show to the client as it is."""
+
+    code: ClassVar[str] = INTERNAL_SERVER_ERROR
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class NotFound(GatewayError):
+    code = "NOT_FOUND"
+
+
+class BadUserInput(GatewayError):
+    code = "BAD_USER_INPUT"
+
+
+class Forbidden(GatewayError):
+    code = "FORBIDDEN"
+
+
+class UpstreamThrottled(GatewayError):
+    code = "UPSTREAM_THROTTLED"
+
+
+class UpstreamUnavailable(GatewayError):
+    code = "UPSTREAM_UNAVAILABLE"

@@ -1,0 +1,139 @@
+"""All configuration: read once from the environment (GATEWAY_*), overridden by CLI flags.
+
+`Settings` is frozen and validated when built; the CLI turns a validation error into a
+clear message naming the variable, and the process does not start.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Literal
+from urllib.parse import urlparse
+
+from pydantic import Field, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+__all__ = ["Settings", "instance_id_of"]
+
+_ARN = re.compile(r"^arn:aws[a-z-]*:connect:([a-z0-9-]+):(\d{12}):instance/([^/]+)$")
+_INSTANCE_ID = re.compile(r"^[A-Za-z0-9-]{1,100}$")
+_ORIGIN = re.compile(r"^https?://[^/\s*]+$")
+
+CommaList = Annotated[tuple[str, ...], NoDecode]
+
+
+def instance_id_of(value: str) -> str:
+    """The instance ID in `value`, an instance ID or an instance ARN; ValueError otherwise."""
+    value = value.strip()
+    match = _ARN.match(value)
+    if match:
+        return match.group(3)
+    if _INSTANCE_ID.match(value):
+        return value
+    raise ValueError(f"{value!r} is not a Connect instance ID or instance ARN")
+
+
+def _comma_list(value: object) -> object:
+    if isinstance(value, str):
+        return tuple(item.strip() for item in value.split(",") if item.strip())
+    return value
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="GATEWAY_", frozen=True, extra="forbid")
+
+    instance_id: str | None = None
+    allowed_instances: CommaList = ()
+    connect_endpoint_url: str | None = None
+    region: str | None = None
+
+    cache_url: str = "memory://"
+    cache_namespace: str = "cgg"
+    cache_timeout_seconds: float = Field(default=0.5, gt=0)
+    ttl_ended_seconds: float = Field(default=900, ge=0)
+    ttl_active_seconds: float = Field(default=5, ge=0)
+    ttl_not_found_seconds: float = Field(default=30, ge=0)
+
+    connect_max_concurrency: int = Field(default=16, ge=1, le=256)
+    connect_connect_timeout: float = Field(default=2.0, gt=0)
+    connect_read_timeout: float = Field(default=5.0, gt=0)
+    connect_retry_mode: Literal["standard", "adaptive", "legacy"] = "standard"
+    connect_max_attempts: int = Field(default=3, ge=1, le=10)
+
+    cors_origins: CommaList = ()
+    max_query_depth: int = Field(default=12, ge=2, le=100)
+    max_aliases: int = Field(default=30, ge=1)
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    log_format: Literal["text", "json"] = "text"
+
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=0, le=65535)
+    workers: int = Field(default=1, ge=1, le=64)
+    example_contact_id: str | None = None
+
+    _split = field_validator("allowed_instances", "cors_origins", mode="before")(_comma_list)
+
+    @field_validator("instance_id")
+    @classmethod
+    def _instance_id(cls, value: str | None) -> str | None:
+        return None if value is None or not value.strip() else value.strip()
+
+    @field_validator("allowed_instances")
+    @classmethod
+    def _allowed(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        return tuple(instance_id_of(item) for item in value)
+
+    @field_validator("cache_url")
+    @classmethod
+    def _cache_url(cls, value: str) -> str:
+        scheme = urlparse(value).scheme
+        if scheme not in ("memory", "redis", "rediss"):
+            raise ValueError("must be memory:// or redis://host:port/db")
+        return value
+
+    @field_validator("connect_endpoint_url")
+    @classmethod
+    def _endpoint(cls, value: str | None) -> str | None:
+        if value and urlparse(value).scheme not in ("http", "https"):
+            raise ValueError("must be an http:// or https:// URL")
+        return value or None
+
+    @field_validator("cors_origins")
+    @classmethod
+    def _origins(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for origin in value:
+            if not _ORIGIN.match(origin):
+                # A wildcard would let any web page read customer data with a user's access.
+                raise ValueError(f"{origin!r} is not an origin like https://app.example.com")
+        return value
+
+    @model_validator(mode="after")
+    def _instance(self) -> Settings:
+        if self.instance_id is not None:
+            instance_id_of(self.instance_id)
+        return self
+
+    @property
+    def demo(self) -> bool:
+        """No Connect configured: the CLI starts the built-in emulator."""
+        return self.instance_id is None and self.connect_endpoint_url is None
+
+    @property
+    def default_instance(self) -> str | None:
+        return None if self.instance_id is None else instance_id_of(self.instance_id)
+
+    @property
+    def instances(self) -> frozenset[str]:
+        """The instances a query may name: the allow-list, or else the default instance."""
+        if self.allowed_instances:
+            return frozenset(self.allowed_instances) | frozenset(
+                [self.default_instance] if self.default_instance else []
+            )
+        return frozenset([self.default_instance] if self.default_instance else [])
+
+    @property
+    def aws_region(self) -> str | None:
+        if self.region:
+            return self.region
+        match = _ARN.match(self.instance_id or "")
+        return match.group(1) if match else None

@@ -1,0 +1,59 @@
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack
+from typing import Any
+
+import pytest
+
+from gateway.emulator import DEMO_INSTANCE_ID, SECOND_INSTANCE_ID, EmulatorOptions, create_emulator_app
+from gateway.servers import ServerThread
+from gateway.settings import Settings
+from tests.support import Emulator, Gateway, running_gateway
+
+
+@pytest.fixture(scope="session")
+def emulator_server() -> Iterator[str]:
+    with ServerThread(create_emulator_app(EmulatorOptions())) as server:
+        yield server.url
+
+
+@pytest.fixture
+def emulator(emulator_server: str) -> Iterator[Emulator]:
+    """The shared emulator, its counters and faults reset for this test."""
+    client = Emulator(emulator_server)
+    client.reset()
+    yield client
+    client.reset()
+    client.http.close()
+
+
+@pytest.fixture
+def settings_for(emulator: Emulator) -> Callable[..., Settings]:
+    """Settings for a gateway in front of the emulator, with its own cache namespace."""
+
+    def make(**overrides: Any) -> Settings:
+        values: dict[str, Any] = {
+            "instance_id": DEMO_INSTANCE_ID,
+            "allowed_instances": (DEMO_INSTANCE_ID, SECOND_INSTANCE_ID),
+            "connect_endpoint_url": emulator.url,
+            "cache_namespace": f"test-{uuid.uuid4().hex}",
+            "connect_max_attempts": 1,
+        }
+        values.update(overrides)
+        return Settings(**values)
+
+    return make
+
+
+@pytest.fixture
+def start_gateway(settings_for: Callable[..., Settings]) -> Iterator[Callable[..., Gateway]]:
+    """Starts gateways (stopped after the test): `start_gateway(**settings)`."""
+    with ExitStack() as stack:
+        yield lambda **overrides: stack.enter_context(running_gateway(settings_for(**overrides)))
+
+
+@pytest.fixture
+def gateway(start_gateway: Callable[..., Gateway]) -> Gateway:
+    return start_gateway()

@@ -1,0 +1,94 @@
+"""The cache under the store: JSON in Redis, TTL by the contact's state, shared by replicas."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Callable, Iterator
+
+import pytest
+import redis
+
+from gateway.emulator import DEMO_INSTANCE_ID
+from tests.chains import demo_contacts
+from tests.support import Emulator, Gateway
+
+REDIS_URL = "redis://127.0.0.1:6379/0"
+CONTACT = "query($id: ID!) { contact(contactId: $id) { id disconnectTimestamp } }"
+
+
+@pytest.fixture
+def namespace() -> Iterator[str]:
+    name = f"test-{uuid.uuid4().hex}"
+    yield name
+    client = redis.Redis.from_url(REDIS_URL)
+    for key in client.scan_iter(f"{name}:*"):
+        client.delete(key)
+    client.close()
+
+
+@pytest.fixture
+def ended_and_active(emulator: Emulator) -> tuple[str, str]:
+    contacts = demo_contacts(emulator.contacts()).values()
+    ended = next(c["id"] for c in contacts if c["disconnected"])
+    active = next(c["id"] for c in contacts if not c["disconnected"])
+    return ended, active
+
+
+@pytest.mark.redis
+def test_redis_holds_json_with_ttl_by_state(
+    start_gateway: Callable[..., Gateway],
+    emulator: Emulator,
+    namespace: str,
+    ended_and_active: tuple[str, str],
+) -> None:
+    gateway = start_gateway(
+        cache_url=REDIS_URL,
+        cache_namespace=namespace,
+        ttl_ended_seconds=1000,
+        ttl_active_seconds=10,
+        ttl_not_found_seconds=100,
+    )
+    ended, active = ended_and_active
+    for contact_id in (ended, active, "no-such-contact"):
+        gateway.query(CONTACT, id=contact_id)
+
+    client = redis.Redis.from_url(REDIS_URL)
+    key = f"{namespace}:contact:v1:{DEMO_INSTANCE_ID}:"
+    entry = json.loads(client.get(key + ended) or b"null")
+    assert entry["contact"]["Id"] == ended
+    assert entry["contact"]["DisconnectTimestamp"].endswith("Z")
+    assert 990 < client.ttl(key + ended) <= 1000
+    assert 0 < client.ttl(key + active) <= 10
+    assert json.loads(client.get(key + "no-such-contact") or b"null") == {"contact": None}
+    assert 90 < client.ttl(key + "no-such-contact") <= 100
+    client.close()
+
+
+@pytest.mark.redis
+def test_replicas_share_the_redis_cache(
+    start_gateway: Callable[..., Gateway],
+    emulator: Emulator,
+    namespace: str,
+    ended_and_active: tuple[str, str],
+) -> None:
+    first = start_gateway(cache_url=REDIS_URL, cache_namespace=namespace)
+    second = start_gateway(cache_url=REDIS_URL, cache_namespace=namespace)
+    ended, _ = ended_and_active
+
+    answer = first.query(CONTACT, id=ended)
+    assert second.query(CONTACT, id=ended) == answer
+    assert emulator.calls() == 1
+
+
+def test_zero_ttl_means_not_cached(
+    start_gateway: Callable[..., Gateway], emulator: Emulator, ended_and_active: tuple[str, str]
+) -> None:
+    gateway = start_gateway(ttl_active_seconds=0)
+    ended, active = ended_and_active
+
+    for _ in range(2):
+        gateway.query(CONTACT, id=ended)
+        gateway.query(CONTACT, id=active)
+
+    assert emulator.calls() == 3  # the ended contact once, the active one every time
