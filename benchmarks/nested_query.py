@@ -11,24 +11,15 @@ from __future__ import annotations
 
 import argparse
 import statistics
-import sys
 import time
-from pathlib import Path
 
 import httpx
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from gateway.api.view import EXAMPLE_QUERY  # noqa: E402
-from gateway.app import create_app  # noqa: E402
-from gateway.emulator import (  # noqa: E402
-    DEMO_INSTANCE_ID,
-    EmulatorOptions,
-    create_emulator_app,
-)
-from gateway.servers import ServerThread  # noqa: E402
-from gateway.settings import Settings  # noqa: E402
-
+from gateway.api.view import EXAMPLE_QUERY
+from gateway.app import create_app
+from gateway.emulator import DEMO_INSTANCE_ID, EmulatorOptions, create_emulator_app
+from gateway.servers import ServerThread
+from gateway.settings import Settings
 
 
 def main() -> None:

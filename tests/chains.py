@@ -55,7 +55,9 @@ def purged_link(contacts: list[Contact]) -> Contact:
     """A contact whose previous contact Connect no longer has."""
     by_id = demo_contacts(contacts)
     return next(
-        c for c in by_id.values() if c.get("previousContactId") and c["previousContactId"] not in by_id
+        c
+        for c in by_id.values()
+        if c.get("previousContactId") and c["previousContactId"] not in by_id
     )
 
 

@@ -7,7 +7,12 @@ from typing import Any
 
 import pytest
 
-from gateway.emulator import DEMO_INSTANCE_ID, SECOND_INSTANCE_ID, EmulatorOptions, create_emulator_app
+from gateway.emulator import (
+    DEMO_INSTANCE_ID,
+    SECOND_INSTANCE_ID,
+    EmulatorOptions,
+    create_emulator_app,
+)
 from gateway.servers import ServerThread
 from gateway.settings import Settings
 from tests.support import Emulator, Gateway, running_gateway

@@ -36,10 +36,13 @@ def test_operation_runs_against_the_emulator(
     [operation] = [
         d for d in parse(path.read_text()).definitions if isinstance(d, OperationDefinitionNode)
     ]
-    assert operation.name is not None and operation.name.value == path.stem
+    assert operation.name is not None
+    assert operation.name.value == path.stem
     names = [v.variable.name.value for v in operation.variable_definitions]
 
-    result = gateway.query(path.read_text(), **{name: known[name] for name in names if name in known})
+    result = gateway.query(
+        path.read_text(), **{name: known[name] for name in names if name in known}
+    )
 
     assert "errors" not in result, result["errors"]
     assert all(value is not None for value in result["data"].values())

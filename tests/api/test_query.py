@@ -96,7 +96,9 @@ def test_link_to_missing_contact_fails_alone(gateway: Gateway, emulator: Emulato
 def test_failing_link_never_fails_siblings(gateway: Gateway, emulator: Emulator) -> None:
     contact = with_all_links(emulator.contacts())
     emulator.fault(
-        operation="DescribeContact", error="InternalServiceException", contactId=contact["initialContactId"]
+        operation="DescribeContact",
+        error="InternalServiceException",
+        contactId=contact["initialContactId"],
     )
 
     result = gateway.query(LINKS, id=contact["id"])
@@ -114,9 +116,7 @@ def test_contacts_keeps_order_and_nulls_the_missing(gateway: Gateway, emulator: 
     ids = [c["id"] for c in deepest(emulator.contacts())]
     asked = [ids[2], "no-such-contact", ids[0], ids[2]]
 
-    result = gateway.query(
-        "query($ids: [ID!]!) { contacts(contactIds: $ids) { id } }", ids=asked
-    )
+    result = gateway.query("query($ids: [ID!]!) { contacts(contactIds: $ids) { id } }", ids=asked)
 
     assert result["data"]["contacts"] == [{"id": ids[2]}, None, {"id": ids[0]}, {"id": ids[2]}]
     [error] = result["errors"]
