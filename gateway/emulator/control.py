@@ -1,0 +1,92 @@
+"""The emulator's own test endpoints under /_emulator: stats, reset, contacts, faults.
+
+They are not Connect operations: they are never counted, throttled, delayed or faulted.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+from gateway.emulator.dataset import Instance
+from gateway.emulator.faults import FaultError, parse_fault
+from gateway.emulator.state import EmulatorState
+
+__all__ = ["Control", "contact_row"]
+
+
+class Control:
+    """The handlers behind /_emulator/*, over one emulator's state."""
+
+    def __init__(self, state: EmulatorState) -> None:
+        self.state = state
+
+    def routes(self) -> list[Route]:
+        return [
+            Route("/_emulator/stats", self.stats, methods=["GET"]),
+            Route("/_emulator/reset", self.reset, methods=["POST"]),
+            Route("/_emulator/contacts", self.contacts, methods=["GET"]),
+            Route("/_emulator/faults", self.list_faults, methods=["GET"]),
+            Route("/_emulator/faults", self.add_fault, methods=["POST"]),
+            Route("/_emulator/faults", self.clear_faults, methods=["DELETE"]),
+        ]
+
+    async def stats(self, request: Request) -> JSONResponse:
+        return JSONResponse(self.state.stats.snapshot())
+
+    async def reset(self, request: Request) -> JSONResponse:
+        self.state.stats.reset()
+        self.state.faults.clear()
+        return JSONResponse({"ok": True})
+
+    async def contacts(self, request: Request) -> JSONResponse:
+        rows = [contact_row(instance, record) for instance, record in self.state.dataset.contacts()]
+        return JSONResponse({"contacts": rows})
+
+    async def list_faults(self, request: Request) -> JSONResponse:
+        return JSONResponse({"faults": [fault.to_json() for fault in self.state.faults.listed()]})
+
+    async def add_fault(self, request: Request) -> JSONResponse:
+        try:
+            data = json.loads(await request.body())
+            fault = parse_fault(data, set(self.state.router.operation_names))
+        except (ValueError, FaultError) as error:
+            return JSONResponse({"error": str(error)}, status_code=400)
+        self.state.faults.add(fault)
+        return JSONResponse({"id": fault.id}, status_code=201)
+
+    async def clear_faults(self, request: Request) -> JSONResponse:
+        self.state.faults.clear()
+        return JSONResponse({"ok": True})
+
+
+def contact_row(instance: Instance, record: dict[str, Any]) -> dict[str, Any]:
+    """One contact and its links, as `GET /_emulator/contacts` lists it."""
+    return {
+        "instanceId": instance.id,
+        "id": record["Id"],
+        "arn": record["Arn"],
+        "channel": record["Channel"],
+        "initiationMethod": record["InitiationMethod"],
+        "initiationTimestamp": _iso(record["InitiationTimestamp"]),
+        "disconnectTimestamp": _iso(record.get("DisconnectTimestamp")),
+        "disconnected": "DisconnectTimestamp" in record,
+        "initialContactId": record.get("InitialContactId"),
+        "previousContactId": record.get("PreviousContactId"),
+        "relatedContactId": record.get("RelatedContactId"),
+        "contactAssociationId": record.get("ContactAssociationId"),
+        "agentId": record.get("AgentInfo", {}).get("Id"),
+        "queueId": record.get("QueueInfo", {}).get("Id"),
+        "name": record.get("Name"),
+    }
+
+
+def _iso(moment: datetime | None) -> str | None:
+    if moment is None:
+        return None
+    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")

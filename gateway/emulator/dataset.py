@@ -1,0 +1,212 @@
+"""The demo dataset: two Connect instances, their agents and queues, and their contacts.
+
+Everything is derived from `seed` with `random.Random` and a fixed clock (NOW is
+2026-11-02T09:00:00Z), so the same seed always gives the same IDs, times and links.
+
+DEMO_INSTANCE_ID holds ~250 contacts over the three days before NOW, on every channel and
+with every initiation method: transfer chains up to 5 contacts deep (agent TRANSFERs and
+flow QUEUE_TRANSFERs), callbacks, chats with disconnect-flow follow-ups (DISCONNECT), tasks
+related to calls and chats (API and FLOW, some scheduled after NOW), email threads
+(INBOUND and AGENT_REPLY in turn, sharing a ContactAssociationId), monitored calls
+(MONITOR), in-app calls (WEBRTC_API), third-party legs (EXTERNAL_OUTBOUND), outbound and
+campaign calls, voicemails. Contacts whose events run past NOW are still active: no
+DisconnectTimestamp. SECOND_INSTANCE_ID holds about ten contacts of its own.
+
+Loose ends, on purpose, for testing how links to missing contacts are handled:
+- one TRANSFER voice contact whose PreviousContactId and InitialContactId name a contact
+  that no longer exists (purged by retention), and
+- one API task whose RelatedContactId names a purged contact.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from functools import partial
+
+from gateway.emulator import journeys as j
+from gateway.emulator.contacts import ContactFactory, Leg, Record
+from gateway.emulator.directory import Agent, Directory, Queue, build_directory
+from gateway.emulator.timeline import NOW, ms
+
+__all__ = [
+    "DEMO_ACCOUNT_ID",
+    "DEMO_INSTANCE_ID",
+    "DEMO_REGION",
+    "NOW",
+    "SECOND_INSTANCE_ID",
+    "Dataset",
+    "Instance",
+    "build_dataset",
+]
+
+DEMO_REGION = "us-east-1"
+DEMO_ACCOUNT_ID = "111122223333"
+DEMO_INSTANCE_ID = "d7a3c8e4-2f61-4b9e-8c05-93e1f6a2b7d4"
+SECOND_INSTANCE_ID = "5e0b9f12-8c3d-4e7a-a691-0f4d2c8b6e35"
+
+_DEMO_SIZE = 240
+
+Journey = Callable[[ContactFactory, datetime], list[Record]]
+
+
+@dataclass(frozen=True)
+class Instance:
+    """One Connect instance: its ARN, agents, queues and contacts by ID."""
+
+    id: str
+    arn: str
+    directory: Directory
+    contacts: Mapping[str, Record]
+
+    def agent(self, agent_id: str) -> Agent | None:
+        return next((agent for agent in self.directory.agents if agent.id == agent_id), None)
+
+    def queue(self, queue_id: str) -> Queue | None:
+        return next((queue for queue in self.directory.queues if queue.id == queue_id), None)
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """The instances the emulator serves."""
+
+    instances: Mapping[str, Instance]
+
+    def instance(self, instance_id: str) -> Instance | None:
+        """The instance named by its ID or its ARN."""
+        return self.instances.get(instance_id.rsplit("instance/", 1)[-1])
+
+    def contacts(self) -> Iterator[tuple[Instance, Record]]:
+        for instance in self.instances.values():
+            for record in instance.contacts.values():
+                yield instance, record
+
+
+def build_dataset(seed: int = 20170808) -> Dataset:
+    demo = _instance(seed, DEMO_INSTANCE_ID, 15, 8, _demo_journeys)
+    second = _instance(seed, SECOND_INSTANCE_ID, 4, 3, _second_journeys)
+    return Dataset({demo.id: demo, second.id: second})
+
+
+def _instance(
+    seed: int,
+    instance_id: str,
+    agents: int,
+    queues: int,
+    journeys: Callable[[ContactFactory], None],
+) -> Instance:
+    arn = f"arn:aws:connect:{DEMO_REGION}:{DEMO_ACCOUNT_ID}:instance/{instance_id}"
+    directory_rng = random.Random(f"{seed}:directory:{instance_id}")
+    directory = build_directory(directory_rng, arn, agents, queues, NOW)
+    factory = ContactFactory(
+        random.Random(f"{seed}:contacts:{instance_id}"), arn, directory, DEMO_ACCOUNT_ID
+    )
+    journeys(factory)
+    ordered = sorted(factory.contacts.values(), key=lambda record: record["InitiationTimestamp"])
+    return Instance(instance_id, arn, directory, {record["Id"]: record for record in ordered})
+
+
+def _demo_journeys(f: ContactFactory) -> None:
+    for journey, count in _required_journeys():
+        for _ in range(count):
+            journey(f, _past(f))
+    _active_journeys(f)
+    _loose_ends(f)
+    weighted = _random_journeys()
+    while len(f.contacts) < _DEMO_SIZE:
+        journey = f.rng.choices([journey for journey, _ in weighted], [w for _, w in weighted])[0]
+        journey(f, _past(f))
+
+
+def _second_journeys(f: ContactFactory) -> None:
+    j.transfer_chain(f, _past(f), 3)
+    call = j.inbound_call(f, _past(f))[0]
+    j.related_task(f, call, f.caller())
+    j.chat(f, _past(f))
+    j.email_thread(f, _past(f), 2)
+    j.inbound_call(f, _past(f), answered=False)
+    j.outbound_call(f, _past(f))
+
+
+def _required_journeys() -> list[tuple[Journey, int]]:
+    return [
+        (partial(j.transfer_chain, depth=5), 2),
+        (partial(j.transfer_chain, depth=4), 1),
+        (partial(j.transfer_chain, depth=3, channel="CHAT"), 1),
+        (partial(j.transfer_chain, depth=2), 2),
+        (j.callback, 3),
+        (partial(j.chat, follow_up="CHAT"), 2),
+        (partial(j.chat, follow_up="TASK"), 1),
+        (partial(j.email_thread, messages=4), 2),
+        (partial(j.email_thread, messages=3), 1),
+        (partial(j.email_thread, messages=2), 2),
+        (j.outbound_call, 3),
+        (partial(j.outbound_call, channel="EMAIL"), 1),
+        (partial(j.campaign_call, preview=True), 2),
+        (partial(j.campaign_call, preview=False), 3),
+        (j.monitored_call, 3),
+        (j.webrtc_call, 2),
+        (j.external_outbound, 2),
+        (j.voicemail, 2),
+        (_call_with_task, 4),
+        (_chat_with_task, 2),
+    ]
+
+
+def _random_journeys() -> list[tuple[Journey, float]]:
+    return [
+        (j.inbound_call, 30),
+        (partial(j.inbound_call, answered=False), 4),
+        (partial(j.transfer_chain, depth=2), 6),
+        (partial(j.transfer_chain, depth=3), 3),
+        (j.chat, 12),
+        (partial(j.chat, follow_up="CHAT"), 2),
+        (partial(j.email_thread, messages=2), 4),
+        (j.callback, 3),
+        (j.outbound_call, 4),
+        (partial(j.campaign_call, preview=False), 2),
+        (_call_with_task, 4),
+        (j.monitored_call, 1),
+        (j.webrtc_call, 1),
+    ]
+
+
+def _call_with_task(f: ContactFactory, start: datetime) -> list[Record]:
+    caller = f.caller()
+    call = f.make(Leg("VOICE", "INBOUND", start, caller, f.queue(), f.agent(), 300.0))
+    method = f.rng.choice(("API", "FLOW"))
+    return [call, *j.related_task(f, call, caller, method=method)]
+
+
+def _chat_with_task(f: ContactFactory, start: datetime) -> list[Record]:
+    conversation = j.chat(f, start)[0]
+    return [conversation, *j.related_task(f, conversation, f.caller())]
+
+
+def _active_journeys(f: ContactFactory) -> None:
+    """Contacts in progress at NOW: in the IVR or queue, with an agent, scheduled for later."""
+    j.inbound_call(f, NOW - timedelta(seconds=40))
+    j.inbound_call(f, NOW - timedelta(minutes=6))
+    j.chat(f, NOW - timedelta(minutes=4))
+    j.transfer_chain(f, NOW - timedelta(minutes=25), 3)
+    j.email_thread(f, NOW - timedelta(minutes=10), 2)
+    for hours in (3, 20):
+        call = j.inbound_call(f, _past(f))[0]
+        j.related_task(f, call, f.caller(), scheduled=ms(NOW + timedelta(hours=hours)))
+
+
+def _loose_ends(f: ContactFactory) -> None:
+    purged = {"Id": f.new_id()}
+    start = ms(NOW - timedelta(days=2, hours=3))
+    f.make(
+        Leg("VOICE", "TRANSFER", start, f.caller(), f.queue(), f.agent(), 200.0, previous=purged)
+    )
+    later = start + timedelta(hours=1)
+    f.make(Leg("TASK", "API", later, f.caller(), f.queue(), f.agent(), related_id=f.new_id()))
+
+
+def _past(f: ContactFactory) -> datetime:
+    """A start time in the three days before NOW, ending well before it."""
+    return ms(NOW - timedelta(seconds=f.rng.uniform(2 * 3600, 72 * 3600)))

@@ -1,0 +1,95 @@
+"""Connect's API as the emulator answers it: one endpoint for every operation.
+
+A request goes through the steps a real service front end takes, in order: route (404
+UnknownOperationException), count, authenticate (403 without an Authorization header),
+throttle (429, immediately), wait the configured latency, bind and validate (400), apply an
+injected fault, then run the operation's handler. An operation the model has but the
+emulator does not implement answers 400 InvalidRequestException, the way a service answers
+a request it cannot carry out, rather than a 5xx a client would retry.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import uuid
+from typing import Any
+from urllib.parse import parse_qsl, quote
+
+from botocore.model import OperationModel
+from starlette.requests import Request
+from starlette.responses import Response
+
+from gateway.emulator.binding import bind
+from gateway.emulator.errors import ConnectError, error_response
+from gateway.emulator.handlers import HANDLERS
+from gateway.emulator.serialization import serialize_output
+from gateway.emulator.state import EmulatorState
+from gateway.emulator.validation import check
+
+__all__ = ["ConnectService"]
+
+logger = logging.getLogger(__name__)
+
+
+class ConnectService:
+    """The request/response endpoint that stands in for Connect's API."""
+
+    def __init__(self, state: EmulatorState) -> None:
+        self.state = state
+
+    async def handle(self, request: Request) -> Response:
+        request_id = str(uuid.uuid4())
+        operation: OperationModel | None = None
+        try:
+            operation = self._route(request)
+            output = await self._answer(request, operation)
+        except ConnectError as error:
+            if error.status == 429 and operation is not None:
+                self.state.stats.throttled(operation.name)
+            return error_response(error, request_id)
+        except Exception:
+            logger.exception("emulator: %s failed", operation.name if operation else "request")
+            internal = ConnectError("InternalServiceException", "Internal service error")
+            return error_response(internal, request_id)
+        headers, body = serialize_output(operation.output_shape, output)
+        headers["x-amzn-RequestId"] = request_id
+        return Response(body, headers=headers, media_type="application/json")
+
+    def _route(self, request: Request) -> OperationModel:
+        raw = request.scope.get("raw_path") or quote(request.url.path).encode()
+        path = raw.decode("latin-1")
+        match = self.state.router.match(request.method, path, request.url.query)
+        if match is None:
+            message = f"No Connect operation matches {request.method} {path}"
+            raise ConnectError("UnknownOperationException", message, 404)
+        request.state.labels = match.labels
+        return match.operation
+
+    async def _answer(self, request: Request, operation: OperationModel) -> dict[str, Any]:
+        state, name = self.state, operation.name
+        state.stats.called(name)
+        if "authorization" not in request.headers and "X-Amz-Signature" not in request.query_params:
+            raise ConnectError("AccessDeniedException", "Missing Authentication Token")
+        if not state.throttle.allow(name):
+            raise ConnectError("ThrottlingException", "Rate exceeded")
+        await _sleep(state.options.latency_ms)
+        query = parse_qsl(request.url.query, keep_blank_values=True)
+        body = await request.body()
+        params = bind(operation, request.state.labels, query, request.headers, body)
+        if operation.input_shape is not None:
+            check(operation.input_shape, params)
+        fault = state.faults.take(name, params)
+        if fault is not None:
+            await _sleep(fault.delay_ms)
+            if fault.error is not None:
+                raise ConnectError(fault.error, fault.message)
+        handler = HANDLERS.get(name)
+        if handler is None:
+            raise ConnectError("InvalidRequestException", f"The emulator does not implement {name}")
+        return handler(state.dataset, params)
+
+
+async def _sleep(milliseconds: float) -> None:
+    if milliseconds > 0:
+        await asyncio.sleep(milliseconds / 1000)
