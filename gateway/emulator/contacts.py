@@ -21,12 +21,18 @@ from gateway.emulator.channels import (
     voice_members,
 )
 from gateway.emulator.directory import Agent, Directory, Queue, new_id
-from gateway.emulator.timeline import Timeline, plan_timeline
+from gateway.emulator.timeline import Timeline, ms, plan_timeline
 
 __all__ = ["Caller", "ContactFactory", "Leg", "Record"]
 
 Record = dict[str, Any]
 
+_TALK = {
+    "VOICE": (60.0, 900.0),
+    "CHAT": (300.0, 1500.0),
+    "TASK": (120.0, 1800.0),
+    "EMAIL": (60.0, 600.0),
+}
 _REASONS = {
     "VOICE": ("CUSTOMER_DISCONNECT", "CUSTOMER_DISCONNECT", "AGENT_DISCONNECT", "TELECOM_PROBLEM"),
     "CHAT": ("CUSTOMER_DISCONNECT", "AGENT_DISCONNECT", "CUSTOMER_CONNECTION_NOT_ESTABLISHED"),
@@ -90,6 +96,20 @@ class ContactFactory:
 
     def queue(self, name: str | None = None) -> Queue:
         return self.directory.queue(name) if name else self.rng.choice(self.directory.queues)
+
+    def agent_of(self, record: Record) -> Agent | None:
+        """The agent who handled `record`, if any."""
+        agent_id = record.get("AgentInfo", {}).get("Id")
+        return next((agent for agent in self.directory.agents if agent.id == agent_id), None)
+
+    def talk(self, channel: str) -> float:
+        """How long an agent spends on a contact of `channel`, in seconds."""
+        return self.rng.uniform(*_TALK[channel])
+
+    def later(self, record: Record, low: float, high: float) -> datetime:
+        """A moment `low` to `high` seconds after `record` disconnected."""
+        moment: datetime = record["DisconnectTimestamp"]
+        return ms(moment + timedelta(seconds=self.rng.uniform(low, high)))
 
     def make(self, leg: Leg) -> Record:
         """The contact for `leg`, also kept in `contacts`."""

@@ -6,7 +6,9 @@ Everything is derived from `seed` with `random.Random` and a fixed clock (NOW is
 DEMO_INSTANCE_ID holds ~250 contacts over the three days before NOW, on every channel and
 with every initiation method: transfer chains up to 5 contacts deep (agent TRANSFERs and
 flow QUEUE_TRANSFERs), callbacks, chats with disconnect-flow follow-ups (DISCONNECT), tasks
-related to calls and chats (API and FLOW, some scheduled after NOW), email threads
+related to calls and chats (API and FLOW, some scheduled after NOW, some transferred on
+between agents while keeping their RelatedContactId, so that a contact can have previous,
+initial and related links to three different contacts), email threads
 (INBOUND and AGENT_REPLY in turn, sharing a ContactAssociationId), monitored calls
 (MONITOR), in-app calls (WEBRTC_API), third-party legs (EXTERNAL_OUTBOUND), outbound and
 campaign calls, voicemails. Contacts whose events run past NOW are still active: no
@@ -26,6 +28,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import partial
 
+from gateway.emulator import chains as c
 from gateway.emulator import journeys as j
 from gateway.emulator.contacts import ContactFactory, Leg, Record
 from gateway.emulator.directory import Agent, Directory, Queue, build_directory
@@ -121,27 +124,27 @@ def _demo_journeys(f: ContactFactory) -> None:
 
 
 def _second_journeys(f: ContactFactory) -> None:
-    j.transfer_chain(f, _past(f), 3)
+    c.transfer_chain(f, _past(f), 3)
     call = j.inbound_call(f, _past(f))[0]
     j.related_task(f, call, f.caller())
-    j.chat(f, _past(f))
-    j.email_thread(f, _past(f), 2)
+    c.chat(f, _past(f))
+    c.email_thread(f, _past(f), 2)
     j.inbound_call(f, _past(f), answered=False)
     j.outbound_call(f, _past(f))
 
 
 def _required_journeys() -> list[tuple[Journey, int]]:
     return [
-        (partial(j.transfer_chain, depth=5), 2),
-        (partial(j.transfer_chain, depth=4), 1),
-        (partial(j.transfer_chain, depth=3, channel="CHAT"), 1),
-        (partial(j.transfer_chain, depth=2), 2),
-        (j.callback, 3),
-        (partial(j.chat, follow_up="CHAT"), 2),
-        (partial(j.chat, follow_up="TASK"), 1),
-        (partial(j.email_thread, messages=4), 2),
-        (partial(j.email_thread, messages=3), 1),
-        (partial(j.email_thread, messages=2), 2),
+        (partial(c.transfer_chain, depth=5), 2),
+        (partial(c.transfer_chain, depth=4), 1),
+        (partial(c.transfer_chain, depth=3, channel="CHAT"), 1),
+        (partial(c.transfer_chain, depth=2), 2),
+        (c.callback, 3),
+        (partial(c.chat, follow_up="CHAT"), 2),
+        (partial(c.chat, follow_up="TASK"), 1),
+        (partial(c.email_thread, messages=4), 2),
+        (partial(c.email_thread, messages=3), 1),
+        (partial(c.email_thread, messages=2), 2),
         (j.outbound_call, 3),
         (partial(j.outbound_call, channel="EMAIL"), 1),
         (partial(j.campaign_call, preview=True), 2),
@@ -152,6 +155,7 @@ def _required_journeys() -> list[tuple[Journey, int]]:
         (j.voicemail, 2),
         (_call_with_task, 4),
         (_chat_with_task, 2),
+        (c.escalated_task, 2),
     ]
 
 
@@ -159,15 +163,16 @@ def _random_journeys() -> list[tuple[Journey, float]]:
     return [
         (j.inbound_call, 30),
         (partial(j.inbound_call, answered=False), 4),
-        (partial(j.transfer_chain, depth=2), 6),
-        (partial(j.transfer_chain, depth=3), 3),
-        (j.chat, 12),
-        (partial(j.chat, follow_up="CHAT"), 2),
-        (partial(j.email_thread, messages=2), 4),
-        (j.callback, 3),
+        (partial(c.transfer_chain, depth=2), 6),
+        (partial(c.transfer_chain, depth=3), 3),
+        (c.chat, 12),
+        (partial(c.chat, follow_up="CHAT"), 2),
+        (partial(c.email_thread, messages=2), 4),
+        (c.callback, 3),
         (j.outbound_call, 4),
         (partial(j.campaign_call, preview=False), 2),
         (_call_with_task, 4),
+        (c.escalated_task, 1),
         (j.monitored_call, 1),
         (j.webrtc_call, 1),
     ]
@@ -181,7 +186,7 @@ def _call_with_task(f: ContactFactory, start: datetime) -> list[Record]:
 
 
 def _chat_with_task(f: ContactFactory, start: datetime) -> list[Record]:
-    conversation = j.chat(f, start)[0]
+    conversation = c.chat(f, start)[0]
     return [conversation, *j.related_task(f, conversation, f.caller())]
 
 
@@ -189,9 +194,9 @@ def _active_journeys(f: ContactFactory) -> None:
     """Contacts in progress at NOW: in the IVR or queue, with an agent, scheduled for later."""
     j.inbound_call(f, NOW - timedelta(seconds=40))
     j.inbound_call(f, NOW - timedelta(minutes=6))
-    j.chat(f, NOW - timedelta(minutes=4))
-    j.transfer_chain(f, NOW - timedelta(minutes=25), 3)
-    j.email_thread(f, NOW - timedelta(minutes=10), 2)
+    c.chat(f, NOW - timedelta(minutes=4))
+    c.transfer_chain(f, NOW - timedelta(minutes=25), 3)
+    c.email_thread(f, NOW - timedelta(minutes=10), 2)
     for hours in (3, 20):
         call = j.inbound_call(f, _past(f))[0]
         j.related_task(f, call, f.caller(), scheduled=ms(NOW + timedelta(hours=hours)))

@@ -3,6 +3,11 @@
 A fault names an operation and optionally a contact and an instance; the first fault that
 matches a request applies to it: it waits `delayMs`, then answers `error` if it has one,
 else lets the request through. A fault with `times` expires after that many requests.
+Besides Connect's errors, the error "MalformedResponse" answers 200 with a JSON body cut
+off mid-document, as a broken connection or proxy would deliver it; botocore does not raise
+on it, it returns a response without the operation's output members.
+`contactId` is compared with the request's ContactId, or InitialContactId for operations
+that name the contact that way (GetContactAttributes).
 """
 
 from __future__ import annotations
@@ -13,7 +18,9 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
-__all__ = ["FAULT_ERRORS", "Fault", "FaultError", "Faults", "parse_fault"]
+__all__ = ["FAULT_ERRORS", "MALFORMED_RESPONSE", "Fault", "FaultError", "Faults", "parse_fault"]
+
+MALFORMED_RESPONSE = "MalformedResponse"
 
 FAULT_ERRORS = (
     "InternalServiceException",
@@ -22,6 +29,7 @@ FAULT_ERRORS = (
     "ResourceNotFoundException",
     "InvalidParameterException",
     "InvalidRequestException",
+    MALFORMED_RESPONSE,
 )
 
 _MESSAGES = {

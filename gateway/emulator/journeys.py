@@ -1,50 +1,33 @@
-"""Customer journeys: the ways contacts link to each other in Amazon Connect.
+"""Journeys of single contacts, and of contacts made alongside another.
 
-Each journey makes its contacts through a ContactFactory and returns them in order. Links
-follow Connect's rules: a contact that continues another (transfer, queue transfer,
-callback, email reply, disconnect flow) has PreviousContactId = the one before and
-InitialContactId = the first of the chain, which itself has neither; a contact made
-alongside another (task, monitor, external outbound) points at it with RelatedContactId.
-A journey stops at the first contact still active at the dataset's NOW.
+Each journey makes its contacts through a ContactFactory and returns them in order. A
+contact made alongside another (a task about it, a supervisor monitoring it, a third-party
+leg, a flow's task) points at it with RelatedContactId.
 """
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
 from gateway.emulator.contacts import Caller, ContactFactory, Leg, Record
-from gateway.emulator.directory import Agent
 from gateway.emulator.timeline import NOW, ms
 
 __all__ = [
-    "callback",
     "campaign_call",
-    "chat",
-    "email_thread",
     "external_outbound",
     "inbound_call",
     "monitored_call",
     "outbound_call",
     "related_task",
-    "transfer_chain",
     "voicemail",
     "webrtc_call",
 ]
 
-_HANDOVER = {"TRANSFER": "AGENT_DISCONNECT", "QUEUE_TRANSFER": "CONTACT_FLOW_DISCONNECT"}
-_TALK = {
-    "VOICE": (60.0, 900.0),
-    "CHAT": (300.0, 1500.0),
-    "TASK": (120.0, 1800.0),
-    "EMAIL": (60.0, 600.0),
-}
-
 
 def inbound_call(f: ContactFactory, start: datetime, *, answered: bool = True) -> list[Record]:
     agent = f.agent() if answered else None
-    record = f.make(Leg("VOICE", "INBOUND", start, f.caller(), f.queue(), agent, _talk(f, "VOICE")))
+    record = f.make(Leg("VOICE", "INBOUND", start, f.caller(), f.queue(), agent, f.talk("VOICE")))
     if agent is not None and f.rng.random() < 0.08:
         record["GlobalResiliencyMetadata"] = {
             "ActiveRegion": "us-east-1",
@@ -53,87 +36,6 @@ def inbound_call(f: ContactFactory, start: datetime, *, answered: bool = True) -
         }
         record.get("AgentInfo", {})["ActiveRegion"] = "us-east-1"
     return [record]
-
-
-def transfer_chain(
-    f: ContactFactory, start: datetime, depth: int, channel: str = "VOICE"
-) -> list[Record]:
-    """A contact transferred `depth - 1` times, by agents (TRANSFER) or flows (QUEUE_TRANSFER)."""
-    caller = f.caller()
-    steps = ("TRANSFER", "TRANSFER", "QUEUE_TRANSFER")
-    methods = ["INBOUND" if channel == "VOICE" else "API"]
-    methods += [f.rng.choice(steps) for _ in range(depth - 1)]
-    records: list[Record] = []
-    agent: Agent | None = None
-    for index, method in enumerate(methods):
-        following = methods[index + 1] if index + 1 < depth else None
-        agent = None if following == "QUEUE_TRANSFER" else f.agent(exclude=agent)
-        previous = records[-1] if records else None
-        leg = Leg(
-            channel,
-            method,
-            start,
-            caller,
-            f.queue(),
-            agent,
-            _talk(f, channel),
-            previous,
-            reason=_HANDOVER.get(following or ""),
-        )
-        record = f.make(leg)
-        if previous is not None and method == "TRANSFER":
-            _quick_connect(f, previous, record)
-        records.append(record)
-        if following is None or "DisconnectTimestamp" not in record:
-            break
-        start = record["DisconnectTimestamp"]
-    return records
-
-
-def callback(f: ContactFactory, start: datetime) -> list[Record]:
-    """A caller who left the queue asking to be called back, and the callback."""
-    caller = f.caller()
-    waiting = Leg("VOICE", "INBOUND", start, caller, f.queue(), reason="CONTACT_FLOW_DISCONNECT")
-    first = f.make(waiting)
-    if "DisconnectTimestamp" not in first:
-        return [first]
-    agent = f.agent()
-    leg = Leg(
-        "VOICE",
-        "CALLBACK",
-        _later(f, first, 1, 5),
-        caller,
-        f.queue("Callbacks"),
-        agent,
-        _talk(f, "VOICE"),
-        previous=first,
-        related_id=first["Id"],
-    )
-    if f.rng.random() < 0.5:
-        leg = replace(leg, extra={"RoutingCriteria": _preferred_agent(agent, leg.start)})
-    return [first, f.make(leg)]
-
-
-def chat(f: ContactFactory, start: datetime, *, follow_up: str | None = None) -> list[Record]:
-    """A chat (web chats start through the API, SMS ones are INBOUND), maybe followed by a
-    contact its disconnect flow creates: a survey chat or a follow-up task."""
-    caller = f.caller()
-    method = f.rng.choice(("API", "API", "INBOUND"))
-    first = f.make(Leg("CHAT", method, start, caller, f.queue(), f.agent(), _talk(f, "CHAT")))
-    if follow_up is None or "DisconnectTimestamp" not in first:
-        return [first]
-    survey = follow_up == "CHAT"
-    leg = Leg(
-        follow_up,
-        "DISCONNECT",
-        _later(f, first, 0.5, 2),
-        caller,
-        previous=first,
-        queue=None if survey else f.queue(),
-        agent=None if survey else f.agent(),
-        talk=_talk(f, follow_up) if not survey else 90.0,
-    )
-    return [first, f.make(leg)]
 
 
 def related_task(
@@ -148,7 +50,7 @@ def related_task(
     if method == "FLOW" or "DisconnectTimestamp" not in related:
         start = ms(related["InitiationTimestamp"] + timedelta(seconds=f.rng.uniform(20, 60)))
     else:
-        start = _later(f, related, 60, 3600)
+        start = f.later(related, 60, 3600)
     agent = None if scheduled else f.agent()
     leg = Leg(
         "TASK",
@@ -157,40 +59,11 @@ def related_task(
         caller,
         f.queue(),
         agent,
-        _talk(f, "TASK"),
+        f.talk("TASK"),
         related_id=related["Id"],
         scheduled=scheduled,
     )
     return [f.make(leg)]
-
-
-def email_thread(f: ContactFactory, start: datetime, messages: int) -> list[Record]:
-    """An inbound email and the replies after it, agent and customer in turn."""
-    caller, agent = f.caller(), f.agent()
-    first = f.make(Leg("EMAIL", "INBOUND", start, caller, f.queue("EmailSupport"), agent, 300.0))
-    first["ContactAssociationId"] = first["Id"]
-    records = [first]
-    for index in range(1, messages):
-        previous = records[-1]
-        if "DisconnectTimestamp" not in previous:
-            break
-        agent_turn = index % 2 == 1
-        begin = _later(f, previous, 0, 30) if agent_turn else _later(f, previous, 3600, 40000)
-        if begin >= NOW:
-            break
-        leg = Leg(
-            "EMAIL",
-            "AGENT_REPLY" if agent_turn else "INBOUND",
-            begin,
-            caller,
-            None if agent_turn else f.queue("EmailSupport"),
-            agent,
-            _talk(f, "EMAIL"),
-            previous=previous,
-            association_id=first["Id"],
-        )
-        records.append(f.make(leg))
-    return records
 
 
 def outbound_call(f: ContactFactory, start: datetime, *, channel: str = "VOICE") -> list[Record]:
@@ -202,7 +75,7 @@ def outbound_call(f: ContactFactory, start: datetime, *, channel: str = "VOICE")
         f.caller(),
         None,
         f.agent(),
-        _talk(f, channel),
+        f.talk(channel),
         extra={"QueueInfo": {"Id": queue.id}},
     )
     return [f.make(leg)]
@@ -229,7 +102,7 @@ def campaign_call(f: ContactFactory, start: datetime, *, preview: bool) -> list[
     agent = None if machine else f.agent()
     queue = None if preview or machine else f.queue("Sales")
     method = "OUTBOUND" if preview else "API"
-    leg = Leg("VOICE", method, start, f.caller(), queue, agent, _talk(f, "VOICE"), extra=campaign)
+    leg = Leg("VOICE", method, start, f.caller(), queue, agent, f.talk("VOICE"), extra=campaign)
     record = f.make(leg)
     greeting: datetime = record.get("ConnectedToSystemTimestamp") or record["InitiationTimestamp"]
     record["CustomerVoiceActivity"] = {
@@ -248,7 +121,7 @@ def monitored_call(f: ContactFactory, start: datetime) -> list[Record]:
     connected = call.get("AgentInfo", {}).get("ConnectedToAgentTimestamp")
     if connected is None:
         return [call]
-    supervisor = f.agent(exclude=_agent_of(f, call))
+    supervisor = f.agent(exclude=f.agent_of(call))
     begin = ms(connected + timedelta(seconds=f.rng.uniform(20, 90)))
     end = call.get("DisconnectTimestamp", NOW)
     if begin >= end:
@@ -273,7 +146,7 @@ def webrtc_call(f: ContactFactory, start: datetime) -> list[Record]:
         "SegmentAttributes": {"connect:Subtype": {"ValueString": "connect:WebRTC"}},
     }
     leg = Leg(
-        "VOICE", "WEBRTC_API", start, caller, f.queue(), f.agent(), _talk(f, "VOICE"), extra=extra
+        "VOICE", "WEBRTC_API", start, caller, f.queue(), f.agent(), f.talk("VOICE"), extra=extra
     )
     record = f.make(leg)
     if "AgentInfo" in record:
@@ -287,7 +160,7 @@ def external_outbound(f: ContactFactory, start: datetime) -> list[Record]:
     info = call.get("AgentInfo", {})
     if "ConnectedToAgentTimestamp" not in info or "DisconnectTimestamp" not in call:
         return [call]
-    agent = _agent_of(f, call)
+    agent = f.agent_of(call)
     begin = ms(info["ConnectedToAgentTimestamp"] + timedelta(seconds=f.rng.uniform(30, 60)))
     leg = Leg(
         "VOICE", "EXTERNAL_OUTBOUND", begin, f.caller(), None, agent, 120.0, related_id=call["Id"]
@@ -309,43 +182,6 @@ def voicemail(f: ContactFactory, start: datetime) -> list[Record]:
     )
     call = f.make(leg)
     return [call, *related_task(f, call, caller, method="FLOW")]
-
-
-def _talk(f: ContactFactory, channel: str) -> float:
-    return f.rng.uniform(*_TALK[channel])
-
-
-def _agent_of(f: ContactFactory, record: Record) -> Agent | None:
-    agent_id = record.get("AgentInfo", {}).get("Id")
-    return next((agent for agent in f.directory.agents if agent.id == agent_id), None)
-
-
-def _later(f: ContactFactory, record: Record, low: float, high: float) -> datetime:
-    moment: datetime = record["DisconnectTimestamp"]
-    return ms(moment + timedelta(seconds=f.rng.uniform(low, high)))
-
-
-def _quick_connect(f: ContactFactory, previous: Record, record: Record) -> None:
-    queue = f.queue()
-    data = {
-        "ContactId": record["Id"],
-        "InitiationTimestamp": record["InitiationTimestamp"],
-        "QuickConnectId": f.new_id(),
-        "QuickConnectName": f"Transfer to {queue.name}",
-        "QuickConnectType": f.rng.choice(("QUEUE", "USER")),
-    }
-    entry = {"Type": "QUICK_CONNECT", "NextContactMetadata": {"QuickConnectContactData": data}}
-    previous["NextContacts"] = [entry]
-
-
-def _preferred_agent(agent: Agent, start: datetime) -> dict[str, Any]:
-    condition = {
-        "MatchCriteria": {"AgentsCriteria": {"AgentIds": [agent.id]}},
-        "ComparisonOperator": "Match",
-    }
-    expiry = {"DurationInSeconds": 120, "ExpiryTimestamp": ms(start + timedelta(seconds=125))}
-    step = {"Expiry": expiry, "Expression": {"AttributeCondition": condition}, "Status": "JOINED"}
-    return {"Steps": [step], "ActivationTimestamp": ms(start + timedelta(seconds=5)), "Index": 0}
 
 
 def _transitions(monitor: Record) -> list[dict[str, Any]]:

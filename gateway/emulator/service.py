@@ -5,7 +5,8 @@ UnknownOperationException), count, authenticate (403 without an Authorization he
 throttle (429, immediately), wait the configured latency, bind and validate (400), apply an
 injected fault, then run the operation's handler. An operation the model has but the
 emulator does not implement answers 400 InvalidRequestException, the way a service answers
-a request it cannot carry out, rather than a 5xx a client would retry.
+a request it cannot carry out, rather than a 5xx a client would retry. Every answer with
+status 429, from the rate limit or an injected ThrottlingException, counts as throttled.
 """
 
 from __future__ import annotations
@@ -22,7 +23,9 @@ from starlette.responses import Response
 
 from gateway.emulator.binding import bind
 from gateway.emulator.errors import ConnectError, error_response
+from gateway.emulator.faults import MALFORMED_RESPONSE
 from gateway.emulator.handlers import HANDLERS
+from gateway.emulator.routing import Match
 from gateway.emulator.serialization import serialize_output
 from gateway.emulator.state import EmulatorState
 from gateway.emulator.validation import check
@@ -42,12 +45,16 @@ class ConnectService:
         request_id = str(uuid.uuid4())
         operation: OperationModel | None = None
         try:
-            operation = self._route(request)
-            output = await self._answer(request, operation)
+            match = self._route(request)
+            operation = match.operation
+            output = await self._answer(request, match)
         except ConnectError as error:
             if error.status == 429 and operation is not None:
                 self.state.stats.throttled(operation.name)
             return error_response(error, request_id)
+        except _Malformed:
+            assert operation is not None
+            return _malformed_response(operation, request_id)
         except Exception:
             logger.exception("emulator: %s failed", operation.name if operation else "request")
             internal = ConnectError("InternalServiceException", "Internal service error")
@@ -56,18 +63,17 @@ class ConnectService:
         headers["x-amzn-RequestId"] = request_id
         return Response(body, headers=headers, media_type="application/json")
 
-    def _route(self, request: Request) -> OperationModel:
+    def _route(self, request: Request) -> Match:
         raw = request.scope.get("raw_path") or quote(request.url.path).encode()
         path = raw.decode("latin-1")
         match = self.state.router.match(request.method, path, request.url.query)
         if match is None:
             message = f"No Connect operation matches {request.method} {path}"
             raise ConnectError("UnknownOperationException", message, 404)
-        request.state.labels = match.labels
-        return match.operation
+        return match
 
-    async def _answer(self, request: Request, operation: OperationModel) -> dict[str, Any]:
-        state, name = self.state, operation.name
+    async def _answer(self, request: Request, match: Match) -> dict[str, Any]:
+        state, operation, name = self.state, match.operation, match.operation.name
         state.stats.called(name)
         if "authorization" not in request.headers and "X-Amz-Signature" not in request.query_params:
             raise ConnectError("AccessDeniedException", "Missing Authentication Token")
@@ -76,18 +82,31 @@ class ConnectService:
         await _sleep(state.options.latency_ms)
         query = parse_qsl(request.url.query, keep_blank_values=True)
         body = await request.body()
-        params = bind(operation, request.state.labels, query, request.headers, body)
+        params = bind(operation, match.labels, query, request.headers, body)
         if operation.input_shape is not None:
             check(operation.input_shape, params)
         fault = state.faults.take(name, params)
         if fault is not None:
             await _sleep(fault.delay_ms)
+            if fault.error == MALFORMED_RESPONSE:
+                raise _Malformed
             if fault.error is not None:
                 raise ConnectError(fault.error, fault.message)
         handler = HANDLERS.get(name)
         if handler is None:
             raise ConnectError("InvalidRequestException", f"The emulator does not implement {name}")
         return handler(state.dataset, params)
+
+
+class _Malformed(Exception):
+    """An injected fault asks for a garbled response."""
+
+
+def _malformed_response(operation: OperationModel, request_id: str) -> Response:
+    members = list(operation.output_shape.members) if operation.output_shape else []
+    body = f'{{"{members[0]}": {{' if members else "{"
+    headers = {"x-amzn-RequestId": request_id}
+    return Response(body, headers=headers, media_type="application/json")
 
 
 async def _sleep(milliseconds: float) -> None:

@@ -242,3 +242,20 @@ def _timestamps(value: Any) -> list[datetime]:
 
 def _aware(moment: datetime) -> bool:
     return moment.tzinfo is not None and moment.microsecond % 1000 == 0
+
+
+def test_transferred_tasks_keep_their_related_call(demo: dict[str, Record]) -> None:
+    tasks = [
+        r for r in demo.values() if r["Channel"] == "TASK" and r["InitiationMethod"] == "TRANSFER"
+    ]
+    assert tasks
+    links = ("PreviousContactId", "InitialContactId", "RelatedContactId")
+    three = [
+        t
+        for t in tasks
+        if all(t[link] in demo for link in links) and len({t[link] for link in links}) == 3
+    ]
+    assert three
+    for task in three:
+        assert demo[task["RelatedContactId"]]["Channel"] == "VOICE"
+        assert demo[task["InitialContactId"]]["RelatedContactId"] == task["RelatedContactId"]

@@ -141,3 +141,14 @@ def test_bad_faults_answer_400(control: httpx.Client, body: bytes) -> None:
     response = control.post("/_emulator/faults", content=body)
     assert response.status_code == 400
     assert response.json()["error"]
+
+
+def test_malformed_response_fault(control: httpx.Client, connect: Any) -> None:
+    control.post(
+        "/_emulator/faults",
+        json={"operation": "DescribeContact", "error": "MalformedResponse", "times": 1},
+    )
+    response = connect.describe_contact(InstanceId=DEMO_INSTANCE_ID, ContactId=CONTACTS[0])
+    assert "Contact" not in response
+    assert response["ResponseMetadata"]["HTTPStatusCode"] == 200
+    assert describe(connect) == "OK"
