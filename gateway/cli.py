@@ -6,6 +6,7 @@ import argparse
 import json
 import logging
 import os
+import socket
 import sys
 import urllib.request
 from collections.abc import Sequence
@@ -68,23 +69,23 @@ def _settings(**flags: Any) -> Settings:
 
 def serve_command(args: argparse.Namespace) -> int:
     settings = _settings(host=args.host, port=args.port, workers=args.workers)
-    configure(settings.log_level, settings.log_format)
     emulator = None
     if settings.demo:
+        # Before logging is configured: the demo notice comes first, the emulator's
+        # own start-up lines not at all.
         emulator, settings = _start_demo(settings)
-    elif settings.default_instance is None:
+    configure(settings.log_level, settings.log_format)
+    if settings.default_instance is None:
         settings = _emulator_instance(settings)
     try:
         if settings.workers == 1:
             from gateway.app import create_app
 
-            uvicorn.run(
-                create_app(settings),
-                host=settings.host,
-                port=settings.port,
-                proxy_headers=True,
-                log_config=None,
+            app = create_app(settings)
+            config = uvicorn.Config(
+                app, host=settings.host, port=settings.port, proxy_headers=True, log_config=None
             )
+            _Server(config).run()
         else:
             # Worker processes read their settings from the environment.
             os.environ.update(_environment(settings))
@@ -103,6 +104,16 @@ def serve_command(args: argparse.Namespace) -> int:
     return 0
 
 
+class _Server(uvicorn.Server):
+    """Says where it serves once bound (the real port, also for --port 0)."""
+
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        await super().startup(sockets)
+        if self.started:
+            host, port = self.servers[0].sockets[0].getsockname()[:2]
+            print(f"connect-gateway: serving GraphQL at {_url(host, port)}/graphql", flush=True)
+
+
 def _start_demo(settings: Settings) -> tuple[Any, Settings]:
     from gateway.emulator import DEMO_INSTANCE_ID, SECOND_INSTANCE_ID, create_emulator_app
     from gateway.servers import ServerThread
@@ -112,7 +123,7 @@ def _start_demo(settings: Settings) -> tuple[Any, Settings]:
     print(
         "connect-gateway: DEMO MODE: GATEWAY_INSTANCE_ID is not set, so the gateway serves the\n"
         f"built-in Amazon Connect emulator's demo data (instance {DEMO_INSTANCE_ID}),\n"
-        f"running at {emulator.url}. GraphiQL: http://{_display(settings)}/graphql",
+        f"running at {emulator.url}. Open /graphql in a browser for GraphiQL.",
         flush=True,
     )
     demo = settings.model_copy(
@@ -150,9 +161,9 @@ def _example_contact(emulator_url: str) -> str | None:
     return None if best is None else str(best["id"])
 
 
-def _display(settings: Settings) -> str:
-    host = "127.0.0.1" if settings.host in ("0.0.0.0", "::") else settings.host
-    return f"{host}:{settings.port}"
+def _url(host: str, port: int) -> str:
+    shown = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
+    return f"http://{shown}:{port}"
 
 
 def _environment(settings: Settings) -> dict[str, str]:

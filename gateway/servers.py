@@ -19,11 +19,10 @@ __all__ = ["ServerThread"]
 class ServerThread:
     """A uvicorn server for `app` on a thread; a context manager that starts and stops it."""
 
-    def __init__(
-        self, app: Any, host: str = "127.0.0.1", port: int = 0, *, log_level: str = "warning"
-    ) -> None:
+    def __init__(self, app: Any, host: str = "127.0.0.1", port: int = 0) -> None:
+        # No log_config or log_level: uvicorn would set them for the whole process.
         config = uvicorn.Config(
-            app, host=host, port=port, log_level=log_level, lifespan="on", access_log=False
+            app, host=host, port=port, log_config=None, log_level=None, access_log=False
         )
         self.server = uvicorn.Server(config)
         self.host = host

@@ -37,18 +37,22 @@ def deepest(contacts: list[Contact]) -> list[Contact]:
 
 
 def with_all_links(contacts: list[Contact]) -> Contact:
-    """A contact with previous, initial and related links, all to existing contacts."""
+    """A contact whose previous, initial and related links name three distinct contacts that
+    exist (or, if the data has none, previous and initial only)."""
     by_id = demo_contacts(contacts)
-    for contact in by_id.values():
-        links = [contact.get(k) for k in ("previousContactId", "initialContactId")]
-        if all(link in by_id for link in links) and contact.get("relatedContactId") in by_id:
-            return contact
-    # Otherwise previous + initial, the related link is then checked to be absent.
-    return next(
-        c
-        for c in by_id.values()
-        if c.get("previousContactId") in by_id and c.get("initialContactId") in by_id
-    )
+
+    def distinct_links(contact: Contact, names: tuple[str, ...]) -> bool:
+        links = [contact.get(name) for name in names]
+        return all(link in by_id for link in links) and len(set(links)) == len(links)
+
+    for names in [
+        ("previousContactId", "initialContactId", "relatedContactId"),
+        ("previousContactId", "initialContactId"),
+    ]:
+        for contact in by_id.values():
+            if distinct_links(contact, names):
+                return contact
+    raise LookupError("no contact with distinct previous and initial links")
 
 
 def purged_link(contacts: list[Contact]) -> Contact:

@@ -34,7 +34,15 @@ class Process:
             text=True,
         )
         self.lines: queue.Queue[str] = queue.Queue()
-        threading.Thread(target=self._read, daemon=True).start()
+        self.reader = threading.Thread(target=self._read, daemon=True)
+        self.reader.start()
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        self.proc.wait(timeout=30)
+        self.reader.join(timeout=30)
+        assert self.proc.stdout is not None
+        self.proc.stdout.close()
 
     def _read(self) -> None:
         assert self.proc.stdout is not None
@@ -55,11 +63,10 @@ class Process:
 def demo() -> Iterator[tuple[str, list[str]]]:
     process = Process("serve", "--port", "0", env=_env())
     try:
-        match, seen = process.wait_for(r"Uvicorn running on (http://[\d.]+:\d+)")
+        match, seen = process.wait_for(r"serving GraphQL at (http://[\d.]+:\d+)/graphql")
         yield match.group(1), seen
     finally:
-        process.proc.terminate()
-        process.proc.wait(timeout=30)
+        process.stop()
 
 
 def test_serve_runs_the_demo_by_default(demo: tuple[str, list[str]]) -> None:

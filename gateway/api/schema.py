@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 import strawberry
@@ -29,10 +30,12 @@ class GatewaySchema(strawberry.Schema):
 
 
 def create_schema(max_depth: int = 12, max_aliases: int = 30) -> GatewaySchema:
+    # Factories: strawberry builds the extensions afresh for each request. The parse and
+    # validation caches still span requests (strawberry keeps one LRU per maxsize).
     extensions: list[Any] = [
-        QueryDepthLimiter(max_depth=max_depth),
-        MaxAliasesLimiter(max_alias_count=max_aliases),
-        ParserCache(maxsize=256),
-        ValidationCache(maxsize=256),
+        functools.partial(QueryDepthLimiter, max_depth=max_depth),
+        functools.partial(MaxAliasesLimiter, max_alias_count=max_aliases),
+        functools.partial(ParserCache, maxsize=256),
+        functools.partial(ValidationCache, maxsize=256),
     ]
     return GatewaySchema(query=Query, extensions=extensions)

@@ -47,7 +47,7 @@ class ConnectClient:
             max_pool_connections=settings.connect_max_concurrency,
             retries={
                 "mode": settings.connect_retry_mode,
-                "max_attempts": settings.connect_max_attempts,
+                "total_max_attempts": settings.connect_max_attempts,
             },
             user_agent_extra="connect-graphql-gateway",
         )
