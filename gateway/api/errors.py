@@ -10,7 +10,7 @@ from graphql import GraphQLError
 
 from gateway.errors import INTERNAL_SERVER_ERROR, BadUserInput, GatewayError
 
-__all__ = ["error_code", "format_error", "log_unexpected"]
+__all__ = ["MASKED_MESSAGE", "error_code", "format_error", "log_unexpected"]
 
 log = logging.getLogger("gateway.errors")
 

@@ -4,6 +4,7 @@ malformed requests, and GraphiQL opened on a working example query."""
 from __future__ import annotations
 
 import json
+import logging
 from typing import Any
 
 from cross_web import HTTPException
@@ -15,8 +16,8 @@ from strawberry.http import GraphQLHTTPResponse
 from strawberry.types import ExecutionResult
 
 from gateway.api.context import Context
-from gateway.api.errors import format_error
-from gateway.errors import BadUserInput
+from gateway.api.errors import MASKED_MESSAGE, format_error
+from gateway.errors import INTERNAL_SERVER_ERROR, BadUserInput
 from gateway.loaders import Loaders
 from gateway.logs import request_id
 from gateway.settings import Settings
@@ -41,6 +42,8 @@ query ContactWithLinks($contactId: ID!, $instanceId: ID) {
 }
 """
 
+log = logging.getLogger(__name__)
+
 _JSON_TYPES = ("application/json", "application/graphql-response+json")
 
 
@@ -59,7 +62,21 @@ class GraphQLView(GraphQL[Context, None]):
                 response = await self.run(request)
             except HTTPException as error:
                 response = _error_response(error.reason, error.status_code)
+            except Exception:
+                log.exception("unexpected error handling the request")
+                response = _error_response(MASKED_MESSAGE, 500, INTERNAL_SERVER_ERROR)
         await response(scope, receive, send)
+
+    def decode_json(self, data: str | bytes) -> object:
+        # Strawberry expects an object here (the body, or GET's variables); anything else,
+        # and bytes that are not UTF-8, would otherwise escape as a 500.
+        try:
+            value = json.loads(data)
+        except ValueError as error:
+            raise HTTPException(400, "Unable to parse request body as JSON") from error
+        if not isinstance(value, dict):
+            raise HTTPException(400, "Expected a JSON object (batched queries are not supported)")
+        return value
 
     def _refuse(self, request: Request) -> Response | None:
         if request.method != "POST":
@@ -104,6 +121,6 @@ class GraphQLView(GraphQL[Context, None]):
         return HTMLResponse(page)
 
 
-def _error_response(message: str, status: int) -> JSONResponse:
-    error = {"message": message, "extensions": {"code": BadUserInput.code}}
+def _error_response(message: str, status: int, code: str = BadUserInput.code) -> JSONResponse:
+    error = {"message": message, "extensions": {"code": code, "requestId": request_id.get()}}
     return JSONResponse({"errors": [error]}, status_code=status)

@@ -2,7 +2,9 @@
 
 A fault names an operation and optionally a contact and an instance; the first fault that
 matches a request applies to it: it waits `delayMs`, then answers `error` if it has one,
-else lets the request through. A fault with `times` expires after that many requests.
+else lets the request through, with `patch` (a JSON object) merged into the answer if it
+has one: the way to see what a gateway does with a value Connect adds later. A fault with
+`times` expires after that many requests.
 Besides Connect's errors, the error "MalformedResponse" answers 200 with a JSON body cut
 off mid-document, as a broken connection or proxy would deliver it; botocore does not raise
 on it, it returns a response without the operation's output members.
@@ -18,7 +20,15 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
-__all__ = ["FAULT_ERRORS", "MALFORMED_RESPONSE", "Fault", "FaultError", "Faults", "parse_fault"]
+__all__ = [
+    "FAULT_ERRORS",
+    "MALFORMED_RESPONSE",
+    "Fault",
+    "FaultError",
+    "Faults",
+    "parse_fault",
+    "patched",
+]
 
 MALFORMED_RESPONSE = "MalformedResponse"
 
@@ -41,7 +51,7 @@ _MESSAGES = {
     "InvalidRequestException": "The request is not valid.",
 }
 
-_KEYS = frozenset({"operation", "error", "times", "contactId", "instanceId", "delayMs"})
+_KEYS = frozenset({"operation", "error", "times", "contactId", "instanceId", "delayMs", "patch"})
 
 
 class FaultError(ValueError):
@@ -59,6 +69,7 @@ class Fault:
     contact_id: str | None = None
     instance_id: str | None = None
     delay_ms: float = 0.0
+    patch: dict[str, Any] | None = None
 
     @property
     def message(self) -> str:
@@ -81,6 +92,7 @@ class Fault:
             "contactId": self.contact_id,
             "instanceId": self.instance_id,
             "delayMs": self.delay_ms,
+            "patch": self.patch,
         }
 
 
@@ -135,8 +147,11 @@ def parse_fault(data: Any, operations: Collection[str]) -> Fault:
     if error is not None and error not in FAULT_ERRORS:
         raise FaultError(f"'error' must be one of {', '.join(FAULT_ERRORS)}, got {error!r}")
     delay = _number(data, "delayMs")
-    if error is None and delay == 0:
-        raise FaultError("A fault needs an 'error', a positive 'delayMs', or both")
+    patch = data.get("patch")
+    if patch is not None and not isinstance(patch, dict):
+        raise FaultError(f"'patch' must be a JSON object, got {patch!r}")
+    if error is None and delay == 0 and not patch:
+        raise FaultError("A fault needs an 'error', a positive 'delayMs' or a 'patch'")
     return Fault(
         id=str(uuid.uuid4()),
         operation=operation,
@@ -145,7 +160,19 @@ def parse_fault(data: Any, operations: Collection[str]) -> Fault:
         contact_id=_text(data, "contactId"),
         instance_id=_text(data, "instanceId"),
         delay_ms=delay,
+        patch=patch,
     )
+
+
+def patched(output: dict[str, Any], patch: Mapping[str, Any]) -> dict[str, Any]:
+    """`output` with `patch` merged in, objects member by member, anything else replaced."""
+    merged = dict(output)
+    for key, value in patch.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = patched(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
 
 
 def _number(data: Mapping[str, Any], key: str) -> float:

@@ -23,7 +23,7 @@ from starlette.responses import Response
 
 from gateway.emulator.binding import bind
 from gateway.emulator.errors import ConnectError, error_response
-from gateway.emulator.faults import MALFORMED_RESPONSE
+from gateway.emulator.faults import MALFORMED_RESPONSE, patched
 from gateway.emulator.handlers import HANDLERS
 from gateway.emulator.routing import Match
 from gateway.emulator.serialization import serialize_output
@@ -95,7 +95,10 @@ class ConnectService:
         handler = HANDLERS.get(name)
         if handler is None:
             raise ConnectError("InvalidRequestException", f"The emulator does not implement {name}")
-        return handler(state.dataset, params)
+        output = handler(state.dataset, params)
+        if fault is not None and fault.patch:
+            output = patched(output, fault.patch)
+        return output
 
 
 class _Malformed(Exception):

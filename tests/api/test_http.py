@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import pytest
+
 from tests.chains import deepest, demo_contacts
 from tests.support import Emulator, Gateway
 
@@ -16,6 +18,24 @@ def test_malformed_json_is_400_with_a_code(gateway: Gateway, emulator: Emulator)
     assert response.status_code == 400
     assert response.json()["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
     assert emulator.calls() == 0
+
+
+@pytest.mark.parametrize(
+    "body",
+    [b"42", b'"text"', b"null", b"[]", b'[{"query": "{ __typename }"}]', b"\xff\xfe", b""],
+    ids=["number", "string", "null", "empty-batch", "batch", "not-utf8", "empty"],
+)
+def test_bodies_that_are_not_a_json_object_are_400(gateway: Gateway, body: bytes) -> None:
+    response = gateway.http.post(
+        "/graphql", content=body, headers={"content-type": "application/json"}
+    )
+
+    assert response.status_code == 400
+    [error] = response.json()["errors"]
+    assert error["extensions"]["code"] == "BAD_USER_INPUT"
+    assert (
+        response.json()["errors"][0]["extensions"]["requestId"] == response.headers["x-request-id"]
+    )
 
 
 def test_wrong_content_type_is_415(gateway: Gateway, emulator: Emulator) -> None:

@@ -169,3 +169,29 @@ async def test_concurrent_cold_queries_share_upstream_calls(
     assert all(body == bodies[0] for body in bodies)
     assert "errors" not in bodies[0]
     assert emulator.calls() == len(distinct)
+
+
+def test_an_enum_value_connect_adds_later_does_not_fail_the_contact(
+    gateway: Gateway, emulator: Emulator
+) -> None:
+    contact = deepest(emulator.contacts())[-1]
+    emulator.fault(
+        operation="DescribeContact",
+        contactId=contact["id"],
+        patch={"Contact": {"Channel": "HOLOGRAM", "InitiationMethod": "TELEPATHY"}},
+    )
+
+    result = gateway.query(
+        "query($id: ID!) { contact(contactId: $id) { id channel initiationMethod } }",
+        id=contact["id"],
+    )
+
+    assert result == {
+        "data": {
+            "contact": {
+                "id": contact["id"],
+                "channel": "UNRECOGNIZED",
+                "initiationMethod": "UNRECOGNIZED",
+            }
+        }
+    }

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from gateway.emulator.faults import Fault, FaultError, Faults, parse_fault
+from gateway.emulator.faults import Fault, FaultError, Faults, parse_fault, patched
 
 OPERATIONS = {"DescribeContact", "DescribeUser"}
 
@@ -33,6 +33,7 @@ def test_a_full_fault_parses() -> None:
         ({"operation": "Nope", "error": "ThrottlingException"}, "'operation'"),
         ({"operation": "DescribeContact", "error": "Boom"}, "'error'"),
         ({"operation": "DescribeContact"}, "needs an 'error'"),
+        ({"operation": "DescribeContact", "patch": [1]}, "'patch' must be a JSON object"),
         ({"operation": "DescribeContact", "error": "ThrottlingException", "times": 0}, "'times'"),
         (
             {"operation": "DescribeContact", "error": "ThrottlingException", "times": True},
@@ -64,3 +65,17 @@ def test_instance_filters() -> None:
     fault = Fault("a", "DescribeContact", "ThrottlingException", instance_id="i1")
     assert fault.matches("DescribeContact", {"InstanceId": "i1", "ContactId": "x"})
     assert not fault.matches("DescribeContact", {"InstanceId": "i2", "ContactId": "x"})
+
+
+def test_patch_merges_objects_and_replaces_the_rest() -> None:
+    output = {"Contact": {"Id": "c", "Channel": "VOICE", "QueueInfo": {"Id": "q"}}}
+    patch = {"Contact": {"Channel": "HOLOGRAM", "QueueInfo": {"EnqueueTimestamp": 1}}}
+
+    assert patched(output, patch) == {
+        "Contact": {
+            "Id": "c",
+            "Channel": "HOLOGRAM",
+            "QueueInfo": {"Id": "q", "EnqueueTimestamp": 1},
+        }
+    }
+    assert output["Contact"]["Channel"] == "VOICE"  # the dataset's record is not touched

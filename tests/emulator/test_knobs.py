@@ -124,7 +124,9 @@ def test_faults_list_and_clear(control: httpx.Client) -> None:
     fault = {"operation": "DescribeUser", "error": "ThrottlingException", "times": 3, "delayMs": 5}
     fault_id = control.post("/_emulator/faults", json=fault).json()["id"]
     listed = control.get("/_emulator/faults").json()["faults"]
-    assert listed == [{**fault, "id": fault_id, "contactId": None, "instanceId": None}]
+    assert listed == [
+        {**fault, "id": fault_id, "contactId": None, "instanceId": None, "patch": None}
+    ]
     assert control.delete("/_emulator/faults").json() == {"ok": True}
     assert control.get("/_emulator/faults").json() == {"faults": []}
 
