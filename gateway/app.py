@@ -22,7 +22,7 @@ from gateway.cache import Cache
 from gateway.connect import ConnectClient
 from gateway.middleware import RequestIdMiddleware
 from gateway.settings import Settings
-from gateway.store import ContactStore
+from gateway.store import EntityStore
 
 __all__ = ["create_app", "create_app_from_env"]
 
@@ -35,7 +35,7 @@ def create_app(settings: Settings) -> Starlette:
         # Building a boto3 client reads botocore's model files: keep it off the loop.
         connect = await asyncio.to_thread(ConnectClient.from_settings, settings)
         cache = Cache(settings.cache_url, settings.cache_namespace, settings.cache_timeout_seconds)
-        store = ContactStore(connect, cache, settings)
+        store = EntityStore(connect, cache, settings)
         log.info(
             "gateway ready: instance %s, cache %s", settings.default_instance, _safe(cache.url)
         )

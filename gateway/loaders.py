@@ -6,28 +6,44 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from strawberry.dataloader import DataLoader
 
-from gateway.connect import Record
-from gateway.store import ContactStore
+from gateway.store import AGENT, ATTRIBUTES, CONTACT, QUEUE, REFERENCES, EntityStore, Kind
 
-__all__ = ["ContactKey", "Loaders"]
+__all__ = ["EntityKey", "Loaders"]
 
-ContactKey = tuple[str, str]
-"""(instance ID, contact ID)"""
+EntityKey = tuple[str, str]
+"""(instance ID, entity ID)"""
+
+Loader = DataLoader[EntityKey, Any]
 
 
 @dataclass(frozen=True)
 class Loaders:
-    contact: DataLoader[ContactKey, Record | None]
+    contact: Loader
+    agent: Loader
+    queue: Loader
+    attributes: Loader
+    references: Loader
 
     @classmethod
-    def for_request(cls, store: ContactStore) -> Loaders:
-        async def load_contacts(keys: Sequence[ContactKey]) -> list[Record | BaseException | None]:
-            return await asyncio.gather(
-                *(store.contact(instance_id, contact_id) for instance_id, contact_id in keys),
-                return_exceptions=True,
-            )
+    def for_request(cls, store: EntityStore) -> Loaders:
+        def loader(kind: Kind) -> Loader:
+            async def load(keys: Sequence[EntityKey]) -> list[Any]:
+                values: list[Any] = await asyncio.gather(
+                    *(store.get(kind, instance, entity) for instance, entity in keys),
+                    return_exceptions=True,
+                )
+                return values
 
-        return cls(contact=DataLoader(load_fn=load_contacts))
+            return DataLoader(load_fn=load)
+
+        return cls(
+            contact=loader(CONTACT),
+            agent=loader(AGENT),
+            queue=loader(QUEUE),
+            attributes=loader(ATTRIBUTES),
+            references=loader(REFERENCES),
+        )

@@ -53,6 +53,8 @@ class Settings(BaseSettings):
     ttl_ended_seconds: float = Field(default=900, ge=0)
     ttl_active_seconds: float = Field(default=5, ge=0)
     ttl_not_found_seconds: float = Field(default=30, ge=0)
+    ttl_directory_seconds: float = Field(default=3600, ge=0)
+    ttl_contact_data_seconds: float = Field(default=60, ge=0)
 
     connect_max_concurrency: int = Field(default=16, ge=1, le=256)
     connect_connect_timeout: float = Field(default=2.0, gt=0)

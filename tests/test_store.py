@@ -56,11 +56,11 @@ def test_redis_holds_json_with_ttl_by_state(
     client = redis.Redis.from_url(REDIS_URL)
     key = f"{namespace}:contact:v1:{DEMO_INSTANCE_ID}:"
     entry = json.loads(client.get(key + ended) or b"null")
-    assert entry["contact"]["Id"] == ended
-    assert entry["contact"]["DisconnectTimestamp"].endswith("Z")
+    assert entry["value"]["Id"] == ended
+    assert entry["value"]["DisconnectTimestamp"].endswith("Z")
     assert 990 < client.ttl(key + ended) <= 1000
     assert 0 < client.ttl(key + active) <= 10
-    assert json.loads(client.get(key + "no-such-contact") or b"null") == {"contact": None}
+    assert json.loads(client.get(key + "no-such-contact") or b"null") == {"value": None}
     assert 90 < client.ttl(key + "no-such-contact") <= 100
     client.close()
 

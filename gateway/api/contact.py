@@ -1,44 +1,160 @@
-"""The Contact type: Connect's members plus the links to the contacts around it."""
+"""Contact, Agent and Queue: Connect's members (generated) plus the graph around a contact."""
 
 from __future__ import annotations
+
+import re
+from typing import Annotated, Any
 
 import strawberry
 
 from gateway.api.context import Info
-from gateway.api.types import ContactFields
-from gateway.connect import Record
+from gateway.api.generated import (
+    AttributesEntry,
+    ContactMembers,
+    QueueMembers,
+    ReferenceSummary,
+    ReferenceType,
+    UserMembers,
+)
+from gateway.api.members import Place, resolved
 from gateway.errors import NotFound
 
-__all__ = ["Contact", "load_contact"]
+__all__ = ["MAX_CHAIN", "Agent", "Contact", "Queue", "load_contact"]
+
+MAX_CHAIN = 50
+"""The longest chain `Contact.chain` follows (Connect's own chains are far shorter)."""
 
 
 async def load_contact(info: Info, instance_id: str, contact_id: str) -> Contact:
     record = await info.context.loaders.contact.load((instance_id, contact_id))
     if record is None:
         raise NotFound(f"contact {contact_id!r} was not found in instance {instance_id!r}")
-    return Contact.from_record(instance_id, record)
+    contact = Contact.of(record, Place(instance_id))
+    assert contact is not None
+    return contact
 
 
-@strawberry.type(description="Contains information about a contact.")
-class Contact(ContactFields):
-    @classmethod
-    def from_record(cls, instance_id: str, record: Record) -> Contact:
-        return cls(**cls.fields_of(instance_id, record))
+@strawberry.type(name="Agent", description="An agent (a Connect user), from DescribeUser.")
+class Agent(UserMembers):
+    pass
 
-    async def _link(self, info: Info, contact_id: str | None) -> Contact | None:
-        # An absent link is simply null; a link to a contact Connect no longer has is an error.
-        if contact_id is None:
+
+@strawberry.type(name="Queue", description="A queue, from DescribeQueue.")
+class Queue(QueueMembers):
+    pass
+
+
+@strawberry.type(name="Contact", description="Contains information about a contact.")
+class Contact(ContactMembers):
+    @strawberry.field(description="The Amazon Connect instance the contact belongs to.")
+    def instance_id(self) -> strawberry.ID:
+        return strawberry.ID(self._instance)
+
+    @strawberry.field(
+        description=(
+            "The contacts from the initial contact of this contact's chain to this one, in "
+            "order, following previousContactId (it stops at a contact Connect no longer has)."
+        )
+    )
+    async def chain(self, info: Info) -> list[Contact]:
+        chain: list[Contact] = [self]
+        seen = {str(await resolved(self.id))}
+        while len(chain) < MAX_CHAIN:
+            previous_id = await resolved(chain[0].previous_contact_id)
+            if previous_id is None or previous_id in seen:
+                break
+            seen.add(previous_id)
+            try:
+                chain.insert(0, await load_contact(info, self._instance, previous_id))
+            except NotFound:
+                break
+        return chain
+
+    @strawberry.field(
+        description="The agent who accepted the contact (agentInfo.id), from DescribeUser."
+    )
+    async def agent(self, info: Info) -> Agent | None:
+        agent_id = await self._nested_id("AgentInfo")
+        if agent_id is None:
             return None
-        return await load_contact(info, str(self.instance_id), contact_id)
+        record = await info.context.loaders.agent.load((self._instance, agent_id))
+        if record is None:
+            raise NotFound(f"agent {agent_id!r} was not found in instance {self._instance!r}")
+        return Agent.of(record, Place(self._instance))
 
-    @strawberry.field(description="The first contact of this contact's chain (initialContactId).")
-    async def initial_contact(self, info: Info) -> Contact | None:
-        return await self._link(info, self.initial_contact_id)
+    @strawberry.field(
+        description="The queue the contact was in (queueInfo.id), from DescribeQueue."
+    )
+    async def queue(self, info: Info) -> Queue | None:
+        queue_id = await self._nested_id("QueueInfo")
+        if queue_id is None:
+            return None
+        record = await info.context.loaders.queue.load((self._instance, queue_id))
+        if record is None:
+            raise NotFound(f"queue {queue_id!r} was not found in instance {self._instance!r}")
+        return Queue.of(record, Place(self._instance))
 
-    @strawberry.field(description="The contact before this one in its chain (previousContactId).")
-    async def previous_contact(self, info: Info) -> Contact | None:
-        return await self._link(info, self.previous_contact_id)
+    # Overrides the generated field for DescribeContact's Attributes member, which Connect
+    # fills for tasks only: GetContactAttributes has them for every contact.
+    @strawberry.field(  # type: ignore[misc]
+        description=(
+            "The contact attributes of this contact's chain (GetContactAttributes on the "
+            "initial contact), optionally only some keys."
+        )
+    )
+    async def attributes(
+        self,
+        info: Info,
+        keys: Annotated[
+            list[str] | None,
+            strawberry.argument(description="Only the attributes with these keys."),
+        ] = None,
+    ) -> list[AttributesEntry]:
+        initial = await resolved(self.initial_contact_id) or await resolved(self.id)
+        attributes = await info.context.loaders.attributes.load((self._instance, str(initial)))
+        if attributes is None:
+            raise NotFound(f"contact {initial!r} was not found in instance {self._instance!r}")
+        wanted = attributes if keys is None else {k: attributes[k] for k in keys if k in attributes}
+        return [AttributesEntry(key=key, value=value) for key, value in wanted.items()]
 
-    @strawberry.field(description="The contact this contact is related to (relatedContactId).")
-    async def related_contact(self, info: Info) -> Contact | None:
-        return await self._link(info, self.related_contact_id)
+    @strawberry.field(
+        description=(
+            "The contact's references (ListContactReferences, every page), "
+            "optionally only some types."
+        )
+    )
+    async def references(
+        self,
+        info: Info,
+        types: Annotated[
+            list[ReferenceType] | None,
+            strawberry.argument(description="Only references of these types."),
+        ] = None,
+    ) -> list[ReferenceSummary]:
+        contact_id = str(await resolved(self.id))
+        summaries = await info.context.loaders.references.load((self._instance, contact_id))
+        if summaries is None:
+            raise NotFound(f"contact {contact_id!r} was not found in instance {self._instance!r}")
+        wanted = None if types is None else {t.value for t in types}
+        return [
+            summary
+            for record in summaries
+            if wanted is None or _reference_type(record) in wanted
+            for summary in [ReferenceSummary.of(record, Place(self._instance))]
+            if summary is not None
+        ]
+
+    async def _nested_id(self, member: str) -> Any:
+        info_record = await resolved(self.read(member, _raw))
+        return None if info_record is None else info_record.get("Id")
+
+
+def _raw(value: Any, place: Place) -> Any:
+    return value
+
+
+def _reference_type(summary: dict[str, Any]) -> str:
+    """The ReferenceType of a ReferenceSummary: a union whose one member names the type
+    (EmailMessagePlainText -> EMAIL_MESSAGE_PLAIN_TEXT)."""
+    [member] = summary
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", member).upper()

@@ -13,7 +13,7 @@ from typing import Any
 
 import botocore.session
 
-__all__ = ["doc"]
+__all__ = ["doc", "model", "plain_text"]
 
 _TAG = re.compile(r"<[^>]+>")
 _SPACE = re.compile(r"[ \t\r\f\v]+")
@@ -21,13 +21,14 @@ _BREAK = re.compile(r"</?(p|li|ul|ol|br)\b[^>]*>", re.IGNORECASE)
 
 
 @functools.cache
-def _model() -> Any:
+def model() -> Any:
+    """botocore's service model for Connect (read once)."""
     return botocore.session.get_session().get_service_model("connect")
 
 
 def doc(shape: str, member: str | None = None) -> str | None:
     """The documentation of a shape of the Connect model, or of one of its members."""
-    target = _model().shape_for(shape)
+    target = model().shape_for(shape)
     if member is not None:
         target = target.members[member]
     return plain_text(target.documentation) or None

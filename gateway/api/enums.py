@@ -1,5 +1,6 @@
-"""Enums of Connect's model. Connect adds values over time: a value this version does not
-know reads as UNRECOGNIZED (and is logged once), never as an error that fails the contact."""
+"""Enums of Connect's model (declared in `generated.py`). Connect adds values over time: a
+value this version does not know reads as UNRECOGNIZED (and is logged once), never as an
+error that fails the contact."""
 
 from __future__ import annotations
 
@@ -9,45 +10,16 @@ from typing import TypeVar
 
 import strawberry
 
-from gateway.api.docs import doc
-
-__all__ = ["Channel", "ContactInitiationMethod", "enum_value"]
+__all__ = ["UNRECOGNIZED", "enum_value"]
 
 log = logging.getLogger(__name__)
 
 E = TypeVar("E", bound=Enum)
 
-_UNRECOGNIZED = strawberry.enum_value(
+UNRECOGNIZED = strawberry.enum_value(
     "UNRECOGNIZED",
     description="A value Connect added after this version of the gateway was built.",
 )
-
-
-@strawberry.enum(description=doc("Contact", "Channel"))
-class Channel(Enum):
-    VOICE = "VOICE"
-    CHAT = "CHAT"
-    TASK = "TASK"
-    EMAIL = "EMAIL"
-    UNRECOGNIZED = _UNRECOGNIZED
-
-
-@strawberry.enum(description=doc("Contact", "InitiationMethod"))
-class ContactInitiationMethod(Enum):
-    INBOUND = "INBOUND"
-    OUTBOUND = "OUTBOUND"
-    TRANSFER = "TRANSFER"
-    QUEUE_TRANSFER = "QUEUE_TRANSFER"
-    CALLBACK = "CALLBACK"
-    API = "API"
-    DISCONNECT = "DISCONNECT"
-    MONITOR = "MONITOR"
-    EXTERNAL_OUTBOUND = "EXTERNAL_OUTBOUND"
-    WEBRTC_API = "WEBRTC_API"
-    AGENT_REPLY = "AGENT_REPLY"
-    FLOW = "FLOW"
-    UNRECOGNIZED = _UNRECOGNIZED
-
 
 _reported: set[tuple[str, str]] = set()
 

@@ -13,9 +13,11 @@ from strawberry.extensions import (
     QueryDepthLimiter,
     ValidationCache,
 )
+from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext
 
 from gateway.api.errors import log_unexpected
+from gateway.api.members import SCALARS
 from gateway.api.query import Query
 
 __all__ = ["GatewaySchema", "create_schema"]
@@ -38,4 +40,6 @@ def create_schema(max_depth: int = 12, max_aliases: int = 30) -> GatewaySchema:
         functools.partial(ParserCache, maxsize=256),
         functools.partial(ValidationCache, maxsize=256),
     ]
-    return GatewaySchema(query=Query, extensions=extensions)
+    return GatewaySchema(
+        query=Query, extensions=extensions, config=StrawberryConfig(scalar_map=SCALARS)
+    )

@@ -70,6 +70,50 @@ class ConnectClient:
         record: Record = to_json(response["Contact"])
         return record
 
+    async def describe_user(self, instance_id: str, user_id: str) -> Record:
+        response = await self._call(
+            self._client.describe_user, "agent", InstanceId=instance_id, UserId=user_id
+        )
+        record: Record = to_json(response["User"])
+        return record
+
+    async def describe_queue(self, instance_id: str, queue_id: str) -> Record:
+        response = await self._call(
+            self._client.describe_queue, "queue", InstanceId=instance_id, QueueId=queue_id
+        )
+        record: Record = to_json(response["Queue"])
+        return record
+
+    async def get_contact_attributes(self, instance_id: str, initial_contact_id: str) -> Record:
+        response = await self._call(
+            self._client.get_contact_attributes,
+            "contact",
+            InstanceId=instance_id,
+            InitialContactId=initial_contact_id,
+        )
+        return dict(response.get("Attributes", {}))
+
+    async def list_contact_references(self, instance_id: str, contact_id: str) -> list[Record]:
+        """Every reference of the contact, of every type, all pages (one call a page)."""
+        pages = await self._call(
+            self._all_references, "contact", instance_id=instance_id, contact_id=contact_id
+        )
+        references: list[Record] = to_json(pages)
+        return references
+
+    def _all_references(self, instance_id: str, contact_id: str) -> list[Any]:
+        every_type = self._client.meta.service_model.shape_for("ReferenceType").enum  # type: ignore[attr-defined]
+        paginator = self._client.get_paginator("list_contact_references")
+        pages = paginator.paginate(
+            InstanceId=instance_id, ContactId=contact_id, ReferenceTypes=every_type
+        )
+        return [summary for page in pages for summary in page.get("ReferenceSummaryList", [])]
+
+    async def search_contacts(self, **params: Any) -> Record:
+        response = await self._call(self._client.search_contacts, "instance", **params)
+        record: Record = to_json(response)
+        return record
+
     async def _call(self, method: Callable[..., Any], what: str, **params: Any) -> Any:
         loop = asyncio.get_running_loop()
         try:

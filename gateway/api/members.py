@@ -1,0 +1,235 @@
+"""Connect's structures as GraphQL objects: the runtime behind `gateway/api/generated.py`.
+
+A `Node` is a view of one JSON record (Connect's member names) and each generated field
+reads one member, converted by the member's shape in botocore's model: structures become
+nodes, lists and maps are converted element by element (maps into key/value entries),
+timestamps into datetimes, enum strings into enums (UNRECOGNIZED for a value newer than
+this gateway). Fields are resolved lazily, so a query pays only for what it selects.
+
+A node may hold a *summary* (SearchContacts answers ContactSearchSummary, a subset of
+Contact): a member the summary's shape has is read from it; a member it lacks is read from
+the complete record, loaded once through `_complete` (the per-request contact loader).
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime
+from enum import Enum
+from typing import Annotated, Any, NewType, TypeVar
+
+import strawberry
+from botocore.model import Shape
+from strawberry.types.scalar import ScalarDefinition
+
+from gateway.api.docs import doc, model
+from gateway.api.enums import enum_value
+
+__all__ = [
+    "SCALARS",
+    "Long",
+    "Node",
+    "Place",
+    "member",
+    "registered",
+    "resolved",
+    "shape",
+]
+
+T = TypeVar("T")
+Record = dict[str, Any]
+Loader = Callable[[], Awaitable[Any]]
+Convert = Callable[[Any, "Place"], Any]
+
+Long = NewType("Long", int)
+"""Connect's 64-bit integers; the schema maps it to the `Long` scalar (`SCALARS`)."""
+
+SCALARS: dict[object, ScalarDefinition] = {
+    Long: strawberry.scalar(
+        name="Long",
+        description="A 64-bit integer (Connect's long), as a JSON number.",
+        serialize=int,
+        parse_value=int,
+    )
+}
+
+_TYPES: dict[str, type[Any]] = {}
+_ENUMS: dict[str, type[Enum]] = {}
+
+
+def shape(name: str) -> Callable[[type[T]], type[T]]:
+    """Registers the GraphQL type (object or enum) for a shape of Connect's model, so that
+    values of that shape convert to it. Stacked on strawberry's own decorator."""
+
+    def register(cls: type[T]) -> type[T]:
+        if issubclass(cls, Enum):
+            _ENUMS[name] = cls
+        else:
+            _TYPES[name] = cls
+        return cls
+
+    return register
+
+
+def registered(shape: str) -> type[Any]:
+    return _TYPES[shape]
+
+
+@dataclass(frozen=True)
+class Place:
+    """Where a value sits: its instance and, for a summary, how to get the complete value."""
+
+    instance: str
+    summary: Shape | None = None
+    complete: Loader | None = None
+
+
+@strawberry.type
+class Node:
+    _record: strawberry.Private[Record]
+    _instance: strawberry.Private[str]
+    _summary: strawberry.Private[Shape | None] = None
+    _complete: strawberry.Private[Loader | None] = None
+
+    @classmethod
+    def of(cls: type[T], record: Record | None, place: Place) -> T | None:
+        if record is None:
+            return None
+        return cls(  # type: ignore[call-arg]
+            _record=record,
+            _instance=place.instance,
+            _summary=place.summary,
+            _complete=place.complete,
+        )
+
+    def read(self, name: str, convert: Convert) -> Any:
+        """Member `name` converted; an awaitable when it must come from the complete record."""
+        if self._summary is None or self._complete is None:
+            return convert(self._record.get(name), Place(self._instance))
+        sub = self._summary.members.get(name)  # type: ignore[attr-defined]
+        if sub is None:
+            return self._read_complete(name, convert)
+        complete = self._complete
+
+        async def complete_member() -> Any:
+            full = await complete()
+            return None if full is None else full.get(name)
+
+        return convert(self._record.get(name), Place(self._instance, sub, complete_member))
+
+    async def _read_complete(self, name: str, convert: Convert) -> Any:
+        assert self._complete is not None
+        full = await self._complete()
+        return convert(None if full is None else full.get(name), Place(self._instance))
+
+
+async def resolved(value: Any) -> Any:
+    return await value if inspect.isawaitable(value) else value
+
+
+def member(shape: str, name: str, field: str) -> Any:
+    """The field `field` for member `name` of `shape`, described by Connect's documentation."""
+    target = model().shape_for(shape).members[name]
+    convert = converter(target)
+    description = doc(shape, name)
+    if target.type_name == "map":
+
+        def resolve_map(
+            self: Node,
+            keys: Annotated[
+                list[str] | None,
+                strawberry.argument(description="Only the entries with these keys."),
+            ] = None,
+        ) -> Any:
+            return self.read(name, functools.partial(_entries, target, keys))
+
+        return strawberry.field(resolver=resolve_map, name=field, description=description)
+
+    def resolve(self: Node) -> Any:
+        return self.read(name, convert)
+
+    return strawberry.field(resolver=resolve, name=field, description=description)
+
+
+@functools.cache
+def converter(shape: Shape) -> Convert:
+    kind = shape.type_name
+    if kind == "structure":
+        return functools.partial(_structure, shape)
+    if kind == "list":
+        return functools.partial(_list, shape)
+    if kind == "map":
+        return functools.partial(_entries, shape, None)
+    if kind == "timestamp":
+        return _timestamp
+    if kind == "string" and getattr(shape, "enum", None):
+        return functools.partial(_enum, shape.name)
+    return _plain
+
+
+def _plain(value: Any, place: Place) -> Any:
+    return value
+
+
+def _timestamp(value: str | None, place: Place) -> datetime | None:
+    return None if value is None else datetime.fromisoformat(value)
+
+
+def _enum(shape: str, value: str | None, place: Place) -> Enum | None:
+    return enum_value(_ENUMS[shape], value)
+
+
+def _structure(shape: Shape, value: Record | None, place: Place) -> Any:
+    if place.summary is not None and place.summary.name == shape.name:
+        place = Place(place.instance)  # the summary has the complete structure
+    cls: Any = _TYPES[shape.name]
+    return cls.of(value, place)
+
+
+def _list(shape: Shape, value: list[Any] | None, place: Place) -> list[Any] | None:
+    if value is None:
+        return None
+    element = converter(shape.member)  # type: ignore[attr-defined]
+    if place.summary is None or place.complete is None:
+        return [element(item, Place(place.instance)) for item in value]
+    summary_element = place.summary.member  # type: ignore[attr-defined]
+    return [
+        element(item, Place(place.instance, summary_element, _element_loader(place.complete, n)))
+        for n, item in enumerate(value)
+    ]
+
+
+def _element_loader(complete: Loader, index: int) -> Loader:
+    async def load() -> Any:
+        full = await complete()
+        return full[index] if full is not None and index < len(full) else None
+
+    return load
+
+
+def _entries(shape: Shape, keys: list[str] | None, value: Record | None, place: Place) -> Any:
+    if value is None:
+        return None
+    entry: Any = _TYPES[f"{shape.name}Entry"]
+    convert = converter(shape.value)  # type: ignore[attr-defined]
+    summary_value = place.summary.value if place.summary is not None else None  # type: ignore[attr-defined]
+    chosen = value if keys is None else {k: value[k] for k in keys if k in value}
+    return [
+        entry(key=key, value=convert(item, _entry_place(place, summary_value, key)))
+        for key, item in chosen.items()
+    ]
+
+
+def _entry_place(place: Place, summary_value: Shape | None, key: str) -> Place:
+    if summary_value is None or place.complete is None:
+        return Place(place.instance)
+    complete = place.complete
+
+    async def load() -> Any:
+        full = await complete()
+        return None if full is None else full.get(key)
+
+    return Place(place.instance, summary_value, load)
