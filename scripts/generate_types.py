@@ -54,8 +54,6 @@ GraphQL types of Connect's Contact, User, Queue and ReferenceSummary, every memb
 Do not edit: run `.venv/bin/python scripts/generate_types.py`.
 """
 
-# ruff: noqa: E501
-
 from __future__ import annotations
 
 from datetime import datetime
@@ -64,9 +62,9 @@ from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
+from gateway.api.docs import doc
 from gateway.api.enums import UNRECOGNIZED
 from gateway.api.links import contact_link
-from gateway.api.docs import doc
 from gateway.api.members import Long, Node, member, shape
 
 if TYPE_CHECKING:
