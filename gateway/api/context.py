@@ -8,6 +8,7 @@ from strawberry.types import Info as StrawberryInfo
 
 from gateway.loaders import Loaders
 from gateway.settings import Settings
+from gateway.store import EntityStore
 
 __all__ = ["Context", "Info"]
 
@@ -15,6 +16,7 @@ __all__ = ["Context", "Info"]
 @dataclass(frozen=True)
 class Context:
     settings: Settings
+    store: EntityStore
     loaders: Loaders
     request_id: str
 

@@ -1116,6 +1116,27 @@ class ScreenShareCapability(Enum):
     UNRECOGNIZED = UNRECOGNIZED
 
 
+@shape("SearchContactsMatchType")
+@strawberry.enum(name="SearchContactsMatchType", description=doc("SearchContactsMatchType"))
+class SearchContactsMatchType(Enum):
+    MATCH_ALL = "MATCH_ALL"
+    MATCH_ANY = "MATCH_ANY"
+    MATCH_EXACT = "MATCH_EXACT"
+    MATCH_NONE = "MATCH_NONE"
+    UNRECOGNIZED = UNRECOGNIZED
+
+
+@shape("SearchContactsTimeRangeType")
+@strawberry.enum(name="SearchContactsTimeRangeType", description=doc("SearchContactsTimeRangeType"))
+class SearchContactsTimeRangeType(Enum):
+    INITIATION_TIMESTAMP = "INITIATION_TIMESTAMP"
+    SCHEDULED_TIMESTAMP = "SCHEDULED_TIMESTAMP"
+    CONNECTED_TO_AGENT_TIMESTAMP = "CONNECTED_TO_AGENT_TIMESTAMP"
+    DISCONNECT_TIMESTAMP = "DISCONNECT_TIMESTAMP"
+    ENQUEUE_TIMESTAMP = "ENQUEUE_TIMESTAMP"
+    UNRECOGNIZED = UNRECOGNIZED
+
+
 @shape("SegmentAttributeValue")
 @strawberry.type(name="SegmentAttributeValue", description=doc("SegmentAttributeValue"))
 class SegmentAttributeValue(Node):
@@ -1144,6 +1165,27 @@ class SegmentAttributeValueMapEntry:
 class SegmentAttributesEntry:
     key: str
     value: SegmentAttributeValue | None
+
+
+@shape("SortOrder")
+@strawberry.enum(name="SortOrder", description=doc("SortOrder"))
+class SortOrder(Enum):
+    ASCENDING = "ASCENDING"
+    DESCENDING = "DESCENDING"
+    UNRECOGNIZED = UNRECOGNIZED
+
+
+@shape("SortableFieldName")
+@strawberry.enum(name="SortableFieldName", description=doc("SortableFieldName"))
+class SortableFieldName(Enum):
+    INITIATION_TIMESTAMP = "INITIATION_TIMESTAMP"
+    SCHEDULED_TIMESTAMP = "SCHEDULED_TIMESTAMP"
+    CONNECTED_TO_AGENT_TIMESTAMP = "CONNECTED_TO_AGENT_TIMESTAMP"
+    DISCONNECT_TIMESTAMP = "DISCONNECT_TIMESTAMP"
+    INITIATION_METHOD = "INITIATION_METHOD"
+    CHANNEL = "CHANNEL"
+    EXPIRY_TIMESTAMP = "EXPIRY_TIMESTAMP"
+    UNRECOGNIZED = UNRECOGNIZED
 
 
 @shape("StateTransition")

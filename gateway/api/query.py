@@ -10,6 +10,7 @@ import strawberry
 from gateway.api import inputs
 from gateway.api.contact import Contact, load_contact
 from gateway.api.context import Info
+from gateway.api.search import ContactConnection, search
 from gateway.errors import BadUserInput
 
 __all__ = ["Query"]
@@ -55,3 +56,11 @@ class Query:
         # contact nulls its own index (with its error) instead of failing the whole list.
         items = [load_contact(info, instance, contact_id) for contact_id in ids]
         return cast(list[Contact | None], cast(list[Awaitable[Contact]], items))
+
+    search_contacts: ContactConnection = strawberry.field(
+        resolver=search,
+        description=(
+            "Contacts that match a search (SearchContacts), a page at a time: pass "
+            "pageInfo.endCursor as `after` for the next page."
+        ),
+    )

@@ -89,9 +89,11 @@ class GraphQLView(GraphQL[Context, None]):
         return None
 
     async def get_context(self, request: Any, response: Any) -> Context:
+        store = request.state.store
         return Context(
             settings=self.settings,
-            loaders=Loaders.for_request(request.state.store),
+            store=store,
+            loaders=Loaders.for_request(store),
             request_id=request_id.get(),
         )
 
