@@ -87,22 +87,30 @@ def quality_metrics(rng: random.Random) -> Record:
     return {"Agent": {"Audio": audio()}, "Customer": {"Audio": audio()}}
 
 
-def contact_lens(rng: random.Random) -> Record:
+def contact_lens(rng: random.Random, channel: str) -> Record:
+    """Conversational analytics: post-contact (some also real-time) on calls, ContactLens on
+    chats; both redacted and original transcripts are kept, or only the redacted one."""
+    if channel == "CHAT":
+        modes = ["ContactLens"]
+    else:
+        modes = rng.choice((["PostContact"], ["RealTime", "PostContact"]))
     configuration: Record = {
         "Enabled": True,
         "LanguageLocale": "en-US",
         "LanguageLocales": ["en-US", "es-US"],
-        "ChannelConfiguration": {"AnalyticsModes": ["PostContact"]},
+        "ChannelConfiguration": {"AnalyticsModes": modes},
         "RedactionConfiguration": {
             "Behavior": "Enable",
-            "Policy": "RedactedAndOriginal",
+            "Policy": rng.choice(("RedactedAndOriginal", "RedactedAndOriginal", "RedactedOnly")),
             "Entities": ["NAME", "CREDIT_DEBIT_NUMBER"],
-            "MaskMode": "PII",
+            "MaskMode": rng.choice(("PII", "EntityType")),
         },
         "SummaryConfiguration": {"SummaryModes": ["PostContact"]},
         "SentimentConfiguration": {"Behavior": "Enable"},
     }
-    state = {"Status": rng.choice(("COMPLETED", "COMPLETED", "REQUESTED"))}
+    state = {"Status": rng.choice(("COMPLETED", "COMPLETED", "COMPLETED", "REQUESTED", "FAILED"))}
+    if state["Status"] == "FAILED":
+        state["StatusReason"] = "The audio was too short to analyze."
     return {
         "ConversationalAnalytics": {
             "Configuration": configuration,

@@ -9,13 +9,13 @@ the dataset's NOW.
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import datetime, timedelta
-from typing import Any
+from datetime import datetime
 
+from gateway.emulator.agents import Agent
 from gateway.emulator.contacts import ContactFactory, Leg, Record
-from gateway.emulator.directory import Agent
 from gateway.emulator.journeys import related_task
-from gateway.emulator.timeline import NOW, ms
+from gateway.emulator.routing_criteria import excluding_agent, preferred_agent
+from gateway.emulator.timeline import NOW
 
 __all__ = ["callback", "chat", "email_thread", "escalated_task", "transfer_chain"]
 
@@ -77,7 +77,7 @@ def callback(f: ContactFactory, start: datetime) -> list[Record]:
         related_id=first["Id"],
     )
     if f.rng.random() < 0.5:
-        leg = replace(leg, extra={"RoutingCriteria": _preferred_agent(agent, leg.start)})
+        leg = replace(leg, extra={"RoutingCriteria": preferred_agent(agent, leg.start)})
     return [first, f.make(leg)]
 
 
@@ -115,17 +115,21 @@ def escalated_task(f: ContactFactory, start: datetime, transfers: int = 2) -> li
         previous = tasks[-1]
         if "DisconnectTimestamp" not in previous:
             break
+        handler = f.agent_of(previous)
+        start = f.later(previous, 1, 30)
+        criteria = {} if handler is None else {"RoutingCriteria": excluding_agent(handler, start)}
         leg = Leg(
             "TASK",
             "TRANSFER",
-            f.later(previous, 1, 30),
+            start,
             caller,
             f.queue("Escalations"),
-            f.agent(exclude=f.agent_of(previous)),
+            f.agent(exclude=handler),
             f.talk("TASK"),
             previous=previous,
             related_id=call["Id"],
             reason="AGENT_DISCONNECT",
+            extra=criteria,
         )
         tasks.append(f.make(leg))
         _quick_connect(f, previous, tasks[-1])
@@ -172,13 +176,3 @@ def _quick_connect(f: ContactFactory, previous: Record, record: Record) -> None:
     }
     entry = {"Type": "QUICK_CONNECT", "NextContactMetadata": {"QuickConnectContactData": data}}
     previous["NextContacts"] = [entry]
-
-
-def _preferred_agent(agent: Agent, start: datetime) -> dict[str, Any]:
-    condition = {
-        "MatchCriteria": {"AgentsCriteria": {"AgentIds": [agent.id]}},
-        "ComparisonOperator": "Match",
-    }
-    expiry = {"DurationInSeconds": 120, "ExpiryTimestamp": ms(start + timedelta(seconds=125))}
-    step = {"Expiry": expiry, "Expression": {"AttributeCondition": condition}, "Status": "JOINED"}
-    return {"Steps": [step], "ActivationTimestamp": ms(start + timedelta(seconds=5)), "Index": 0}

@@ -8,6 +8,7 @@ contact's AgentInfo come under the key AGENT_EXTRAS, which the factory merges.
 from __future__ import annotations
 
 import random
+import uuid
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -19,6 +20,7 @@ from gateway.emulator.analytics import (
     recordings,
 )
 from gateway.emulator.directory import Queue
+from gateway.emulator.routing_criteria import routing_criteria
 from gateway.emulator.timeline import Timeline, ms
 
 if TYPE_CHECKING:
@@ -26,6 +28,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "AGENT_EXTRAS",
+    "ai_agent_id",
     "chat_members",
     "email_members",
     "queue_members",
@@ -39,7 +42,6 @@ Record = dict[str, Any]
 AGENT_EXTRAS = "_agent"
 
 _NUMBERS = ("+18005550100", "+18005550199", "+12065550142")
-_INTENTS = ("billing", "outage", "upgrade", "cancel", "password-reset", "delivery")
 _TASKS = (
     ("Call back about invoice", "Customer asked for a breakdown of last month's invoice."),
     ("Replace damaged router", "Ship a replacement router and email the tracking number."),
@@ -64,7 +66,7 @@ def queue_members(rng: random.Random, queue: Queue | None, timeline: Timeline) -
     if rng.random() < 0.1:
         members["QueueTimeAdjustmentSeconds"] = rng.choice((30, 60, 120))
     if timeline.enqueue is not None and rng.random() < 0.2:
-        members["RoutingCriteria"] = _routing_criteria(rng, timeline.enqueue)
+        members["RoutingCriteria"] = routing_criteria(rng, timeline.enqueue)
     return members
 
 
@@ -72,8 +74,6 @@ def shared_members(
     rng: random.Random, factory: ContactFactory, leg: Leg, timeline: Timeline
 ) -> Record:
     members: Record = {}
-    if rng.random() < 0.6:
-        members["Attributes"] = {"intent": rng.choice(_INTENTS), "language": "en-US"}
     if rng.random() < 0.35:
         members["Tags"] = {"Department": rng.choice(("care", "sales")), "CostCenter": "cc-4410"}
     if leg.caller.profile_id is not None:
@@ -102,19 +102,21 @@ def voice_members(
     }
     if not outbound:
         customer["DisplayName"] = leg.caller.name
+    if leg.method == "CALLBACK":
+        members["SegmentAttributes"]["callbackAttempts"] = {"ValueInteger": rng.randint(1, 3)}
     if leg.agent is None or timeline.ring is None:
         return members
     device = {"PlatformName": "Chrome", "PlatformVersion": "141.0", "OperatingSystem": "Windows 11"}
     members[AGENT_EXTRAS] = {
         "DeviceInfo": device,
-        "VoiceEnhancementMode": rng.choice(("NOISE_SUPPRESSION", "VOICE_ISOLATION", "NONE")),
+        "VoiceEnhancementMode": leg.agent.voice_enhancement,
     }
     if timeline.end is not None and timeline.connected is not None:
         members[AGENT_EXTRAS]["AgentInitiatedHoldDuration"] = rng.choice((0, 0, 0, 35, 90))
         members["Recordings"] = recordings(rng, factory, "CallRecordings", timeline)
         members["QualityMetrics"] = quality_metrics(rng)
         if rng.random() < 0.3:
-            members["ContactLens"] = contact_lens(rng)
+            members["ContactLens"] = contact_lens(rng, leg.channel)
         if rng.random() < 0.08:
             members["DisconnectDetails"] = {"PotentialDisconnectIssue": "AGENT_CONNECTIVITY_ISSUE"}
     return members
@@ -133,7 +135,7 @@ def chat_members(
         members["ChatMetrics"] = chat_metrics(rng, leg, timeline.connected, timeline.end)
         members["Recordings"] = recordings(rng, factory, "ChatTranscripts", timeline)
         if rng.random() < 0.2:
-            members["ContactLens"] = contact_lens(rng)
+            members["ContactLens"] = contact_lens(rng, leg.channel)
     return members
 
 
@@ -151,6 +153,9 @@ def task_members(
         members["ContactDetails"] = {"Name": name, "Description": description[:120]}
     if leg.scheduled is not None:
         members["ScheduledTimestamp"] = leg.scheduled
+    segment = _task_segment(rng, factory, leg)
+    if segment:
+        members["SegmentAttributes"] = segment
     if timeline.connected is not None and timeline.end is not None and rng.random() < 0.3:
         members.update(_pauses(rng, timeline.connected))
     return members
@@ -174,7 +179,7 @@ def email_members(
             "Address": "support@example.com",
             "DisplayName": "Example Corp Support",
         },
-        "SegmentAttributes": {"connect:Subtype": {"ValueString": "connect:Email"}},
+        "SegmentAttributes": _email_segment(rng, factory),
     }
     if rng.random() < 0.4:
         members["AdditionalEmailRecipients"] = {
@@ -184,15 +189,57 @@ def email_members(
     return members
 
 
+def _task_segment(rng: random.Random, factory: ContactFactory, leg: Leg) -> Record:
+    """Who created a task, and when it expires if not after the default 7 days."""
+    segment: Record = {}
+    if rng.random() < 0.5:
+        minutes = rng.choice((240, 1440, 4320))
+        segment["connect:ContactExpiry"] = {
+            "ValueMap": {"ExpiryDuration": {"ValueInteger": minutes}}
+        }
+    if leg.method == "API" and leg.agent is not None:
+        segment["connect:CreatedByUser"] = {"ValueString": factory.agent(exclude=leg.agent).arn}
+    return segment
+
+
+def _email_segment(rng: random.Random, factory: ContactFactory) -> Record:
+    """An email's subtype, its message and any attachments, as the files Connect keeps."""
+    files = f"{factory.instance_arn}/attached-file"
+    segment: Record = {
+        "connect:Subtype": {"ValueString": "connect:Email"},
+        "connect:EmailMessageArn": {"ValueArn": f"{files}/{factory.new_id()}"},
+    }
+    count = rng.choice((0, 0, 1, 2, 4))
+    if count:
+        arns = [{"ValueArn": f"{files}/{factory.new_id()}"} for _ in range(count)]
+        segment["connect:EmailAttachments"] = {"ValueList": arns}
+    return segment
+
+
+def ai_agent_id(instance_arn: str, use_case: str) -> str:
+    """The ID of an instance's AI agent for `use_case` (AgentAssistance or SelfService)."""
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, f"{instance_arn}/ai-agent/{use_case}"))
+
+
 def _wisdom(rng: random.Random, factory: ContactFactory) -> Record:
     assistant, session = factory.new_id(), factory.new_id()
     arn = f"arn:aws:wisdom:us-east-1:{factory.account_id}:session/{assistant}/{session}"
     info: Record = {"SessionArn": arn}
     if rng.random() < 0.5:
         escalated = rng.random() < 0.3
+        assist = ai_agent_id(factory.instance_arn, "AgentAssistance")
+        service = ai_agent_id(factory.instance_arn, "SelfService")
         info["AiAgents"] = [
-            {"AiUseCase": "AgentAssistance", "AiAgentVersionId": "3", "AiAgentEscalated": False},
-            {"AiUseCase": "SelfService", "AiAgentVersionId": "7", "AiAgentEscalated": escalated},
+            {
+                "AiUseCase": "AgentAssistance",
+                "AiAgentVersionId": f"{assist}:3",
+                "AiAgentEscalated": False,
+            },
+            {
+                "AiUseCase": "SelfService",
+                "AiAgentVersionId": f"{service}:7",
+                "AiAgentEscalated": escalated,
+            },
         ]
     return info
 
@@ -206,43 +253,4 @@ def _pauses(rng: random.Random, connected: datetime) -> Record:
         "TotalPauseCount": 1,
         "TotalPauseDurationInSeconds": seconds,
         AGENT_EXTRAS: {"AgentPauseDurationInSeconds": seconds},
-    }
-
-
-def _routing_criteria(rng: random.Random, enqueue: datetime) -> Record:
-    language = {
-        "AttributeCondition": {
-            "Name": "Language",
-            "Value": rng.choice(("Spanish", "French")),
-            "ProficiencyLevel": 4.0,
-            "ComparisonOperator": "NumberGreaterOrEqualTo",
-        }
-    }
-    billing = {
-        "Name": "Skill",
-        "Value": "Billing",
-        "ProficiencyLevel": 3.0,
-        "ComparisonOperator": "NumberGreaterOrEqualTo",
-    }
-    retention = {
-        "Name": "Skill",
-        "Value": "Retention",
-        "Range": {"MinProficiencyLevel": 2.0, "MaxProficiencyLevel": 5.0},
-        "ComparisonOperator": "Range",
-    }
-    either = {"OrExpression": [{"AttributeCondition": billing}, {"AttributeCondition": retention}]}
-    return {
-        "Steps": [
-            {
-                "Expiry": {
-                    "DurationInSeconds": 30,
-                    "ExpiryTimestamp": ms(enqueue + timedelta(seconds=30)),
-                },
-                "Expression": {"AndExpression": [language]},
-                "Status": "EXPIRED",
-            },
-            {"Expression": either, "Status": "JOINED"},
-        ],
-        "ActivationTimestamp": enqueue,
-        "Index": 1,
     }

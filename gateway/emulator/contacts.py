@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from gateway.emulator.agents import Agent
 from gateway.emulator.channels import (
     AGENT_EXTRAS,
     chat_members,
@@ -20,7 +21,8 @@ from gateway.emulator.channels import (
     task_members,
     voice_members,
 )
-from gateway.emulator.directory import Agent, Directory, Queue, new_id
+from gateway.emulator.directory import Directory, Queue
+from gateway.emulator.ids import new_id
 from gateway.emulator.timeline import Timeline, ms, plan_timeline
 
 __all__ = ["Caller", "ContactFactory", "Leg", "Record"]
@@ -177,10 +179,10 @@ class ContactFactory:
         if leg.agent is None or timeline.ring is None:
             return {}
         info: Record = {"Id": leg.agent.id}
-        hierarchy = dict(
-            zip(("Level1", "Level2", "Level3"), leg.agent.hierarchy_arns, strict=False)
-        )
-        info["HierarchyGroups"] = {level: {"Arn": arn} for level, arn in hierarchy.items()}
+        info["HierarchyGroups"] = {
+            f"Level{level}": {"Arn": arn}
+            for level, arn in enumerate(leg.agent.hierarchy_arns, start=1)
+        }
         if timeline.accepted is not None:
             info["AcceptedByAgentTimestamp"] = timeline.accepted
         if timeline.connected is not None:

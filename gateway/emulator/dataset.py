@@ -24,15 +24,18 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import partial
 
 from gateway.emulator import chains as c
 from gateway.emulator import journeys as j
+from gateway.emulator.attributes import Attributes, seed_attributes
 from gateway.emulator.contacts import ContactFactory, Leg, Record
 from gateway.emulator.directory import Agent, Directory, Queue, build_directory
+from gateway.emulator.references import seed_references
 from gateway.emulator.timeline import NOW, ms
+from gateway.emulator.transcripts import Transcript, seed_transcripts
 
 __all__ = [
     "DEMO_ACCOUNT_ID",
@@ -57,12 +60,16 @@ Journey = Callable[[ContactFactory, datetime], list[Record]]
 
 @dataclass(frozen=True)
 class Instance:
-    """One Connect instance: its ARN, agents, queues and contacts by ID."""
+    """One Connect instance: its ARN, agents, queues and contacts by ID; the attributes of
+    its chains by initial contact ID; references and transcripts by contact ID."""
 
     id: str
     arn: str
     directory: Directory
     contacts: Mapping[str, Record]
+    attributes: Mapping[str, Attributes] = field(default_factory=dict)
+    references: Mapping[str, list[Record]] = field(default_factory=dict)
+    transcripts: Mapping[str, Transcript] = field(default_factory=dict)
 
     def agent(self, agent_id: str) -> Agent | None:
         return next((agent for agent in self.directory.agents if agent.id == agent_id), None)
@@ -88,27 +95,44 @@ class Dataset:
 
 
 def build_dataset(seed: int = 20170808) -> Dataset:
-    demo = _instance(seed, DEMO_INSTANCE_ID, 15, 8, _demo_journeys)
-    second = _instance(seed, SECOND_INSTANCE_ID, 4, 3, _second_journeys)
+    demo = _instance(seed, DEMO_INSTANCE_ID, (15, 8), _demo_journeys)
+    second = _instance(seed, SECOND_INSTANCE_ID, (4, 3), _second_journeys, directory_backed=True)
     return Dataset({demo.id: demo, second.id: second})
 
 
 def _instance(
     seed: int,
     instance_id: str,
-    agents: int,
-    queues: int,
+    size: tuple[int, int],
     journeys: Callable[[ContactFactory], None],
+    *,
+    directory_backed: bool = False,
 ) -> Instance:
+    """An instance of `size` (agents, queues), its contacts made by `journeys`.
+
+    Each concern draws from its own RNG, so that adding to one leaves the others' data as
+    it was."""
+
+    def rng(concern: str) -> random.Random:
+        return random.Random(f"{seed}:{concern}:{instance_id}")
+
     arn = f"arn:aws:connect:{DEMO_REGION}:{DEMO_ACCOUNT_ID}:instance/{instance_id}"
-    directory_rng = random.Random(f"{seed}:directory:{instance_id}")
-    directory = build_directory(directory_rng, arn, agents, queues, NOW)
-    factory = ContactFactory(
-        random.Random(f"{seed}:contacts:{instance_id}"), arn, directory, DEMO_ACCOUNT_ID
+    directory = build_directory(
+        rng("directory"), arn, *size, NOW, directory_backed=directory_backed
     )
+    factory = ContactFactory(rng("contacts"), arn, directory, DEMO_ACCOUNT_ID)
     journeys(factory)
     ordered = sorted(factory.contacts.values(), key=lambda record: record["InitiationTimestamp"])
-    return Instance(instance_id, arn, directory, {record["Id"]: record for record in ordered})
+    attributes = seed_attributes(rng("attributes"), ordered)
+    return Instance(
+        instance_id,
+        arn,
+        directory,
+        {record["Id"]: record for record in ordered},
+        attributes,
+        seed_references(rng("references"), arn, ordered),
+        seed_transcripts(rng("transcripts"), ordered, attributes),
+    )
 
 
 def _demo_journeys(f: ContactFactory) -> None:
@@ -150,7 +174,8 @@ def _required_journeys() -> list[tuple[Journey, int]]:
         (partial(j.campaign_call, preview=True), 2),
         (partial(j.campaign_call, preview=False), 3),
         (j.monitored_call, 3),
-        (j.webrtc_call, 2),
+        (j.webrtc_call, 1),
+        (partial(j.webrtc_call, screen_share=True), 1),
         (j.external_outbound, 2),
         (j.voicemail, 2),
         (_call_with_task, 4),

@@ -1,16 +1,19 @@
 """The people and queues of a demo instance: agents (Connect users) and queues.
 
 Each is kept as the record DescribeUser or DescribeQueue answers, plus what contacts need
-to refer to it (ARN, hierarchy group ARNs).
+to refer to it (ARN, hierarchy group ARNs). Agents sit in a hierarchy of up to five
+levels: region, site, team, and for some specialists a skill group and a shift below it.
 """
 
 from __future__ import annotations
 
 import random
-import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
+
+from gateway.emulator.agents import Agent, make_agent
+from gateway.emulator.ids import new_id
 
 __all__ = ["Agent", "Directory", "Queue", "build_directory", "new_id"]
 
@@ -28,17 +31,7 @@ _QUEUES = (
     ("EmailSupport", "Customer emails and replies"),
     ("Callbacks", "Customers waiting for a call back"),
 )
-_TEAMS = ("Tier1", "Tier2", "Specialists")
-
-
-@dataclass(frozen=True)
-class Agent:
-    """A Connect user who handles contacts."""
-
-    id: str
-    arn: str
-    hierarchy_arns: tuple[str, ...]
-    user: Record
+_OUTBOUND = ("Sales", "Callbacks", "Retention")
 
 
 @dataclass(frozen=True)
@@ -63,59 +56,50 @@ class Directory:
         return next((queue for queue in self.queues if queue.name == name), self.queues[0])
 
 
-def new_id(rng: random.Random) -> str:
-    """A UUID-shaped identifier, as Connect's contact and resource IDs are, from `rng`."""
-    return str(uuid.UUID(int=rng.getrandbits(128), version=4))
-
-
 def build_directory(
-    rng: random.Random, instance_arn: str, agents: int, queues: int, modified: datetime
+    rng: random.Random,
+    instance_arn: str,
+    agents: int,
+    queues: int,
+    modified: datetime,
+    *,
+    directory_backed: bool = False,
 ) -> Directory:
-    groups = [(f"{instance_arn}/agent-group/{new_id(rng)}", team) for team in _TEAMS]
-    site = f"{instance_arn}/agent-group/{new_id(rng)}"
-    region = f"{instance_arn}/agent-group/{new_id(rng)}"
+    """`agents` agents and `queues` queues; `directory_backed` agents come from a directory."""
+    paths = _hierarchy(rng, instance_arn)
     names = rng.sample([(first, last) for first in _FIRST for last in _LAST], agents)
     built = tuple(
-        _agent(rng, instance_arn, first, last, (region, site, groups[i % len(groups)][0]), modified)
-        for i, (first, last) in enumerate(names)
+        make_agent(
+            rng,
+            instance_arn,
+            name,
+            paths[i % len(paths)],
+            modified,
+            directory_backed=directory_backed,
+        )
+        for i, name in enumerate(names)
     )
     made = tuple(_queue(rng, instance_arn, name, text, modified) for name, text in _QUEUES[:queues])
     return Directory(built, made)
 
 
-def _agent(
-    rng: random.Random,
-    instance_arn: str,
-    first: str,
-    last: str,
-    hierarchy: tuple[str, ...],
-    modified: datetime,
-) -> Agent:
-    agent_id = new_id(rng)
-    arn = f"{instance_arn}/agent/{agent_id}"
-    username = f"{first[0]}{last}".lower().replace("é", "e").replace("í", "i")
-    user: Record = {
-        "Id": agent_id,
-        "Arn": arn,
-        "Username": username,
-        "IdentityInfo": {
-            "FirstName": first,
-            "LastName": last,
-            "Email": f"{username}@example.com",
-        },
-        "PhoneConfig": {
-            "PhoneType": "SOFT_PHONE",
-            "AutoAccept": rng.random() < 0.3,
-            "AfterContactWorkTimeLimit": rng.choice((0, 30, 60, 120)),
-        },
-        "SecurityProfileIds": [new_id(rng)],
-        "RoutingProfileId": new_id(rng),
-        "HierarchyGroupId": hierarchy[-1].rsplit("/", 1)[1],
-        "Tags": {"team": "contact-centre"},
-        "LastModifiedTime": modified - timedelta(days=rng.randint(5, 200)),
-        "LastModifiedRegion": "us-east-1",
-    }
-    return Agent(agent_id, arn, hierarchy, user)
+def _hierarchy(rng: random.Random, instance_arn: str) -> list[tuple[str, ...]]:
+    """Every agent's path of hierarchy group ARNs, from level 1 (region) down."""
+
+    def group() -> str:
+        return f"{instance_arn}/agent-group/{new_id(rng)}"
+
+    tier1, tier2, specialists = group(), group(), group()
+    site, region = group(), group()
+    fraud, nights = group(), group()
+    return [
+        (region, site, tier1),
+        (region, site, tier2),
+        (region, site, specialists, fraud, nights),
+        (region, site, tier1),
+        (region, site, tier2),
+        (region, site, specialists, fraud),
+    ]
 
 
 def _queue(
@@ -123,12 +107,16 @@ def _queue(
 ) -> Queue:
     queue_id = new_id(rng)
     arn = f"{instance_arn}/queue/{queue_id}"
+    caller: Record = {"OutboundCallerIdName": "Example Corp"}
+    if name in _OUTBOUND:
+        caller["OutboundCallerIdNumberId"] = new_id(rng)
+        caller["OutboundFlowId"] = new_id(rng)
     record: Record = {
         "Name": name,
         "QueueArn": arn,
         "QueueId": queue_id,
         "Description": description,
-        "OutboundCallerConfig": {"OutboundCallerIdName": "Example Corp"},
+        "OutboundCallerConfig": caller,
         "HoursOfOperationId": new_id(rng),
         "MaxContacts": rng.choice((50, 100, 200)),
         "Status": "ENABLED",
@@ -136,4 +124,6 @@ def _queue(
         "LastModifiedTime": modified - timedelta(days=rng.randint(5, 200)),
         "LastModifiedRegion": "us-east-1",
     }
+    if name == "EmailSupport":
+        record["OutboundEmailConfig"] = {"OutboundEmailAddressId": new_id(rng)}
     return Queue(queue_id, arn, name, record)

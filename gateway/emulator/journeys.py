@@ -134,13 +134,13 @@ def monitored_call(f: ContactFactory, start: datetime) -> list[Record]:
     return [call, monitor]
 
 
-def webrtc_call(f: ContactFactory, start: datetime) -> list[Record]:
-    """An in-app video call placed through StartWebRTCContact."""
+def webrtc_call(f: ContactFactory, start: datetime, *, screen_share: bool = False) -> list[Record]:
+    """An in-app video call placed through StartWebRTCContact, maybe sharing the screen."""
     caller = f.caller()
     flow = f"{f.instance_arn}/contact-flow/{f.new_id()}"
     device = {"PlatformName": "Safari", "PlatformVersion": "19.1", "OperatingSystem": "iOS 19"}
     extra = {
-        "Customer": {"DeviceInfo": device, "Capabilities": {"Video": "SEND"}},
+        "Customer": {"DeviceInfo": device, "Capabilities": _capabilities(screen_share)},
         "CustomerEndpoint": {"Type": "VOIP", "Address": caller.email, "DisplayName": caller.name},
         "SystemEndpoint": {"Type": "CONTACT_FLOW", "Address": flow},
         "SegmentAttributes": {"connect:Subtype": {"ValueString": "connect:WebRTC"}},
@@ -182,6 +182,10 @@ def voicemail(f: ContactFactory, start: datetime) -> list[Record]:
     )
     call = f.make(leg)
     return [call, *related_task(f, call, caller, method="FLOW")]
+
+
+def _capabilities(screen_share: bool) -> dict[str, str]:
+    return {"Video": "SEND", "ScreenShare": "SEND"} if screen_share else {"Video": "SEND"}
 
 
 def _transitions(monitor: Record) -> list[dict[str, Any]]:

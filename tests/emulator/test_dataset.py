@@ -99,9 +99,9 @@ def test_agents_and_queues_exist_in_the_contacts_instance(dataset: Dataset) -> N
             agent = instance.agent(record["AgentInfo"]["Id"])
             assert agent is not None
             groups = record["AgentInfo"]["HierarchyGroups"]
-            assert [groups[level]["Arn"] for level in ("Level1", "Level2", "Level3")] == list(
-                agent.hierarchy_arns
-            )
+            levels = [f"Level{n}" for n in range(1, len(groups) + 1)]
+            assert [groups[level]["Arn"] for level in levels] == list(agent.hierarchy_arns)
+            assert agent.hierarchy_arns[-1].endswith(agent.user["HierarchyGroupId"])
         if "QueueInfo" in record:
             assert instance.queue(record["QueueInfo"]["Id"]) is not None
 

@@ -144,7 +144,6 @@ def test_agents_and_queues_of_contacts_are_describable(connect: Any) -> None:
     queue = connect.describe_queue(InstanceId=DEMO_INSTANCE_ID, QueueId=record["QueueInfo"]["Id"])[
         "Queue"
     ]
-    assert record["AgentInfo"]["HierarchyGroups"]["Level3"]["Arn"].endswith(
-        user["HierarchyGroupId"]
-    )
+    groups = record["AgentInfo"]["HierarchyGroups"]
+    assert groups[f"Level{len(groups)}"]["Arn"].endswith(user["HierarchyGroupId"])
     assert queue["QueueId"] == record["QueueInfo"]["Id"]
