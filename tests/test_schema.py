@@ -31,8 +31,16 @@ def test_graphiql_example_is_an_operation_file() -> None:
 def test_operation_runs_against_the_emulator(
     path: Path, gateway: Gateway, emulator: Emulator
 ) -> None:
-    chain = deepest(emulator.contacts())
-    known = {"contactId": chain[-1]["id"], "contactIds": [c["id"] for c in chain]}
+    contacts = emulator.contacts()
+    chain = deepest(contacts)
+    times = sorted(c["initiationTimestamp"] for c in contacts)
+    known = {
+        "contactId": chain[-1]["id"],
+        "contactIds": [c["id"] for c in chain],
+        "queueId": next(c["queueId"] for c in reversed(chain) if c["queueId"]),
+        "from": times[0],
+        "to": times[-1],
+    }
     [operation] = [
         d for d in parse(path.read_text()).definitions if isinstance(d, OperationDefinitionNode)
     ]

@@ -16,7 +16,7 @@ from gateway.api.generated import (
     ReferenceType,
     UserMembers,
 )
-from gateway.api.members import Place, resolved
+from gateway.api.members import Place
 from gateway.errors import NotFound
 
 __all__ = ["MAX_CHAIN", "Agent", "Contact", "Queue", "load_contact"]
@@ -56,11 +56,11 @@ class Contact(ContactMembers):
             "order, following previousContactId (it stops at a contact Connect no longer has)."
         )
     )
-    async def chain(self, info: Info) -> list[Contact]:
+    async def chain(self, info: Info) -> list[Contact] | None:
         chain: list[Contact] = [self]
-        seen = {str(await resolved(self.id))}
+        seen = {await self.raw("Id")}
         while len(chain) < MAX_CHAIN:
-            previous_id = await resolved(chain[0].previous_contact_id)
+            previous_id = await chain[0].raw("PreviousContactId")
             if previous_id is None or previous_id in seen:
                 break
             seen.add(previous_id)
@@ -109,8 +109,8 @@ class Contact(ContactMembers):
             list[str] | None,
             strawberry.argument(description="Only the attributes with these keys."),
         ] = None,
-    ) -> list[AttributesEntry]:
-        initial = await resolved(self.initial_contact_id) or await resolved(self.id)
+    ) -> list[AttributesEntry] | None:
+        initial = await self.raw("InitialContactId") or await self.raw("Id")
         attributes = await info.context.loaders.attributes.load((self._instance, str(initial)))
         if attributes is None:
             raise NotFound(f"contact {initial!r} was not found in instance {self._instance!r}")
@@ -130,8 +130,8 @@ class Contact(ContactMembers):
             list[ReferenceType] | None,
             strawberry.argument(description="Only references of these types."),
         ] = None,
-    ) -> list[ReferenceSummary]:
-        contact_id = str(await resolved(self.id))
+    ) -> list[ReferenceSummary] | None:
+        contact_id = await self.raw("Id")
         summaries = await info.context.loaders.references.load((self._instance, contact_id))
         if summaries is None:
             raise NotFound(f"contact {contact_id!r} was not found in instance {self._instance!r}")
@@ -145,12 +145,8 @@ class Contact(ContactMembers):
         ]
 
     async def _nested_id(self, member: str) -> Any:
-        info_record = await resolved(self.read(member, _raw))
+        info_record = await self.raw(member)
         return None if info_record is None else info_record.get("Id")
-
-
-def _raw(value: Any, place: Place) -> Any:
-    return value
 
 
 def _reference_type(summary: dict[str, Any]) -> str:

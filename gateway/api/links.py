@@ -7,7 +7,7 @@ from typing import Any
 import strawberry
 
 from gateway.api.context import Info
-from gateway.api.members import Node, resolved
+from gateway.api.members import Node
 
 __all__ = ["contact_link"]
 
@@ -21,13 +21,9 @@ def contact_link(shape: str, member: str, description: str) -> Any:
     async def resolve(self: Node, info: Info) -> Any:
         from gateway.api.contact import load_contact
 
-        contact_id = await resolved(self.read(member, _identity))
+        contact_id = await self.raw(member)
         if contact_id is None:
             return None
         return await load_contact(info, self._instance, contact_id)
 
     return strawberry.field(resolver=resolve, description=f"{description} ({shape}.{member})")
-
-
-def _identity(value: Any, place: Any) -> Any:
-    return value

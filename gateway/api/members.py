@@ -120,6 +120,10 @@ class Node:
 
         return convert(self._record.get(name), Place(self._instance, sub, complete_member))
 
+    async def raw(self, name: str) -> Any:
+        """Member `name` as Connect sent it (JSON), from the complete record if need be."""
+        return await resolved(self.read(name, _plain))
+
     async def _read_complete(self, name: str, convert: Convert) -> Any:
         assert self._complete is not None
         full = await self._complete()
