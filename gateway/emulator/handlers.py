@@ -8,47 +8,82 @@ serialization, stats, throttling and faults come for free.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from gateway.emulator.dataset import Dataset, Instance
+from gateway.emulator.attributes import chain_key
+from gateway.emulator.dataset import Dataset
 from gateway.emulator.errors import ConnectError
+from gateway.emulator.lookups import contact_of, instance_of
+from gateway.emulator.paging import page
+from gateway.emulator.references import REFERENCE_MEMBERS
+from gateway.emulator.search import search_contacts
 
-__all__ = ["HANDLERS", "Handler"]
+__all__ = ["HANDLERS", "REFERENCES_PAGE_SIZE", "Handler"]
 
 Handler = Callable[[Dataset, Mapping[str, Any]], dict[str, Any]]
 
+REFERENCES_PAGE_SIZE = 3
+"""ListContactReferences' page size: small, so that clients' paging is exercised."""
+
 
 def describe_contact(dataset: Dataset, params: Mapping[str, Any]) -> dict[str, Any]:
-    record = _instance(dataset, params).contacts.get(params["ContactId"])
-    if record is None:
-        raise ConnectError("ResourceNotFoundException", "Contact not found")
-    return {"Contact": record}
+    return {"Contact": contact_of(instance_of(dataset, params), params["ContactId"])}
 
 
 def describe_user(dataset: Dataset, params: Mapping[str, Any]) -> dict[str, Any]:
-    agent = _instance(dataset, params).agent(params["UserId"])
+    agent = instance_of(dataset, params).agent(params["UserId"])
     if agent is None:
         raise ConnectError("ResourceNotFoundException", "User not found")
     return {"User": agent.user}
 
 
 def describe_queue(dataset: Dataset, params: Mapping[str, Any]) -> dict[str, Any]:
-    queue = _instance(dataset, params).queue(params["QueueId"])
+    queue = instance_of(dataset, params).queue(params["QueueId"])
     if queue is None:
         raise ConnectError("ResourceNotFoundException", "Queue not found")
     return {"Queue": queue.record}
 
 
-def _instance(dataset: Dataset, params: Mapping[str, Any]) -> Instance:
-    instance = dataset.instance(params["InstanceId"])
-    if instance is None:
-        raise ConnectError("ResourceNotFoundException", "Instance not found")
-    return instance
+def get_contact_attributes(dataset: Dataset, params: Mapping[str, Any]) -> dict[str, Any]:
+    """The attributes of the contact's chain, whichever of its contacts is named."""
+    instance = instance_of(dataset, params)
+    record = contact_of(instance, params["InitialContactId"])
+    return {"Attributes": dict(instance.attributes.get(chain_key(record), {}))}
+
+
+def list_contact_references(dataset: Dataset, params: Mapping[str, Any]) -> dict[str, Any]:
+    types = params["ReferenceTypes"]
+    members = _reference_members(types)
+    instance = instance_of(dataset, params)
+    record = contact_of(instance, params["ContactId"])
+    found = [
+        summary
+        for summary in instance.references.get(record["Id"], [])
+        if next(iter(summary)) in members
+    ]
+    query = {"InstanceId": instance.id, "ContactId": record["Id"], "Types": sorted(set(types))}
+    items, token = page(found, REFERENCES_PAGE_SIZE, params.get("NextToken"), query)
+    return {"ReferenceSummaryList": items, "NextToken": token}
+
+
+def _reference_members(types: Sequence[str]) -> set[str]:
+    unknown = [kind for kind in types if kind not in REFERENCE_MEMBERS]
+    if unknown:
+        allowed = ", ".join(REFERENCE_MEMBERS)
+        message = (
+            f"Value '{unknown[0]}' at 'referenceTypes' failed to satisfy constraint: "
+            f"Member must satisfy enum value set: [{allowed}]"
+        )
+        raise ConnectError("InvalidParameterException", message)
+    return {REFERENCE_MEMBERS[kind] for kind in types}
 
 
 HANDLERS: Mapping[str, Handler] = {
     "DescribeContact": describe_contact,
     "DescribeUser": describe_user,
     "DescribeQueue": describe_queue,
+    "GetContactAttributes": get_contact_attributes,
+    "ListContactReferences": list_contact_references,
+    "SearchContacts": search_contacts,
 }

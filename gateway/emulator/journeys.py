@@ -7,6 +7,7 @@ leg, a flow's task) points at it with RelatedContactId.
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -29,12 +30,13 @@ def inbound_call(f: ContactFactory, start: datetime, *, answered: bool = True) -
     agent = f.agent() if answered else None
     record = f.make(Leg("VOICE", "INBOUND", start, f.caller(), f.queue(), agent, f.talk("VOICE")))
     if agent is not None and f.rng.random() < 0.08:
+        active, origin = f.rng.choice((("us-east-1", "us-west-2"), ("us-west-2", "us-east-1")))
         record["GlobalResiliencyMetadata"] = {
-            "ActiveRegion": "us-east-1",
-            "OriginRegion": "us-west-2",
-            "TrafficDistributionGroupId": f.new_id(),
+            "ActiveRegion": active,
+            "OriginRegion": origin,
+            "TrafficDistributionGroupId": str(uuid.uuid5(uuid.NAMESPACE_URL, f.instance_arn)),
         }
-        record.get("AgentInfo", {})["ActiveRegion"] = "us-east-1"
+        record.get("AgentInfo", {})["ActiveRegion"] = active
     return [record]
 
 

@@ -45,9 +45,9 @@ class Rules:
     patterns: bool = False
 
 
-def check(shape: Shape, value: Mapping[str, Any]) -> None:
+def check(shape: Shape, value: Mapping[str, Any], rules: Rules = Rules()) -> None:
     """Raise InvalidParameterException naming every member of `value` that breaks `shape`."""
-    found = problems(shape, value, "")
+    found = problems(shape, value, "", rules)
     if found:
         count = f"{len(found)} validation error{'s' if len(found) > 1 else ''} detected"
         raise ConnectError("InvalidParameterException", f"{count}: {'; '.join(found)}")

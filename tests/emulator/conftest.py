@@ -10,6 +10,7 @@ import boto3
 import httpx
 import pytest
 from botocore.config import Config
+from botocore.exceptions import ClientError
 
 from gateway.emulator import EmulatorOptions, create_emulator_app
 from gateway.servers import ServerThread
@@ -26,6 +27,18 @@ def connect_client(url: str) -> Any:
         aws_access_key_id="x",
         aws_secret_access_key="x",
         config=Config(retries={"total_max_attempts": 1}),
+    )
+
+
+def error_of(call: Any, **params: Any) -> tuple[str, str, int]:
+    """The error code, message and HTTP status a boto3 call fails with."""
+    with pytest.raises(ClientError) as raised:
+        call(**params)
+    response = raised.value.response
+    return (
+        response["Error"]["Code"],
+        response["Error"]["Message"],
+        response["ResponseMetadata"]["HTTPStatusCode"],
     )
 
 

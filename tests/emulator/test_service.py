@@ -6,25 +6,13 @@ import uuid
 from typing import Any
 
 import httpx
-import pytest
-from botocore.exceptions import ClientError
 
 from gateway.emulator import DEMO_INSTANCE_ID, SECOND_INSTANCE_ID
 from gateway.emulator.dataset import build_dataset
+from tests.emulator.conftest import error_of
 
 DATASET = build_dataset()
 SIGNED = {"Authorization": "AWS4-HMAC-SHA256 Credential=x/20261102/us-east-1/connect/aws4_request"}
-
-
-def error_of(call: Any, **params: Any) -> tuple[str, str, int]:
-    with pytest.raises(ClientError) as raised:
-        call(**params)
-    response = raised.value.response
-    return (
-        response["Error"]["Code"],
-        response["Error"]["Message"],
-        response["ResponseMetadata"]["HTTPStatusCode"],
-    )
 
 
 def test_every_contact_round_trips_through_boto3(connect: Any) -> None:
