@@ -120,6 +120,16 @@ def test_describe_user_and_queue(connect: Any) -> None:
     )
 
 
+def test_every_agent_and_queue_round_trips_through_boto3(connect: Any) -> None:
+    for instance in DATASET.instances.values():
+        for agent in instance.directory.agents:
+            described = connect.describe_user(InstanceId=instance.id, UserId=agent.id)
+            assert described["User"] == agent.user
+        for queue in instance.directory.queues:
+            described = connect.describe_queue(InstanceId=instance.id, QueueId=queue.id)
+            assert described["Queue"] == queue.record
+
+
 def test_agents_and_queues_of_contacts_are_describable(connect: Any) -> None:
     record = next(
         r
