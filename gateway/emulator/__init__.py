@@ -7,23 +7,51 @@ What is faithful:
 - Routes, parameter locations and input constraints come from botocore's own service model
   for `connect`, for every operation it lists, so they follow botocore as it changes.
 - Inputs are validated as Connect does (required members, lengths, ranges) and rejected
-  with 400 InvalidParameterException; a malformed JSON body gets InvalidRequestException.
+  with 400 InvalidParameterException (InvalidRequestException for the operations whose
+  model declares only that one); a malformed JSON body gets InvalidRequestException.
 - Responses are written by walking the operation's output shape (epoch-second timestamps,
   absent members left out) and carry `x-amzn-RequestId`; errors carry the status the model
   declares, `x-amzn-ErrorType` and `{"Message": ...}`, exactly what botocore parses.
 - Rate limits are per-operation token buckets answering 429 ThrottlingException at once.
 
+What is implemented, over a fixed, seeded, read-only demo dataset (see
+`gateway.emulator.dataset`; instance IDs may also be given as instance ARNs):
+- DescribeContact, DescribeUser, DescribeQueue: the records as they are, every member of
+  the Contact, User and Queue shapes filled on at least one of them.
+- GetContactAttributes: attributes belong to a chain of contacts and are kept under its
+  initial contact. Connect copies them onto each contact continuing the chain, so any
+  contact of the chain, initial or not, answers the chain's attributes, the same ones its
+  DescribeContact `Attributes` shows; a chain without attributes answers `{}`. A contact
+  the instance does not have (including a purged initial contact) answers 404.
+- ListContactReferences: a contact's references of the requested types (at most 6 types,
+  as the model says; any ReferenceType, including the voicemail ones), in the order they
+  were made, 3 a page. Simplification: Connect documents NextToken as always null (one
+  page); the emulator pages so that clients' paging loops are exercised.
+- SearchContacts (see `gateway.emulator.search` and `gateway.emulator.criteria`): every
+  TimeRange type, ends included; a range longer than 8 weeks (the contact search limit)
+  or ending before it starts is refused; every SearchCriteria member; Sort on every
+  field, by default INITIATION_TIMESTAMP DESCENDING; MaxResults 1..100, by default 100;
+  TotalCount; ContactSearchSummary records. Simplifications: every contact attribute key
+  is searchable (Connect searches only keys an admin made searchable); transcript search
+  covers a few seeded utterances per role of the calls and chats whose Contact Lens
+  analysis completed; contacts are not limited to the last two years nor to 10,000
+  results; EXPIRY_TIMESTAMP is known for tasks only (their ContactExpiry, else 7 days).
+
+Tokens of paged operations are opaque: base64 of an offset and a digest of the request
+they were issued for; one that does not decode, or was issued for another request (other
+criteria, sort, types or contact; the page size may change), answers 400
+InvalidParameterException.
+
 What is simplified:
 - Any SigV4 signature is accepted, unchecked; only a request with no Authorization header
   (nor a presigned X-Amz-Signature) is refused, with 403 AccessDeniedException "Missing
   Authentication Token" (real AWS names that code MissingAuthenticationTokenException).
-- Enum values are not checked on input, nor are patterns (some are Java-only regexes).
-- Only DescribeContact, DescribeUser and DescribeQueue are implemented; every other
-  operation in the model is routed and validated, then answered 400 InvalidRequestException
-  "The emulator does not implement <Operation>". Unknown paths answer 404
-  UnknownOperationException.
-- Instance IDs may be given as instance ARNs. The data is a fixed, seeded demo dataset
-  (see `gateway.emulator.dataset`), read-only.
+- Enum values are not checked on input, except where an operation's answer depends on
+  them (SearchContacts, ListContactReferences' types); patterns never are (some are
+  Java-only regexes).
+- Every other operation in the model is routed and validated, then answered 400
+  InvalidRequestException "The emulator does not implement <Operation>". Unknown paths
+  answer 404 UnknownOperationException.
 
 Test endpoints (never counted, throttled or delayed): GET /_emulator/stats,
 POST /_emulator/reset, GET /_emulator/contacts, GET|POST|DELETE /_emulator/faults.

@@ -3,6 +3,12 @@
 Each function returns the members it adds; optional members are drawn from the RNG with
 the rough frequency a real contact centre would show them. Members meant for the
 contact's AgentInfo come under the key AGENT_EXTRAS, which the factory merges.
+
+Segment attributes use Connect's documented keys (connect:Subtype, connect:ContactExpiry,
+connect:CreatedByUser) and, to show the value kinds no documented key uses, a few
+illustrative ones: an email's connect:EmailMessageArn (ValueArn) and
+connect:EmailAttachments (ValueList of ValueArn), the same files its references name, and
+a callback's user-defined callbackAttempts (ValueInteger).
 """
 
 from __future__ import annotations

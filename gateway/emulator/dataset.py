@@ -12,7 +12,14 @@ initial and related links to three different contacts), email threads
 (INBOUND and AGENT_REPLY in turn, sharing a ContactAssociationId), monitored calls
 (MONITOR), in-app calls (WEBRTC_API), third-party legs (EXTERNAL_OUTBOUND), outbound and
 campaign calls, voicemails. Contacts whose events run past NOW are still active: no
-DisconnectTimestamp. SECOND_INSTANCE_ID holds about ten contacts of its own.
+DisconnectTimestamp. SECOND_INSTANCE_ID holds about ten contacts of its own, and its
+agents come from a directory (they have a DirectoryUserId).
+
+Every member of botocore's Contact, User and Queue shapes, recursively, is filled on at
+least one record (tests/emulator/test_coverage.py checks it). Beside the records, each
+instance keeps its chains' contact attributes by initial contact ID (see
+`gateway.emulator.attributes`), each contact's references (`gateway.emulator.references`)
+and the transcripts Contact Lens analysed (`gateway.emulator.transcripts`).
 
 Loose ends, on purpose, for testing how links to missing contacts are handled:
 - one TRANSFER voice contact whose PreviousContactId and InitialContactId name a contact

@@ -2,11 +2,13 @@
 
 A request goes through the steps a real service front end takes, in order: route (404
 UnknownOperationException), count, authenticate (403 without an Authorization header),
-throttle (429, immediately), wait the configured latency, bind and validate (400), apply an
-injected fault, then run the operation's handler. An operation the model has but the
-emulator does not implement answers 400 InvalidRequestException, the way a service answers
-a request it cannot carry out, rather than a 5xx a client would retry. Every answer with
-status 429, from the rate limit or an injected ThrottlingException, counts as throttled.
+throttle (429, immediately), wait the configured latency, bind and validate (400:
+InvalidParameterException, or InvalidRequestException for the operations whose model does
+not declare the former, such as GetContactAttributes), apply an injected fault, then run
+the operation's handler. An operation the model has but the emulator does not implement
+answers 400 InvalidRequestException, the way a service answers a request it cannot carry
+out, rather than a 5xx a client would retry. Every answer with status 429, from the rate
+limit or an injected ThrottlingException, counts as throttled.
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ from gateway.emulator.handlers import HANDLERS
 from gateway.emulator.routing import Match
 from gateway.emulator.serialization import serialize_output
 from gateway.emulator.state import EmulatorState
-from gateway.emulator.validation import check
+from gateway.emulator.validation import check, invalid_input_code
 
 __all__ = ["ConnectService"]
 
@@ -84,7 +86,7 @@ class ConnectService:
         body = await request.body()
         params = bind(operation, match.labels, query, request.headers, body)
         if operation.input_shape is not None:
-            check(operation.input_shape, params)
+            check(operation.input_shape, params, code=invalid_input_code(operation))
         fault = state.faults.take(name, params)
         if fault is not None:
             await _sleep(fault.delay_ms)

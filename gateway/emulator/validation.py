@@ -16,11 +16,11 @@ from datetime import datetime
 from functools import cache
 from typing import Any
 
-from botocore.model import Shape
+from botocore.model import OperationModel, Shape
 
 from gateway.emulator.errors import ConnectError
 
-__all__ = ["Rules", "check", "problems"]
+__all__ = ["Rules", "check", "invalid_input_code", "problems"]
 
 _TYPES: Mapping[str, tuple[type, ...]] = {
     "string": (str,),
@@ -45,12 +45,26 @@ class Rules:
     patterns: bool = False
 
 
-def check(shape: Shape, value: Mapping[str, Any], rules: Rules = Rules()) -> None:
-    """Raise InvalidParameterException naming every member of `value` that breaks `shape`."""
+def check(
+    shape: Shape,
+    value: Mapping[str, Any],
+    rules: Rules = Rules(),
+    code: str = "InvalidParameterException",
+) -> None:
+    """Raise the error `code` naming every member of `value` that breaks `shape`."""
     found = problems(shape, value, "", rules)
     if found:
         count = f"{len(found)} validation error{'s' if len(found) > 1 else ''} detected"
-        raise ConnectError("InvalidParameterException", f"{count}: {'; '.join(found)}")
+        raise ConnectError(code, f"{count}: {'; '.join(found)}")
+
+
+def invalid_input_code(operation: OperationModel) -> str:
+    """The error an operation answers invalid input with: InvalidParameterException where
+    the model declares it for the operation, else InvalidRequestException (which all do)."""
+    declared = {error.name for error in operation.error_shapes}
+    if "InvalidParameterException" in declared or "InvalidRequestException" not in declared:
+        return "InvalidParameterException"
+    return "InvalidRequestException"
 
 
 def problems(shape: Shape, value: Any, path: str, rules: Rules = Rules()) -> list[str]:

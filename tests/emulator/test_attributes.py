@@ -131,7 +131,7 @@ def test_too_long_contact_id(connect: Any) -> None:
     code, message, status = error_of(
         connect.get_contact_attributes, InstanceId=DEMO_INSTANCE_ID, InitialContactId="c" * 257
     )
-    assert (code, status) == ("InvalidParameterException", 400)
+    assert (code, status) == ("InvalidRequestException", 400)  # the only 400 it declares
     assert "'InitialContactId'" in message
 
 
