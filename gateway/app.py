@@ -6,21 +6,24 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 
+from prometheus_client import CONTENT_TYPE_LATEST
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.middleware.gzip import GZipMiddleware
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from gateway.api.schema import create_schema
 from gateway.api.view import GraphQLView
 from gateway.cache import Cache
 from gateway.connect import ConnectClient
+from gateway.metrics import Metrics
 from gateway.middleware import RequestIdMiddleware
+from gateway.quota import Quota
 from gateway.settings import Settings
 from gateway.store import EntityStore
 
@@ -30,12 +33,21 @@ log = logging.getLogger(__name__)
 
 
 def create_app(settings: Settings) -> Starlette:
+    metrics = Metrics()
+
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[dict[str, object]]:
-        # Building a boto3 client reads botocore's model files: keep it off the loop.
-        connect = await asyncio.to_thread(ConnectClient.from_settings, settings)
         cache = Cache(settings.cache_url, settings.cache_namespace, settings.cache_timeout_seconds)
-        store = EntityStore(connect, cache, settings)
+        quota = Quota(
+            settings.quota_rate,
+            settings.quota_burst,
+            settings.quota_wait_seconds,
+            cache.redis_client,
+            settings.cache_namespace,
+        )
+        # Building a boto3 client reads botocore's model files: keep it off the loop.
+        connect = await asyncio.to_thread(ConnectClient.from_settings, settings, quota, metrics)
+        store = EntityStore(connect, cache, settings, metrics)
         log.info(
             "gateway ready: instance %s, cache %s", settings.default_instance, _safe(cache.url)
         )
@@ -48,9 +60,10 @@ def create_app(settings: Settings) -> Starlette:
     schema = create_schema(settings.max_query_depth, settings.max_aliases)
     return Starlette(
         routes=[
-            Route("/graphql", GraphQLView(schema, settings)),
+            Route("/graphql", GraphQLView(schema, settings, metrics)),
             Route("/healthz", healthz),
             Route("/readyz", readyz),
+            Route("/metrics", _metrics_endpoint(metrics)),
         ],
         middleware=[
             Middleware(RequestIdMiddleware),
@@ -87,6 +100,13 @@ async def readyz(request: Request) -> JSONResponse:
             "checks": {"cache": "ok" if cache_ok else "unavailable"},
         }
     )
+
+
+def _metrics_endpoint(metrics: Metrics) -> Callable[[Request], Awaitable[Response]]:
+    async def endpoint(request: Request) -> Response:
+        return Response(metrics.render(), media_type=CONTENT_TYPE_LATEST)
+
+    return endpoint
 
 
 def _safe(url: str) -> str:

@@ -55,11 +55,19 @@ class Settings(BaseSettings):
     ttl_not_found_seconds: float = Field(default=30, ge=0)
     ttl_directory_seconds: float = Field(default=3600, ge=0)
     ttl_contact_data_seconds: float = Field(default=60, ge=0)
+    stale_while_revalidate_seconds: float = Field(default=30, ge=0)
+    stale_if_error_seconds: float = Field(default=3600, ge=0)
+
+    quota_rate: float | None = Field(default=5.0, gt=0)
+    quota_burst: int = Field(default=10, ge=1)
+    quota_wait_seconds: float = Field(default=5.0, ge=0)
+    breaker_failures: int = Field(default=5, ge=1)
+    breaker_reset_seconds: float = Field(default=10.0, gt=0)
 
     connect_max_concurrency: int = Field(default=16, ge=1, le=256)
     connect_connect_timeout: float = Field(default=2.0, gt=0)
     connect_read_timeout: float = Field(default=5.0, gt=0)
-    connect_retry_mode: Literal["standard", "adaptive", "legacy"] = "standard"
+    connect_retry_mode: Literal["standard", "adaptive", "legacy"] = "adaptive"
     connect_max_attempts: int = Field(default=3, ge=1, le=10)
 
     cors_origins: CommaList = ()
@@ -74,6 +82,11 @@ class Settings(BaseSettings):
     example_contact_id: str | None = None
 
     _split = field_validator("allowed_instances", "cors_origins", mode="before")(_comma_list)
+
+    @field_validator("quota_rate", mode="before")
+    @classmethod
+    def _quota_off(cls, value: object) -> object:
+        return None if isinstance(value, str) and value.strip().lower() in ("", "off") else value
 
     @field_validator("instance_id")
     @classmethod

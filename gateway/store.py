@@ -1,37 +1,57 @@
 """The entity store: Connect's entities from the cache, else from Connect, one upstream
-call per key at a time in the process (single-flight).
+call per key at a time: in the process (single-flight) and, with Redis, across replicas
+(a lease: one replica fetches, the others read what it stored).
 
 Below the per-request loaders and above the Connect client: it knows neither GraphQL
-nor boto3. Each kind of entity has its own freshness: a contact that has ended changes
-rarely and is kept longer than an active one; agents and queues change rarely; an entity
-Connect does not have is remembered briefly (negative caching).
+nor boto3. Freshness, per kind of entity:
+- fresh for the kind's TTL (a contact that has ended longer than an active one; agents
+  and queues longest); an entity Connect does not have is remembered briefly;
+- then, for `stale_while_revalidate_seconds`, served at once while one background
+  refresh runs;
+- and, for `stale_if_error_seconds`, kept as the last known value to serve when Connect
+  throttles or fails (the response's `extensions.stale` says so).
 """
 
 from __future__ import annotations
 
+import asyncio
+import logging
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
 from gateway.cache import Cache
 from gateway.connect import ConnectClient
-from gateway.errors import NotFound
+from gateway.errors import NotFound, UpstreamThrottled, UpstreamUnavailable
 from gateway.flights import SingleFlight
+from gateway.metrics import Metrics
 from gateway.settings import Settings
 
-__all__ = ["AGENT", "ATTRIBUTES", "CONTACT", "QUEUE", "REFERENCES", "EntityStore", "Kind"]
+__all__ = [
+    "AGENT",
+    "ATTRIBUTES",
+    "CONTACT",
+    "QUEUE",
+    "REFERENCES",
+    "EntityStore",
+    "Fetched",
+    "Kind",
+]
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
 class Kind:
-    """A kind of entity: how to fetch one by (instance, id), and how long to keep it."""
+    """A kind of entity: how to fetch one by (instance, id), and how long it is fresh."""
 
     name: str
     fetch: Callable[[ConnectClient, str, str], Awaitable[Any]]
     ttl: Callable[[Settings, Any], float]
 
     def key(self, instance_id: str, entity_id: str) -> str:
-        return f"{self.name}:v1:{instance_id}:{entity_id}"
+        return f"{self.name}:v2:{instance_id}:{entity_id}"
 
 
 def _contact_ttl(settings: Settings, record: Any) -> float:
@@ -51,35 +71,120 @@ REFERENCES = Kind(
 )
 
 
+@dataclass(frozen=True)
+class Fetched:
+    """An entity (None: Connect has none), and its age when it is a stale fallback."""
+
+    value: Any
+    stale_age: float | None = None
+
+
 class EntityStore:
-    def __init__(self, connect: ConnectClient, cache: Cache, settings: Settings) -> None:
-        self.connect = connect
+    def __init__(
+        self, connect: ConnectClient, cache: Cache, settings: Settings, metrics: Metrics
+    ) -> None:
+        self._connect = connect
         self._cache = cache
         self._settings = settings
+        self._metrics = metrics
         self._flights: SingleFlight[Any] = SingleFlight()
+        self._refreshing: set[asyncio.Task[Any]] = set()
 
-    async def get(self, kind: Kind, instance_id: str, entity_id: str) -> Any | None:
-        """The entity, or None when Connect has no such entity in that instance."""
+    async def search_contacts(self, params: dict[str, Any]) -> dict[str, Any]:
+        """One SearchContacts page. Not cached: a search is about what is there now."""
+        return await self._connect.search_contacts(**params)
+
+    async def get(
+        self, kind: Kind, instance_id: str, entity_id: str, *, fresh: bool = False
+    ) -> Fetched:
+        """The entity; `fresh` skips the cached copy (still one call for all who ask)."""
         key = kind.key(instance_id, entity_id)
-        entry = await self._cache.get(key)
+        entry = None if fresh else await self._cache.get(key)
         if entry is not None:
-            return entry["value"]
-        return await self._flights.run(key, lambda: self._fill(kind, key, instance_id, entity_id))
+            age = time.time() - entry["at"]
+            if age <= entry["ttl"]:
+                self._count(kind, "hit")
+                return Fetched(entry["value"])
+            if entry["value"] is not None and age <= entry["ttl"] + self._swr:
+                self._count(kind, "stale")
+                self._refresh(kind, key, instance_id, entity_id)
+                return Fetched(entry["value"])
+        self._count(kind, "miss")
+        try:
+            value = await self._fetch(kind, key, instance_id, entity_id, read_cache=not fresh)
+        except (UpstreamThrottled, UpstreamUnavailable):
+            last = entry if entry is not None else await self._cache.get(key)
+            if last is None or last["value"] is None:
+                raise
+            age = time.time() - last["at"]
+            if age > last["ttl"] + self._settings.stale_if_error_seconds:
+                raise
+            self._count(kind, "stale_if_error")
+            return Fetched(last["value"], stale_age=age)
+        return Fetched(value)
 
-    async def _fill(self, kind: Kind, key: str, instance_id: str, entity_id: str) -> Any | None:
+    @property
+    def _swr(self) -> float:
+        return self._settings.stale_while_revalidate_seconds
+
+    def _refresh(self, kind: Kind, key: str, instance_id: str, entity_id: str) -> None:
+        async def refresh() -> None:
+            try:
+                await self._fetch(kind, key, instance_id, entity_id, read_cache=False)
+            except Exception as error:  # the stale value stays; the next reader tries again
+                log.info("background refresh of %s failed: %s", key, error)
+
+        task = asyncio.ensure_future(refresh())
+        self._refreshing.add(task)
+        task.add_done_callback(self._refreshing.discard)
+
+    async def _fetch(
+        self, kind: Kind, key: str, instance_id: str, entity_id: str, *, read_cache: bool
+    ) -> Any:
+        flight = key if read_cache else f"{key}#fresh"
+        joined = self._flights.joined
+        try:
+            return await self._flights.run(
+                flight, lambda: self._fill(kind, key, instance_id, entity_id, read_cache)
+            )
+        finally:
+            if self._flights.joined > joined:
+                self._metrics.joins.labels(kind.name, "process").inc()
+
+    async def _fill(
+        self, kind: Kind, key: str, instance_id: str, entity_id: str, read_cache: bool
+    ) -> Any:
         # Read again inside the flight: a flight that ended between our miss and now has
         # filled the cache, and a second upstream call would be waste.
-        entry = await self._cache.get(key)
-        if entry is not None:
+        if read_cache and (entry := await self._fresh_entry(key)) is not None:
             return entry["value"]
-        try:
-            value = await kind.fetch(self.connect, instance_id, entity_id)
-        except NotFound:
-            value = None
-        ttl = (
-            self._settings.ttl_not_found_seconds
-            if value is None
-            else kind.ttl(self._settings, value)
-        )
-        await self._cache.set(key, {"value": value}, ttl)
-        return value
+        started = time.time()
+        lease = self._settings.quota_wait_seconds + self._settings.connect_read_timeout + 1
+        async with self._cache.lease(key, lease) as mine:
+            if not mine:
+                self._metrics.joins.labels(kind.name, "replica").inc()
+                entry = await self._cache.wait_for_newer(key, started, time.monotonic() + lease)
+                if entry is not None:
+                    return entry["value"]
+            try:
+                value = await kind.fetch(self._connect, instance_id, entity_id)
+            except NotFound:
+                value = None
+            ttl = (
+                self._settings.ttl_not_found_seconds
+                if value is None
+                else kind.ttl(self._settings, value)
+            )
+            keep = 0.0 if value is None else self._swr + self._settings.stale_if_error_seconds
+            entry = {"value": value, "at": time.time(), "ttl": ttl}
+            await self._cache.set(key, entry, ttl + keep)
+            return value
+
+    async def _fresh_entry(self, key: str) -> Any | None:
+        entry = await self._cache.get(key)
+        if entry is not None and time.time() - entry["at"] <= entry["ttl"]:
+            return entry
+        return None
+
+    def _count(self, kind: Kind, result: str) -> None:
+        self._metrics.cache.labels(kind.name, result).inc()

@@ -45,6 +45,8 @@ def settings_for(emulator: Emulator) -> Callable[..., Settings]:
             "connect_endpoint_url": emulator.url,
             "cache_namespace": f"test-{uuid.uuid4().hex}",
             "connect_max_attempts": 1,
+            "connect_retry_mode": "standard",
+            "quota_rate": None,  # tests of the quota guard turn it on
         }
         values.update(overrides)
         return Settings(**values)

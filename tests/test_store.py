@@ -48,20 +48,26 @@ def test_redis_holds_json_with_ttl_by_state(
         ttl_ended_seconds=1000,
         ttl_active_seconds=10,
         ttl_not_found_seconds=100,
+        stale_while_revalidate_seconds=20,
+        stale_if_error_seconds=200,
     )
     ended, active = ended_and_active
     for contact_id in (ended, active, "no-such-contact"):
         gateway.query(CONTACT, id=contact_id)
 
     client = redis.Redis.from_url(REDIS_URL)
-    key = f"{namespace}:contact:v1:{DEMO_INSTANCE_ID}:"
+    key = f"{namespace}:contact:v2:{DEMO_INSTANCE_ID}:"
     entry = json.loads(client.get(key + ended) or b"null")
     assert entry["value"]["Id"] == ended
     assert entry["value"]["DisconnectTimestamp"].endswith("Z")
-    assert 990 < client.ttl(key + ended) <= 1000
-    assert 0 < client.ttl(key + active) <= 10
-    assert json.loads(client.get(key + "no-such-contact") or b"null") == {"value": None}
-    assert 90 < client.ttl(key + "no-such-contact") <= 100
+    assert entry["ttl"] == 1000
+    # Kept past freshness for stale-while-revalidate and stale-if-error.
+    assert 1210 < client.ttl(key + ended) <= 1220
+    assert json.loads(client.get(key + active) or b"null")["ttl"] == 10
+    assert 220 < client.ttl(key + active) <= 230
+    missing = json.loads(client.get(key + "no-such-contact") or b"null")
+    assert (missing["value"], missing["ttl"]) == (None, 100)
+    assert 90 < client.ttl(key + "no-such-contact") <= 100  # no stale copy of a not-found
     client.close()
 
 

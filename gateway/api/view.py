@@ -20,6 +20,7 @@ from gateway.api.errors import MASKED_MESSAGE, format_error
 from gateway.errors import INTERNAL_SERVER_ERROR, BadUserInput
 from gateway.loaders import Loaders
 from gateway.logs import request_id
+from gateway.metrics import Metrics
 from gateway.settings import Settings
 
 __all__ = ["EXAMPLE_QUERY", "GraphQLView"]
@@ -48,9 +49,10 @@ _JSON_TYPES = ("application/json", "application/graphql-response+json")
 
 
 class GraphQLView(GraphQL[Context, None]):
-    def __init__(self, schema: Any, settings: Settings) -> None:
+    def __init__(self, schema: Any, settings: Settings, metrics: Metrics) -> None:
         super().__init__(schema, graphql_ide="graphiql", multipart_uploads_enabled=False)
         self.settings = settings
+        self.metrics = metrics
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":  # no subscriptions: the schema has none
@@ -90,19 +92,32 @@ class GraphQLView(GraphQL[Context, None]):
 
     async def get_context(self, request: Any, response: Any) -> Context:
         store = request.state.store
+        loaders = Loaders.for_request(store, fresh=_no_cache(request.headers))
+        request.state.loaders = loaders
         return Context(
-            settings=self.settings,
-            store=store,
-            loaders=Loaders.for_request(store),
-            request_id=request_id.get(),
+            settings=self.settings, store=store, loaders=loaders, request_id=request_id.get()
         )
+
+    async def execute_operation(self, request: Any, *args: Any, **kwargs: Any) -> Any:
+        data = kwargs.get("request_data", args[1] if len(args) > 1 else None)
+        name = self.metrics.operation_label(getattr(data, "operation_name", None))
+        self.metrics.requests.labels(name).inc()
+        with self.metrics.request_latency.labels(name).time():
+            return await super().execute_operation(request, *args, **kwargs)
 
     async def process_result(self, request: Any, result: ExecutionResult) -> GraphQLHTTPResponse:
         data: GraphQLHTTPResponse = {"data": result.data}
         if result.errors:
-            data["errors"] = [format_error(error, request_id.get()) for error in result.errors]
-        if result.extensions:
-            data["extensions"] = result.extensions
+            errors = [format_error(error, request_id.get()) for error in result.errors]
+            for error in errors:
+                self.metrics.errors.labels(error["extensions"]["code"]).inc()
+            data["errors"] = list[object](errors)
+        extensions = dict(result.extensions or {})
+        stale = getattr(request.state, "loaders", None)
+        if stale is not None and stale.stale:
+            extensions["stale"] = [entry.to_json() for entry in stale.stale]
+        if extensions:
+            data["extensions"] = extensions
         return data
 
     async def render_graphql_ide(self, request: Any) -> HTMLResponse:
@@ -121,6 +136,12 @@ class GraphQLView(GraphQL[Context, None]):
             "React.useState(\n          parameters.variables || EXAMPLE_VARIABLES,\n        )",
         )
         return HTMLResponse(page)
+
+
+def _no_cache(headers: Any) -> bool:
+    """True when the caller asks for fresh data (Cache-Control: no-cache, or Pragma's)."""
+    directives = f"{headers.get('cache-control', '')},{headers.get('pragma', '')}".lower()
+    return any(d.strip() in ("no-cache", "no-store", "max-age=0") for d in directives.split(","))
 
 
 def _error_response(message: str, status: int, code: str = BadUserInput.code) -> JSONResponse:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
+from collections import defaultdict
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
@@ -13,8 +14,11 @@ from typing import TYPE_CHECKING, Any
 import boto3
 from botocore.config import Config
 
+from gateway.breaker import Breaker, State
 from gateway.connect.errors import translate
-from gateway.errors import GatewayError
+from gateway.errors import GatewayError, UpstreamUnavailable
+from gateway.metrics import Metrics
+from gateway.quota import Quota
 from gateway.settings import Settings
 
 if TYPE_CHECKING:
@@ -35,12 +39,24 @@ _EMULATOR_CREDENTIALS = {"aws_access_key_id": "emulator", "aws_secret_access_key
 class ConnectClient:
     """Connect's API as coroutines returning `Record`s or raising `GatewayError`s."""
 
-    def __init__(self, client: BotoConnectClient, max_concurrency: int) -> None:
+    def __init__(
+        self,
+        client: BotoConnectClient,
+        settings: Settings,
+        quota: Quota,
+        metrics: Metrics,
+    ) -> None:
         self._client = client
-        self._pool = ThreadPoolExecutor(max_concurrency, thread_name_prefix="connect")
+        self._pool = ThreadPoolExecutor(
+            settings.connect_max_concurrency, thread_name_prefix="connect"
+        )
+        self._quota, self._metrics = quota, metrics
+        self._breakers: dict[str, Breaker] = defaultdict(
+            lambda: Breaker(settings.breaker_failures, settings.breaker_reset_seconds)
+        )
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> ConnectClient:
+    def from_settings(cls, settings: Settings, quota: Quota, metrics: Metrics) -> ConnectClient:
         config = Config(
             connect_timeout=settings.connect_connect_timeout,
             read_timeout=settings.connect_read_timeout,
@@ -61,7 +77,7 @@ class ConnectClient:
                 log.info("no AWS credentials found; using placeholder ones for the emulator")
                 kwargs.update(_EMULATOR_CREDENTIALS)
         client = session.client("connect", config=config, **kwargs)
-        return cls(client, settings.connect_max_concurrency)
+        return cls(client, settings, quota, metrics)
 
     async def describe_contact(self, instance_id: str, contact_id: str) -> Record:
         response = await self._call(
@@ -94,20 +110,31 @@ class ConnectClient:
         return dict(response.get("Attributes", {}))
 
     async def list_contact_references(self, instance_id: str, contact_id: str) -> list[Record]:
-        """Every reference of the contact, of every type, all pages (one call a page)."""
-        pages = await self._call(
-            self._all_references, "contact", instance_id=instance_id, contact_id=contact_id
+        """Every reference of the contact, of every type, all pages. Connect takes at most
+        `max` types a call (6 today): the types go in groups, together, a call a page."""
+        shape: Any = self._client.meta.service_model.shape_for("ReferenceTypes")
+        every, size = shape.member.enum, shape.metadata.get("max", 6)
+        groups = [every[n : n + size] for n in range(0, len(every), size)]
+        pages = await asyncio.gather(
+            *(self._references(instance_id, contact_id, group) for group in groups)
         )
-        references: list[Record] = to_json(pages)
-        return references
+        return [reference for page in pages for reference in page]
 
-    def _all_references(self, instance_id: str, contact_id: str) -> list[Any]:
-        every_type = self._client.meta.service_model.shape_for("ReferenceType").enum  # type: ignore[attr-defined]
-        paginator = self._client.get_paginator("list_contact_references")
-        pages = paginator.paginate(
-            InstanceId=instance_id, ContactId=contact_id, ReferenceTypes=every_type
-        )
-        return [summary for page in pages for summary in page.get("ReferenceSummaryList", [])]
+    async def _references(
+        self, instance_id: str, contact_id: str, types: list[str]
+    ) -> list[Record]:
+        params: dict[str, Any] = {
+            "InstanceId": instance_id,
+            "ContactId": contact_id,
+            "ReferenceTypes": types,
+        }
+        references: list[Record] = []
+        while True:
+            page = await self._call(self._client.list_contact_references, "contact", **params)
+            references += to_json(page.get("ReferenceSummaryList", []))
+            if not page.get("NextToken"):
+                return references
+            params["NextToken"] = page["NextToken"]
 
     async def search_contacts(self, **params: Any) -> Record:
         response = await self._call(self._client.search_contacts, "instance", **params)
@@ -115,13 +142,31 @@ class ConnectClient:
         return record
 
     async def _call(self, method: Callable[..., Any], what: str, **params: Any) -> Any:
-        loop = asyncio.get_running_loop()
+        """One Connect call: past the breaker, within the quota, off the event loop."""
+        operation = self._client.meta.method_to_api_mapping[method.__name__]
+        breaker = self._breakers[operation]
+        breaker.before(operation)
+        outcome = "ok"
         try:
-            return await loop.run_in_executor(self._pool, functools.partial(method, **params))
-        except GatewayError:
-            raise
+            waited = await self._quota.take(operation)
+            self._metrics.quota_wait.labels(operation).observe(waited)
+            with self._metrics.upstream_latency.labels(operation).time():
+                loop = asyncio.get_running_loop()
+                call = functools.partial(method, **params)
+                return await loop.run_in_executor(self._pool, call)
         except Exception as error:
-            raise translate(error, what) from error
+            translated = error if isinstance(error, GatewayError) else translate(error, what)
+            outcome = translated.code if isinstance(translated, GatewayError) else "unexpected"
+            if translated is error:
+                raise
+            raise translated from error
+        finally:
+            if outcome == UpstreamUnavailable.code:
+                breaker.failed()
+            else:
+                breaker.succeeded()
+            self._metrics.breaker_open.labels(operation).set(breaker.state is State.OPEN)
+            self._metrics.upstream_calls.labels(operation, outcome).inc()
 
     def close(self) -> None:
         self._pool.shutdown(wait=False, cancel_futures=True)

@@ -9,7 +9,7 @@ from typing import Any
 from graphql import GraphQLList, GraphQLNonNull, GraphQLObjectType, GraphQLSchema
 
 from gateway.api.schema import create_schema
-from tests.chains import chain_of, deepest, demo_contacts
+from tests.chains import deepest, demo_contacts
 from tests.support import Emulator, Gateway
 
 

@@ -1,0 +1,86 @@
+"""Prometheus metrics, one registry per app (so tests and apps never share counters)."""
+
+from __future__ import annotations
+
+import re
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+
+__all__ = ["Metrics"]
+
+_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
+_MAX_OPERATION_NAMES = 200
+
+
+class Metrics:
+    def __init__(self) -> None:
+        self.registry = registry = CollectorRegistry()
+        self.upstream_calls = Counter(
+            "gateway_upstream_calls",
+            "Connect API calls by operation and outcome (ok or an error code).",
+            ["operation", "outcome"],
+            registry=registry,
+        )
+        self.upstream_latency = Histogram(
+            "gateway_upstream_latency_seconds",
+            "Connect API call latency, retries included.",
+            ["operation"],
+            registry=registry,
+        )
+        self.cache = Counter(
+            "gateway_cache_lookups",
+            "Entity lookups by kind and result: hit, miss, stale (served while refreshing), "
+            "stale_if_error (served because Connect failed).",
+            ["kind", "result"],
+            registry=registry,
+        )
+        self.joins = Counter(
+            "gateway_single_flight_joins",
+            "Lookups that joined a call already in flight, in this process or another replica.",
+            ["kind", "scope"],
+            registry=registry,
+        )
+        self.quota_wait = Histogram(
+            "gateway_quota_wait_seconds",
+            "Time callers waited for the Connect quota.",
+            ["operation"],
+            buckets=(0, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
+            registry=registry,
+        )
+        self.breaker_open = Gauge(
+            "gateway_breaker_open",
+            "1 while the circuit breaker for a Connect operation is open.",
+            ["operation"],
+            registry=registry,
+        )
+        self.requests = Counter(
+            "gateway_graphql_requests",
+            "GraphQL requests by operation name.",
+            ["operation"],
+            registry=registry,
+        )
+        self.request_latency = Histogram(
+            "gateway_graphql_latency_seconds",
+            "GraphQL request latency by operation name.",
+            ["operation"],
+            registry=registry,
+        )
+        self.errors = Counter(
+            "gateway_graphql_errors",
+            "GraphQL errors by extensions.code.",
+            ["code"],
+            registry=registry,
+        )
+        self._names: set[str] = set()
+
+    def operation_label(self, name: str | None) -> str:
+        """A bounded label for a client-chosen operation name."""
+        if not name or not _NAME.match(name):
+            return "anonymous" if not name else "invalid"
+        if name not in self._names and len(self._names) >= _MAX_OPERATION_NAMES:
+            return "other"
+        self._names.add(name)
+        return name
+
+    def render(self) -> bytes:
+        return generate_latest(self.registry)
