@@ -23,10 +23,12 @@ What is implemented, over a fixed, seeded, read-only demo dataset (see
   contact of the chain, initial or not, answers the chain's attributes, the same ones its
   DescribeContact `Attributes` shows; a chain without attributes answers `{}`. A contact
   the instance does not have (including a purged initial contact) answers 404.
-- ListContactReferences: a contact's references of the requested types (at most 6 types,
-  as the model says; any ReferenceType, including the voicemail ones), in the order they
-  were made, 3 a page. Simplification: Connect documents NextToken as always null (one
-  page); the emulator pages so that clients' paging loops are exercised.
+- ListContactReferences: references belong to one contact (the model calls ContactId "the
+  initial contact", but tasks and emails carry their own), so any contact answers its own
+  of the requested types (at most 6 types, as the model says; any ReferenceType,
+  including the voicemail ones), in the order they were made, 3 a page. Simplification:
+  Connect documents NextToken as always null (one page); the emulator pages so that
+  clients' paging loops are exercised.
 - SearchContacts (see `gateway.emulator.search` and `gateway.emulator.criteria`): every
   TimeRange type, ends included; a range longer than 8 weeks (the contact search limit)
   or ending before it starts is refused; every SearchCriteria member; Sort on every
@@ -54,7 +56,8 @@ What is simplified:
   answer 404 UnknownOperationException.
 
 Test endpoints (never counted, throttled or delayed): GET /_emulator/stats,
-POST /_emulator/reset, GET /_emulator/contacts, GET|POST|DELETE /_emulator/faults.
+POST /_emulator/reset, GET /_emulator/contacts (each contact's links, and how many
+attributes and references it has), GET|POST|DELETE /_emulator/faults.
 """
 
 from __future__ import annotations

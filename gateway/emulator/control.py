@@ -13,6 +13,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
+from gateway.emulator.attributes import chain_key
 from gateway.emulator.dataset import Instance
 from gateway.emulator.faults import FaultError, parse_fault
 from gateway.emulator.state import EmulatorState
@@ -66,7 +67,8 @@ class Control:
 
 
 def contact_row(instance: Instance, record: dict[str, Any]) -> dict[str, Any]:
-    """One contact and its links, as `GET /_emulator/contacts` lists it."""
+    """One contact and its links, as `GET /_emulator/contacts` lists it, with how many
+    attributes (its chain's) and references it has."""
     return {
         "instanceId": instance.id,
         "id": record["Id"],
@@ -83,6 +85,8 @@ def contact_row(instance: Instance, record: dict[str, Any]) -> dict[str, Any]:
         "agentId": record.get("AgentInfo", {}).get("Id"),
         "queueId": record.get("QueueInfo", {}).get("Id"),
         "name": record.get("Name"),
+        "attributeCount": len(instance.attributes.get(chain_key(record), {})),
+        "referenceCount": len(instance.references.get(record["Id"], [])),
     }
 
 

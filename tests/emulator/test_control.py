@@ -70,6 +70,10 @@ def test_contacts_listing(control: httpx.Client) -> None:
         for link in links:
             assert link in row
             assert row[link] == record.get(link[0].upper() + link[1:])
+        assert row["attributeCount"] == len(record.get("Attributes", {}))
+        assert row["referenceCount"] == len(
+            DATASET.instances[row["instanceId"]].references.get(row["id"], [])
+        )
     purged = [
         r
         for r in rows
