@@ -38,8 +38,9 @@ def create_app(settings: Settings) -> Starlette:
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[dict[str, object]]:
         cache = Cache(settings.cache_url, settings.cache_namespace, settings.cache_timeout_seconds)
+        # Token grants reach Connect with some jitter: keep a little under its quota.
         quota = Quota(
-            settings.quota_rate,
+            None if settings.quota_rate is None else settings.quota_rate * settings.quota_headroom,
             settings.quota_burst,
             settings.quota_wait_seconds,
             cache.redis_client,

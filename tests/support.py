@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import os
+import queue
+import re
+import subprocess
+import sys
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -12,7 +18,7 @@ from gateway.app import create_app
 from gateway.servers import ServerThread
 from gateway.settings import Settings
 
-__all__ = ["Emulator", "Gateway", "running_gateway"]
+__all__ = ["Emulator", "Gateway", "Process", "gateway_process", "running_gateway"]
 
 
 class Emulator:
@@ -60,3 +66,55 @@ def running_gateway(settings: Settings) -> Iterator[Gateway]:
         gateway = Gateway(server.url)
         yield gateway
         gateway.http.close()
+
+
+class Process:
+    """`python -m gateway ARGS` as a real process, its output read line by line."""
+
+    def __init__(self, *args: str, env: dict[str, str]) -> None:
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "gateway", *args],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        self.lines: queue.Queue[str] = queue.Queue()
+        self.reader = threading.Thread(target=self._read, daemon=True)
+        self.reader.start()
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        self.proc.wait(timeout=30)
+        self.reader.join(timeout=30)
+        assert self.proc.stdout is not None
+        self.proc.stdout.close()
+
+    def _read(self) -> None:
+        assert self.proc.stdout is not None
+        for line in self.proc.stdout:
+            self.lines.put(line)
+
+    def wait_for(self, pattern: str, timeout: float = 60) -> tuple[re.Match[str], list[str]]:
+        seen: list[str] = []
+        while True:
+            line = self.lines.get(timeout=timeout)
+            seen.append(line)
+            match = re.search(pattern, line)
+            if match:
+                return match, seen
+
+
+@contextmanager
+def gateway_process(**settings: str) -> Iterator[Gateway]:
+    """`connect-gateway serve --port 0` in a process of its own, configured by GATEWAY_*."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GATEWAY_")}
+    env |= {f"GATEWAY_{name.upper()}": value for name, value in settings.items()}
+    process = Process("serve", "--port", "0", env=env)
+    try:
+        match, _ = process.wait_for(r"serving GraphQL at (http://[\d.]+:\d+)/graphql")
+        gateway = Gateway(match.group(1))
+        yield gateway
+        gateway.http.close()
+    finally:
+        process.stop()

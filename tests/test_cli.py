@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import os
-import queue
 import re
 import subprocess
 import sys
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,6 +13,7 @@ import httpx
 import pytest
 
 from gateway.api.view import EXAMPLE_QUERY
+from tests.support import Process
 
 SCHEMA = Path(__file__).parent.parent / "schema" / "schema.graphql"
 
@@ -22,41 +21,6 @@ SCHEMA = Path(__file__).parent.parent / "schema" / "schema.graphql"
 def _env(**extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("GATEWAY_")}
     return {**env, **extra}
-
-
-class Process:
-    def __init__(self, *args: str, env: dict[str, str]) -> None:
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "gateway", *args],
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-        )
-        self.lines: queue.Queue[str] = queue.Queue()
-        self.reader = threading.Thread(target=self._read, daemon=True)
-        self.reader.start()
-
-    def stop(self) -> None:
-        self.proc.terminate()
-        self.proc.wait(timeout=30)
-        self.reader.join(timeout=30)
-        assert self.proc.stdout is not None
-        self.proc.stdout.close()
-
-    def _read(self) -> None:
-        assert self.proc.stdout is not None
-        for line in self.proc.stdout:
-            self.lines.put(line)
-
-    def wait_for(self, pattern: str, timeout: float = 60) -> tuple[re.Match[str], list[str]]:
-        seen: list[str] = []
-        while True:
-            line = self.lines.get(timeout=timeout)
-            seen.append(line)
-            match = re.search(pattern, line)
-            if match:
-                return match, seen
 
 
 @pytest.fixture
