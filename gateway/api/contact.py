@@ -110,10 +110,16 @@ class Contact(ContactMembers):
             strawberry.argument(description="Only the attributes with these keys."),
         ] = None,
     ) -> list[AttributesEntry] | None:
-        initial = await self.raw("InitialContactId") or await self.raw("Id")
-        attributes = await info.context.loaders.attributes.load((self._instance, str(initial)))
+        own = await self.raw("Id")
+        initial = await self.raw("InitialContactId") or own
+        loader = info.context.loaders.attributes
+        # Keyed by the initial contact, one entry serves the whole chain; if Connect has
+        # purged the initial contact, the contact's own ID still finds the chain's.
+        attributes = await loader.load((self._instance, initial))
+        if attributes is None and initial != own:
+            attributes = await loader.load((self._instance, own))
         if attributes is None:
-            raise NotFound(f"contact {initial!r} was not found in instance {self._instance!r}")
+            raise NotFound(f"contact {own!r} was not found in instance {self._instance!r}")
         wanted = attributes if keys is None else {k: attributes[k] for k in keys if k in attributes}
         return [AttributesEntry(key=key, value=value) for key, value in wanted.items()]
 

@@ -152,3 +152,42 @@ def test_every_field_reads_from_the_demo_data(
     never = sorted(set(contact_type.fields) - top_level - {"chain", "attributes", "references"})
     linked = {"initialContact", "previousContact", "relatedContact", "contactAssociation"}
     assert not [name for name in never if name not in linked | {"agent", "queue"}], never
+
+
+def test_attributes_one_call_per_chain(gateway: Gateway, emulator: Emulator) -> None:
+    chain = deepest(emulator.contacts())
+    query = """query($id: ID!) { contact(contactId: $id) {
+        attributes { key value } chain { id attributes { key value } }
+        picked: attributes(keys: ["intent", "no-such-key"]) { key value } } }"""
+
+    result = gateway.query(query, id=chain[-1]["id"])
+
+    contact = result["data"]["contact"]
+    assert contact["attributes"], "the demo chain has attributes"
+    assert all(c["attributes"] == contact["attributes"] for c in contact["chain"])
+    assert [a["key"] for a in contact["picked"]] == (
+        ["intent"] if any(a["key"] == "intent" for a in contact["attributes"]) else []
+    )
+    assert emulator.stats()["calls"]["GetContactAttributes"] == 1
+    gateway.query(query, id=chain[-1]["id"])
+    assert emulator.stats()["calls"]["GetContactAttributes"] == 1
+
+
+def test_references_every_type_every_page(gateway: Gateway, emulator: Emulator) -> None:
+    contact = max(demo_contacts(emulator.contacts()).values(), key=lambda c: c["referenceCount"])
+    query = """query($id: ID!) { contact(contactId: $id) {
+        references { url { name value } attachment { name } string { name value }
+                     number { name } date { name } email { name } emailMessage { name } }
+        urls: references(types: [URL]) { url { name } } } }"""
+
+    result = gateway.query(query, id=contact["id"])
+
+    assert "errors" not in result
+    references = result["data"]["contact"]["references"]
+    assert len(references) == contact["referenceCount"] > 3  # more than one page
+    urls = result["data"]["contact"]["urls"]
+    assert len(urls) == sum(1 for r in references if r["url"])
+    calls = emulator.stats()["calls"]["ListContactReferences"]
+    assert 3 <= calls <= 3 + contact["referenceCount"] // 3  # groups of 6 types, pages of 3
+    gateway.query(query, id=contact["id"])
+    assert emulator.stats()["calls"]["ListContactReferences"] == calls
