@@ -30,6 +30,10 @@ ROOTS = {
     "Queue": "QueueMembers",
     "ReferenceSummary": "ReferenceSummary",
     "ReferenceType": "ReferenceType",
+    "SearchContactsTimeRangeType": "SearchContactsTimeRangeType",
+    "SortableFieldName": "SortableFieldName",
+    "SortOrder": "SortOrder",
+    "SearchContactsMatchType": "SearchContactsMatchType",
 }
 
 # Members Connect always sends: non-null in GraphQL.
