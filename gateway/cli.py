@@ -132,6 +132,10 @@ def _start_demo(settings: Settings) -> tuple[Any, Settings]:
             "allowed_instances": (DEMO_INSTANCE_ID, SECOND_INSTANCE_ID),
             "connect_endpoint_url": emulator.url,
             "example_contact_id": settings.example_contact_id or example,
+            # The demo emulator has no quota to guard, unless one was asked for.
+            "quota_rate": settings.quota_rate
+            if "quota_rate" in settings.model_fields_set
+            else None,
         }
     )
     return emulator, demo
