@@ -14,7 +14,7 @@ from strawberry.dataloader import DataLoader
 
 from gateway.store import AGENT, ATTRIBUTES, CONTACT, QUEUE, REFERENCES, EntityStore, Kind
 
-__all__ = ["EntityKey", "Loaders", "Stale"]
+__all__ = ["EntityKey", "Loader", "Loaders", "Stale"]
 
 EntityKey = tuple[str, str]
 """(instance ID, entity ID)"""

@@ -6,6 +6,7 @@ from contextlib import ExitStack
 from typing import Any
 
 import pytest
+import redis
 
 from gateway.emulator import (
     DEMO_INSTANCE_ID,
@@ -16,6 +17,19 @@ from gateway.emulator import (
 from gateway.servers import ServerThread
 from gateway.settings import Settings
 from tests.support import Emulator, Gateway, running_gateway
+
+REDIS_URL = "redis://127.0.0.1:6379/0"
+
+
+@pytest.fixture
+def redis_namespace() -> Iterator[str]:
+    """A key prefix of this test's own in the shared Redis, its keys deleted after."""
+    name = f"test-{uuid.uuid4().hex}"
+    yield name
+    client = redis.Redis.from_url(REDIS_URL)
+    for key in client.scan_iter(f"{name}:*"):
+        client.delete(key)
+    client.close()
 
 
 @pytest.fixture(scope="session")

@@ -7,7 +7,6 @@ import asyncio
 import socket
 import subprocess
 import time
-import uuid
 from collections.abc import Callable, Iterator
 
 import httpx
@@ -17,20 +16,10 @@ import redis
 from gateway.emulator import DEMO_INSTANCE_ID, EmulatorOptions, create_emulator_app
 from gateway.servers import ServerThread
 from tests.chains import demo_contacts
+from tests.conftest import REDIS_URL
 from tests.support import Emulator, Gateway, gateway_process
 
-REDIS_URL = "redis://127.0.0.1:6379/0"
 CONTACT = "query($id: ID!) { contact(contactId: $id) { id channel } }"
-
-
-@pytest.fixture
-def namespace() -> Iterator[str]:
-    name = f"test-{uuid.uuid4().hex}"
-    yield name
-    client = redis.Redis.from_url(REDIS_URL)
-    for key in client.scan_iter(f"{name}:*"):
-        client.delete(key)
-    client.close()
 
 
 @pytest.fixture(scope="module")
@@ -58,14 +47,14 @@ async def _ask(gateways: list[Gateway], ids: list[str]) -> list[dict[str, object
 
 @pytest.mark.redis
 async def test_a_cold_contact_is_fetched_once_by_all_replicas(
-    emulator: Emulator, namespace: str
+    emulator: Emulator, redis_namespace: str
 ) -> None:
     contact = next(iter(demo_contacts(emulator.contacts())))
     settings = {
         "connect_endpoint_url": emulator.url,
         "instance_id": DEMO_INSTANCE_ID,
         "cache_url": REDIS_URL,
-        "cache_namespace": namespace,
+        "cache_namespace": redis_namespace,
         "quota_rate": "off",
     }
     with gateway_process(**settings) as first, gateway_process(**settings) as second:
@@ -78,14 +67,14 @@ async def test_a_cold_contact_is_fetched_once_by_all_replicas(
 
 @pytest.mark.redis
 async def test_the_shared_quota_keeps_429s_at_zero(
-    quota_emulator: Emulator, start_gateway: Callable[..., Gateway], namespace: str
+    quota_emulator: Emulator, start_gateway: Callable[..., Gateway], redis_namespace: str
 ) -> None:
     quota_emulator.reset()
     ids = list(demo_contacts(quota_emulator.contacts()))[:30]
     settings = {
         "connect_endpoint_url": quota_emulator.url,
         "cache_url": REDIS_URL,
-        "cache_namespace": namespace,
+        "cache_namespace": redis_namespace,
         "quota_rate": 5,
         "quota_burst": 10,
         "quota_wait_seconds": 20,
@@ -102,12 +91,14 @@ async def test_the_shared_quota_keeps_429s_at_zero(
 
 @pytest.mark.redis
 async def test_without_the_quota_guard_the_same_burst_draws_429s(
-    quota_emulator: Emulator, start_gateway: Callable[..., Gateway], namespace: str
+    quota_emulator: Emulator, start_gateway: Callable[..., Gateway], redis_namespace: str
 ) -> None:
     quota_emulator.reset()
     ids = list(demo_contacts(quota_emulator.contacts()))[30:60]
     replica = start_gateway(
-        connect_endpoint_url=quota_emulator.url, cache_url=REDIS_URL, cache_namespace=namespace
+        connect_endpoint_url=quota_emulator.url,
+        cache_url=REDIS_URL,
+        cache_namespace=redis_namespace,
     )
 
     answers = await _ask([replica], ids)

@@ -3,28 +3,17 @@
 from __future__ import annotations
 
 import json
-import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import pytest
 import redis
 
 from gateway.emulator import DEMO_INSTANCE_ID
 from tests.chains import demo_contacts
+from tests.conftest import REDIS_URL
 from tests.support import Emulator, Gateway
 
-REDIS_URL = "redis://127.0.0.1:6379/0"
 CONTACT = "query($id: ID!) { contact(contactId: $id) { id disconnectTimestamp } }"
-
-
-@pytest.fixture
-def namespace() -> Iterator[str]:
-    name = f"test-{uuid.uuid4().hex}"
-    yield name
-    client = redis.Redis.from_url(REDIS_URL)
-    for key in client.scan_iter(f"{name}:*"):
-        client.delete(key)
-    client.close()
 
 
 @pytest.fixture
@@ -39,12 +28,12 @@ def ended_and_active(emulator: Emulator) -> tuple[str, str]:
 def test_redis_holds_json_with_ttl_by_state(
     start_gateway: Callable[..., Gateway],
     emulator: Emulator,
-    namespace: str,
+    redis_namespace: str,
     ended_and_active: tuple[str, str],
 ) -> None:
     gateway = start_gateway(
         cache_url=REDIS_URL,
-        cache_namespace=namespace,
+        cache_namespace=redis_namespace,
         ttl_ended_seconds=1000,
         ttl_active_seconds=10,
         ttl_not_found_seconds=100,
@@ -56,7 +45,7 @@ def test_redis_holds_json_with_ttl_by_state(
         gateway.query(CONTACT, id=contact_id)
 
     client = redis.Redis.from_url(REDIS_URL)
-    key = f"{namespace}:contact:v2:{DEMO_INSTANCE_ID}:"
+    key = f"{redis_namespace}:contact:v2:{DEMO_INSTANCE_ID}:"
     entry = json.loads(client.get(key + ended) or b"null")
     assert entry["value"]["Id"] == ended
     assert entry["value"]["DisconnectTimestamp"].endswith("Z")
@@ -75,11 +64,11 @@ def test_redis_holds_json_with_ttl_by_state(
 def test_replicas_share_the_redis_cache(
     start_gateway: Callable[..., Gateway],
     emulator: Emulator,
-    namespace: str,
+    redis_namespace: str,
     ended_and_active: tuple[str, str],
 ) -> None:
-    first = start_gateway(cache_url=REDIS_URL, cache_namespace=namespace)
-    second = start_gateway(cache_url=REDIS_URL, cache_namespace=namespace)
+    first = start_gateway(cache_url=REDIS_URL, cache_namespace=redis_namespace)
+    second = start_gateway(cache_url=REDIS_URL, cache_namespace=redis_namespace)
     ended, _ = ended_and_active
 
     answer = first.query(CONTACT, id=ended)

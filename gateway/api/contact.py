@@ -18,6 +18,7 @@ from gateway.api.generated import (
 )
 from gateway.api.members import Place
 from gateway.errors import NotFound
+from gateway.loaders import Loader
 
 __all__ = ["MAX_CHAIN", "Agent", "Contact", "Queue", "load_contact"]
 
@@ -74,24 +75,14 @@ class Contact(ContactMembers):
         description="The agent who accepted the contact (agentInfo.id), from DescribeUser."
     )
     async def agent(self, info: Info) -> Agent | None:
-        agent_id = await self._nested_id("AgentInfo")
-        if agent_id is None:
-            return None
-        record = await info.context.loaders.agent.load((self._instance, agent_id))
-        if record is None:
-            raise NotFound(f"agent {agent_id!r} was not found in instance {self._instance!r}")
+        record = await self._directory("AgentInfo", info.context.loaders.agent, "agent")
         return Agent.of(record, Place(self._instance))
 
     @strawberry.field(
         description="The queue the contact was in (queueInfo.id), from DescribeQueue."
     )
     async def queue(self, info: Info) -> Queue | None:
-        queue_id = await self._nested_id("QueueInfo")
-        if queue_id is None:
-            return None
-        record = await info.context.loaders.queue.load((self._instance, queue_id))
-        if record is None:
-            raise NotFound(f"queue {queue_id!r} was not found in instance {self._instance!r}")
+        record = await self._directory("QueueInfo", info.context.loaders.queue, "queue")
         return Queue.of(record, Place(self._instance))
 
     # Overrides the generated field for DescribeContact's Attributes member, which Connect
@@ -150,9 +141,17 @@ class Contact(ContactMembers):
             if summary is not None
         ]
 
-    async def _nested_id(self, member: str) -> Any:
+    async def _directory(self, member: str, loader: Loader, what: str) -> Any:
+        """The record (agent, queue) named by `member`'s Id: None without one, NOT_FOUND
+        if Connect has none."""
         info_record = await self.raw(member)
-        return None if info_record is None else info_record.get("Id")
+        entity_id = None if info_record is None else info_record.get("Id")
+        if entity_id is None:
+            return None
+        record = await loader.load((self._instance, entity_id))
+        if record is None:
+            raise NotFound(f"{what} {entity_id!r} was not found in instance {self._instance!r}")
+        return record
 
 
 def _reference_type(summary: dict[str, Any]) -> str:

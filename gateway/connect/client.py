@@ -80,24 +80,29 @@ class ConnectClient:
         return cls(client, settings, quota, metrics)
 
     async def describe_contact(self, instance_id: str, contact_id: str) -> Record:
-        response = await self._call(
-            self._client.describe_contact, "contact", InstanceId=instance_id, ContactId=contact_id
+        return await self._describe(
+            self._client.describe_contact,
+            "contact",
+            "Contact",
+            ContactId=contact_id,
+            InstanceId=instance_id,
         )
-        record: Record = to_json(response["Contact"])
-        return record
 
     async def describe_user(self, instance_id: str, user_id: str) -> Record:
-        response = await self._call(
-            self._client.describe_user, "agent", InstanceId=instance_id, UserId=user_id
+        return await self._describe(
+            self._client.describe_user, "agent", "User", UserId=user_id, InstanceId=instance_id
         )
-        record: Record = to_json(response["User"])
-        return record
 
     async def describe_queue(self, instance_id: str, queue_id: str) -> Record:
-        response = await self._call(
-            self._client.describe_queue, "queue", InstanceId=instance_id, QueueId=queue_id
+        return await self._describe(
+            self._client.describe_queue, "queue", "Queue", QueueId=queue_id, InstanceId=instance_id
         )
-        record: Record = to_json(response["Queue"])
+
+    async def _describe(
+        self, method: Callable[..., Any], what: str, member: str, **params: Any
+    ) -> Record:
+        response = await self._call(method, what, **params)
+        record: Record = to_json(response[member])
         return record
 
     async def get_contact_attributes(self, instance_id: str, initial_contact_id: str) -> Record:
