@@ -21,6 +21,7 @@ from gateway.api.schema import create_schema
 from gateway.api.view import GraphQLView
 from gateway.cache import Cache
 from gateway.connect import ConnectClient
+from gateway.logs import configure
 from gateway.metrics import Metrics
 from gateway.middleware import RequestIdMiddleware
 from gateway.quota import Quota
@@ -83,8 +84,11 @@ def create_app(settings: Settings) -> Starlette:
 
 
 def create_app_from_env() -> Starlette:
-    """For `uvicorn --factory` and worker processes: settings from the environment."""
-    return create_app(Settings())
+    """For `uvicorn --factory` and worker processes: settings (and logging) from the
+    environment."""
+    settings = Settings()
+    configure(settings.log_level, settings.log_format)
+    return create_app(settings)
 
 
 async def healthz(request: Request) -> JSONResponse:
