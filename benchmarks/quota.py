@@ -1,0 +1,503 @@
+"""Connect's quota under load: the gateway against a naive baseline, and a Redis outage.
+
+    .venv/bin/python benchmarks/quota.py [--clients 32] [--requests 2000] [--max-seconds 60]
+        [--baseline-seconds 20] [--outage-seconds 40] [--rate 5] [--burst 10]
+        [--latency-ms 40] [--seed 1] [--logs DIR]
+        (--help for the rest: the gateway's quota guard settings, the Zipf exponent)
+
+Starts, as separate processes on 127.0.0.1: the emulator (`connect-gateway emulator` with
+--rate requests/second and --burst per Connect operation, every answer after --latency-ms),
+a private redis-server on a free port (never the one on 6379; redis-server must be on PATH),
+and for each scenario fresh servers. --clients concurrent clients send the same seeded
+sequence of --requests "contact with links" queries (a contact with its previous, initial
+and related contacts, agent and queue), contacts drawn Zipf(s=--zipf) over the demo
+contacts, round-robin over the scenario's servers:
+
+  gateway x2       `connect-gateway serve` twice, sharing the Redis (cache and quota guard)
+  gateway x1       one such gateway, the same requests
+  baseline x2      benchmarks/baseline.py twice: the same schema, every entity a direct
+                   boto3 call (no DataLoader, cache or single-flight); stopped after
+                   --baseline-seconds, which is plenty for its rates
+  redis killed x2  as gateway x2, and the Redis is killed (SIGKILL) halfway through;
+                   stopped after --outage-seconds
+
+Every gateway has a cache namespace of its own per scenario, so each starts cold, and the
+quota guard set to the emulator's quota (GATEWAY_QUOTA_RATE/BURST, when the gateway has
+them). A scenario ends after its requests or --max-seconds. For each it prints queries
+answered per second, p50/p99 latency, upstream calls per query and 429s (from the
+emulator's /_emulator/stats, reset between scenarios), and what the clients saw: GraphQL
+errors by extensions.code, HTTP failures (a query unanswered after 30 s is a ReadTimeout),
+and failed queries (any error but NOT_FOUND, which the demo data's links to purged contacts
+answer by design). Then the ratios, each against its target.
+About three minutes at the defaults on two cores.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import functools
+import os
+import random
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections import Counter
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from gateway.emulator import DEMO_INSTANCE_ID
+from gateway.settings import Settings
+
+QUERY = """\
+query ContactWithLinks($contactId: ID!) {
+  contact(contactId: $contactId) {
+    id channel initiationMethod
+    agent { username }
+    queue { name }
+    previousContact { id initiationMethod }
+    initialContact { id channel initiationMethod }
+    relatedContact { id channel }
+  }
+}
+"""
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+NOT_FOUND = "NOT_FOUND"
+THROTTLED = "UPSTREAM_THROTTLED"
+
+
+@dataclass
+class Outcome:
+    """What the clients saw in one scenario."""
+
+    latencies: list[float] = field(default_factory=list)
+    codes: Counter[str] = field(default_factory=Counter)  # GraphQL errors' extensions.code
+    http: Counter[str] = field(default_factory=Counter)  # HTTP statuses and transport errors
+    failed: int = 0  # queries with an HTTP failure or an error other than NOT_FOUND
+    good: int = 0  # queries answered without either
+    elapsed: float = 0.0
+    killed_at: int | None = None  # answers before the Redis was killed
+    failed_after_kill: int = 0
+
+    @property
+    def answered(self) -> int:
+        return len(self.latencies)
+
+
+@dataclass
+class Row:
+    name: str
+    outcome: Outcome
+    calls: Counter[str]  # upstream calls per Connect operation, as the emulator counted
+    throttled: int
+
+    @property
+    def calls_per_query(self) -> float:
+        return self.calls.total() / max(1, self.outcome.answered)
+
+    @property
+    def calls_per_good_answer(self) -> float:
+        """Per query answered without a failure: what a useful answer cost upstream."""
+        return self.calls.total() / max(1, self.outcome.good)
+
+
+# -- processes ---------------------------------------------------------------------------
+
+
+class Child:
+    """A child process with its output in a log file; in a session of its own, so a Ctrl-C
+    reaches only the benchmark, which stops it."""
+
+    def __init__(self, name: str, argv: list[str], env: dict[str, str], logs: Path) -> None:
+        self.name = name
+        self.log = logs / f"{name}-{uuid.uuid4().hex[:6]}.log"
+        with self.log.open("wb") as out:
+            self.process = subprocess.Popen(
+                argv, env=env, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )  # fmt: skip
+
+    def wait_until(self, ready: Callable[[], bool], timeout: float = 60.0) -> None:
+        deadline = time.monotonic() + timeout
+        while not ready():
+            if self.process.poll() is not None:
+                raise RuntimeError(f"{self.name} exited; its log:\n{self.tail()}")
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"{self.name} not ready in {timeout:.0f} s:\n{self.tail()}")
+            time.sleep(0.05)
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(10)
+
+    def kill(self) -> None:
+        self.process.kill()
+        self.process.wait(10)
+
+    def tail(self, lines: int = 30) -> str:
+        return "\n".join(self.log.read_text(errors="replace").splitlines()[-lines:])
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def base_environment() -> dict[str, str]:
+    """Ours without GATEWAY_* and AWS settings; placeholder credentials, so boto3 never
+    looks for real ones (nor asks the instance metadata service)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("GATEWAY_", "AWS_"))}
+    env.update(AWS_ACCESS_KEY_ID="emulator", AWS_SECRET_ACCESS_KEY="emulator")
+    env.update(AWS_DEFAULT_REGION="us-east-1", AWS_EC2_METADATA_DISABLED="true")
+    return env
+
+
+def quota_environment(args: argparse.Namespace) -> dict[str, str]:
+    """The quota guard's settings, for a gateway that has them (older ones do not)."""
+    wanted = {
+        "quota_rate": args.rate if args.quota_rate is None else args.quota_rate,
+        "quota_burst": args.burst if args.quota_burst is None else args.quota_burst,
+        "quota_wait_seconds": args.quota_wait_seconds,
+    }
+    return {
+        f"GATEWAY_{name.upper()}": str(value)
+        for name, value in wanted.items()
+        if name in Settings.model_fields
+    }
+
+
+def answers(url: str, ready: Callable[[httpx.Response], bool] = lambda r: True) -> bool:
+    try:
+        response = httpx.get(url, timeout=2)
+        return response.status_code == 200 and ready(response)
+    except (httpx.HTTPError, ValueError, KeyError):
+        return False
+
+
+def redis_answers(port: int) -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=1) as sock:
+            sock.sendall(b"PING\r\n")
+            return sock.recv(16).startswith(b"+PONG")
+    except OSError:
+        return False
+
+
+@contextmanager
+def servers(
+    logs: Path, name: str, argvs: list[list[str]], env: dict[str, str]
+) -> Iterator[list[str]]:
+    """Starts the servers together, waits until each is ready, stops them all on exit."""
+    with ExitStack() as scope:
+        urls, children = [], []
+        for index, argv in enumerate(argvs):
+            port = free_port()
+            child = Child(f"{name}-{index + 1}", [*argv, "--port", str(port)], env, logs)
+            scope.callback(child.stop)
+            urls.append(f"http://127.0.0.1:{port}")
+            children.append(child)
+        for url, child in zip(urls, children, strict=True):
+            child.wait_until(functools.partial(ready, url))
+        yield urls
+
+
+def ready(url: str) -> bool:
+    """The server's /readyz says ready (for a gateway: its cache answers)."""
+    return answers(f"{url}/readyz", lambda response: response.json()["status"] == "ready")
+
+
+# -- load --------------------------------------------------------------------------------
+
+
+def entities(contact: dict[str, Any]) -> Iterator[tuple[str, str]]:
+    """What the query needs from Connect for this contact: each is one call, cold."""
+    yield "contact", contact["id"]
+    for link in ("previousContactId", "initialContactId", "relatedContactId"):
+        if contact.get(link):
+            yield "contact", contact[link]
+    if contact.get("agentId"):
+        yield "agent", contact["agentId"]
+    if contact.get("queueId"):
+        yield "queue", contact["queueId"]
+
+
+def zipf_sequence(ids: list[str], count: int, s: float, seed: int) -> list[str]:
+    rng = random.Random(seed)
+    ranked = sorted(ids)
+    rng.shuffle(ranked)  # which contacts are popular: seeded, not the dataset's order
+    weights = [1 / rank**s for rank in range(1, len(ranked) + 1)]
+    return rng.choices(ranked, weights=weights, k=count)
+
+
+async def run_load(
+    urls: list[str],
+    sequence: list[str],
+    clients: int,
+    seconds: float,
+    halfway: Callable[[], None] | None = None,
+) -> Outcome:
+    """`clients` loops sending `sequence` round-robin over `urls`, until it is all sent or
+    `seconds` have passed; `halfway` is called once, after half the answers or time."""
+    outcome = Outcome()
+    indexes = iter(range(len(sequence)))
+    start = time.monotonic()
+    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
+
+    def maybe_halfway() -> None:
+        half = outcome.answered >= len(sequence) / 2 or time.monotonic() - start >= seconds / 2
+        if halfway is not None and outcome.killed_at is None and half:
+            halfway()
+            outcome.killed_at = outcome.answered
+
+    async with httpx.AsyncClient(timeout=30, limits=limits) as http:
+
+        async def client() -> None:
+            for index in indexes:
+                if time.monotonic() - start > seconds:
+                    return
+                body = {"query": QUERY, "variables": {"contactId": sequence[index]}}
+                await query(http, urls[index % len(urls)], body, outcome)
+                maybe_halfway()
+
+        await asyncio.gather(*(client() for _ in range(clients)))
+    outcome.elapsed = time.monotonic() - start
+    return outcome
+
+
+async def query(http: httpx.AsyncClient, url: str, body: Any, outcome: Outcome) -> None:
+    began = time.perf_counter()
+    try:
+        response = await http.post(f"{url}/graphql", json=body)
+        problem = None if response.status_code == 200 else f"HTTP {response.status_code}"
+        errors = (response.json().get("errors") or []) if problem is None else []
+    except (httpx.HTTPError, ValueError) as error:
+        problem, errors = type(error).__name__, []
+    if problem is None:
+        outcome.latencies.append(time.perf_counter() - began)
+    else:
+        outcome.http[problem] += 1
+    codes = [str((error.get("extensions") or {}).get("code")) for error in errors]
+    outcome.codes.update(codes)
+    if problem is None and all(code == NOT_FOUND for code in codes):
+        outcome.good += 1
+        return
+    outcome.failed += 1
+    if outcome.killed_at is not None:
+        outcome.failed_after_kill += 1
+
+
+# -- scenarios ---------------------------------------------------------------------------
+
+
+class Bench:
+    def __init__(self, args: argparse.Namespace, stack: ExitStack, logs: Path) -> None:
+        self.args, self.stack, self.logs = args, stack, logs
+        self.env = base_environment()
+        emulator_port, self.redis_port = free_port(), free_port()
+        self.emulator = self._start("emulator", [
+            str(BIN / "connect-gateway"), "emulator", "--port", str(emulator_port),
+            "--latency-ms", str(args.latency_ms), "--rate", str(args.rate),
+            "--burst", str(args.burst),
+        ])  # fmt: skip
+        self.redis = self._start("redis", [
+            "redis-server", "--port", str(self.redis_port), "--bind", "127.0.0.1",
+            "--save", "", "--appendonly", "no",
+        ])  # fmt: skip
+        self.emulator_url = f"http://127.0.0.1:{emulator_port}"
+        self.emulator.wait_until(lambda: answers(f"{self.emulator_url}/_emulator/stats"))
+        self.redis.wait_until(lambda: redis_answers(self.redis_port))
+        contacts = httpx.get(f"{self.emulator_url}/_emulator/contacts", timeout=10).json()
+        demo = {c["id"]: c for c in contacts["contacts"] if c["instanceId"] == DEMO_INSTANCE_ID}
+        self.ids = list(demo)
+        self.sequence = zipf_sequence(self.ids, args.requests, args.zipf, args.seed)
+        self.least_calls = len({e for id_ in self.sequence for e in entities(demo[id_])})
+
+    def _start(self, name: str, argv: list[str]) -> Child:
+        child = Child(name, argv, self.env, self.logs)
+        self.stack.callback(child.stop)
+        return child
+
+    def gateway(self, name: str, replicas: int, seconds: float, kill_redis: bool = False) -> Row:
+        env = self.env | quota_environment(self.args)
+        env |= {
+            "GATEWAY_CONNECT_ENDPOINT_URL": self.emulator_url,
+            "GATEWAY_CACHE_URL": f"redis://127.0.0.1:{self.redis_port}/0",
+            "GATEWAY_CACHE_NAMESPACE": f"bench-{uuid.uuid4().hex[:12]}",
+            "GATEWAY_LOG_LEVEL": "WARNING",  # no access log: the CPU is for serving
+        }
+        argv = [str(BIN / "connect-gateway"), "serve", "--host", "127.0.0.1"]
+        halfway = self.redis.kill if kill_redis else None
+        return self._scenario(name, [argv] * replicas, env, seconds, halfway)
+
+    def baseline(self, name: str, replicas: int) -> Row:
+        env = self.env | {
+            "GATEWAY_CONNECT_ENDPOINT_URL": self.emulator_url,
+            "GATEWAY_LOG_LEVEL": "WARNING",
+        }
+        argv = [sys.executable, str(ROOT / "benchmarks" / "baseline.py"), "--host", "127.0.0.1"]
+        return self._scenario(name, [argv] * replicas, env, self.args.baseline_seconds)
+
+    def _scenario(
+        self,
+        name: str,
+        argvs: list[list[str]],
+        env: dict[str, str],
+        seconds: float,
+        halfway: Callable[[], None] | None = None,
+    ) -> Row:
+        print(f"  {name} ...", end="", flush=True)
+        with servers(self.logs, name.replace(" ", "-"), argvs, env) as urls:
+            for url in urls:  # connection and schema warm-up: no upstream call
+                httpx.post(f"{url}/graphql", json={"query": "{ __typename }"}, timeout=10)
+            httpx.post(f"{self.emulator_url}/_emulator/reset", timeout=10)
+            outcome = asyncio.run(
+                run_load(urls, self.sequence, self.args.clients, seconds, halfway)
+            )
+            stats = httpx.get(f"{self.emulator_url}/_emulator/stats", timeout=10).json()
+        print(f" {outcome.answered} answers in {outcome.elapsed:.1f} s", flush=True)
+        return Row(name, outcome, Counter(stats["calls"]), sum(stats["throttled"].values()))
+
+
+# -- report ------------------------------------------------------------------------------
+
+
+def print_table(rows: list[Row]) -> None:
+    print(
+        f"\n{'scenario':<16}{'queries':>8}{'q/s':>7}{'p50 ms':>8}{'p99 ms':>8}{'calls/query':>12}"
+        f"{'429s':>6}{'failed':>7}  errors (extensions.code; HTTP failures)"
+    )
+    for row in rows:
+        o = row.outcome
+        p50 = percentile(o.latencies, 0.50) * 1000
+        p99 = percentile(o.latencies, 0.99) * 1000
+        errors = [f"{code}={n}" for code, n in sorted(o.codes.items())]
+        errors += [f"{kind}={n}" for kind, n in sorted(o.http.items())]
+        print(
+            f"{row.name:<16}{o.answered:>8}{o.answered / o.elapsed:>7.1f}{p50:>8.0f}{p99:>8.0f}"
+            f"{row.calls_per_query:>12.3f}{row.throttled:>6}{o.failed:>7}  "
+            + (" ".join(errors) or "-")
+        )
+    print("\nupstream calls by operation:")
+    for row in rows:
+        calls = ", ".join(f"{op} {n}" for op, n in sorted(row.calls.items()))
+        print(f"  {row.name:<16}{row.calls.total():>6}  {calls}")
+
+
+def percentile(values: list[float], q: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+def print_ratios(two: Row, one: Row, base: Row, killed: Row, least_calls: int) -> None:
+    gateways = (two, one, killed)
+    floor = ", ".join(f"{row.name} {row.calls.total() / least_calls:.2f}" for row in (two, one))
+    economy = base.calls_per_query / max(two.calls_per_query, 1e-9)
+    useful = base.calls_per_good_answer / max(two.calls_per_good_answer, 1e-9)
+    replicas = two.calls_per_query / max(one.calls_per_query, 1e-9)
+    print(
+        f"\nupstream calls per query, baseline / gateway x2     {economy:8.1f}"
+        f"   target >= 20: {verdict(economy >= 20)}"
+        f"\n  the same per query answered without failure       {useful:8.1f}"
+        f"\nupstream calls per query, gateway x2 / gateway x1  {replicas:8.2f}"
+        f"   target <= 1: {verdict(replicas <= 1)}"
+        f"\n  upstream calls / the least possible (every entity once, none twice): {floor}"
+        f"\n  (below 1: some entities were never fetched, their queries having failed)"
+    )
+    for what, count in (("upstream 429s", _throttled), (f"client {THROTTLED}", _client)):
+        counts = ", ".join(f"{row.name} {count(row)}" for row in gateways)
+        print(
+            f"{what}: {counts}   target 0: {verdict(all(count(r) == 0 for r in gateways))};"
+            f" {base.name} {count(base)}   target > 0: {verdict(count(base) > 0)}"
+        )
+    o = killed.outcome
+    after, lost = o.answered - (o.killed_at or 0), sum(o.http.values())
+    print(
+        f"redis killed after {o.killed_at} answers: {after} answered after it, "
+        f"{o.failed_after_kill} of them failed, {lost} lost (HTTP failures)"
+        f"   target 0 lost: {verdict(lost == 0 and after > 0)}"
+    )
+
+
+def _throttled(row: Row) -> int:
+    return row.throttled
+
+
+def _client(row: Row) -> int:
+    return row.outcome.codes[THROTTLED]
+
+
+def verdict(met: bool) -> str:
+    return "met" if met else "NOT met"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--clients", type=int, default=32, help="concurrent clients")
+    parser.add_argument("--requests", type=int, default=2000, help="queries per scenario")
+    parser.add_argument("--max-seconds", type=float, default=60, help="cap per scenario")
+    parser.add_argument("--baseline-seconds", type=float, default=20, help="baseline's cap")
+    parser.add_argument("--outage-seconds", type=float, default=40, help="redis killed's cap")
+    parser.add_argument("--rate", type=float, default=5, help="quota: calls/s per operation")
+    parser.add_argument("--burst", type=int, default=10, help="quota: burst per operation")
+    parser.add_argument("--quota-rate", type=float, help="gateway's guard (default: --rate)")
+    parser.add_argument("--quota-burst", type=int, help="gateway's guard (default: --burst)")
+    parser.add_argument("--quota-wait-seconds", type=float, default=10, help="gateway's guard")
+    parser.add_argument("--latency-ms", type=float, default=40, help="emulator latency")
+    parser.add_argument("--zipf", type=float, default=1.1, help="Zipf exponent s")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--logs", type=Path, help="keep the servers' logs here")
+    args = parser.parse_args()
+    if shutil.which("redis-server") is None:
+        sys.exit("quota.py: redis-server is not on PATH")
+    # A SIGTERM unwinds like Ctrl-C does, so every child is stopped.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+
+    began = time.monotonic()
+    with ExitStack() as stack:
+        logs = args.logs or Path(stack.enter_context(tempfile.TemporaryDirectory()))
+        logs.mkdir(parents=True, exist_ok=True)
+        bench = Bench(args, stack, logs)
+        quota = quota_environment(args)
+        shown = " ".join(f"{name}={value}" for name, value in quota.items())
+        print(
+            f"emulator: {args.rate:g} calls/s, burst {args.burst} per operation, "
+            f"{args.latency_ms:g} ms; {args.clients} clients; {args.requests} queries "
+            f"(Zipf s={args.zipf:g} over {len(bench.ids)} contacts, "
+            f"{len(set(bench.sequence))} distinct, seed {args.seed}); at least "
+            f"{bench.least_calls} upstream calls ({bench.least_calls / args.requests:.3f} per "
+            f"query) to answer them all from a cold cache\n"
+            f"gateway quota guard: {shown or 'none (this gateway has no such settings)'}"
+        )
+        two = bench.gateway("gateway x2", 2, args.max_seconds)
+        one = bench.gateway("gateway x1", 1, args.max_seconds)
+        base = bench.baseline("baseline x2", 2)
+        killed = bench.gateway("redis killed x2", 2, args.outage_seconds, kill_redis=True)
+    print_table([two, one, base, killed])
+    print_ratios(two, one, base, killed, bench.least_calls)
+    print(f"\nwall time {time.monotonic() - began:.0f} s")
+
+
+if __name__ == "__main__":
+    main()

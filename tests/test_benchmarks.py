@@ -1,0 +1,32 @@
+"""The benchmarks run end to end: tiny parameters, a quota nothing exceeds, a full table."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SCENARIOS = ("gateway x2", "gateway x1", "baseline x2", "redis killed x2")
+
+
+@pytest.mark.skipif(shutil.which("redis-server") is None, reason="needs redis-server on PATH")
+def test_quota_benchmark_answers_every_query_in_every_scenario() -> None:
+    command = [
+        sys.executable, str(ROOT / "benchmarks" / "quota.py"), "--requests", "40",
+        "--clients", "4", "--rate", "100", "--burst", "100", "--max-seconds", "30",
+        "--baseline-seconds", "30",
+    ]  # fmt: skip
+    result = subprocess.run(command, capture_output=True, text=True, timeout=180, cwd=ROOT)
+
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    for name in SCENARIOS:
+        [row] = [line for line in lines if line.startswith(f"{name} ")]
+        answered = row[len(name) :].split()[0]
+        assert answered == "40", row
+    assert any(line.startswith("upstream calls per query, baseline / gateway x2") for line in lines)
+    assert any(line.startswith("redis killed after") for line in lines)
