@@ -100,15 +100,20 @@ class DirectConnect:
         )
 
     async def references(self, instance_id: str, contact_id: str) -> Any:
-        every_type = self._client.meta.service_model.shape_for("ReferenceType").enum
-        params = {"InstanceId": instance_id, "ContactId": contact_id, "ReferenceTypes": every_type}
+        # Connect takes at most `max` reference types a call: every group, every page.
+        shape = self._client.meta.service_model.shape_for("ReferenceTypes")
+        every, size = shape.member.enum, shape.metadata.get("max", 6)
         summaries: list[Any] = []
-        while True:
-            page = await self.call("list_contact_references", "contact", **params)
-            summaries += page.get("ReferenceSummaryList", [])
-            if not page.get("NextToken"):
-                return summaries
-            params["NextToken"] = page["NextToken"]
+        for start in range(0, len(every), size):
+            params = {"InstanceId": instance_id, "ContactId": contact_id}
+            params["ReferenceTypes"] = every[start : start + size]
+            while True:
+                page = await self.call("list_contact_references", "contact", **params)
+                summaries += page.get("ReferenceSummaryList", [])
+                if not page.get("NextToken"):
+                    break
+                params["NextToken"] = page["NextToken"]
+        return summaries
 
     async def search_contacts(self, params: dict[str, Any]) -> Any:
         return await self.call("search_contacts", "instance", **params)
