@@ -1,7 +1,8 @@
 """The quota guard: a token bucket per Connect operation, shared by every replica through
 Redis (one Lua script, atomic, on Redis's clock), so that all of them together stay under
-the account's quota. A caller waits its turn up to a deadline instead of drawing a 429;
-past the deadline it gets UPSTREAM_THROTTLED. Without Redis (or while it is down) the
+the account's quota. A caller reserves its turn (callers queue in the order they ask)
+if it comes within the deadline, instead of drawing a 429; otherwise it gets
+UPSTREAM_THROTTLED at once. Without Redis (or while it is down) the
 bucket is this process's own."""
 
 from __future__ import annotations
@@ -15,36 +16,42 @@ from gateway.errors import UpstreamThrottled
 
 __all__ = ["Quota"]
 
-# KEYS[1] bucket; ARGV rate/s, burst. Returns 0 when a token was taken, else the
-# milliseconds until one will be there.
+# KEYS[1] bucket; ARGV rate/s, burst, longest wait (s). A caller that can have a token
+# within the longest wait reserves it (the bucket may go below zero: callers queue in
+# the order they asked) and is told how many milliseconds to wait; one that cannot is
+# told -1 and reserves nothing.
 _TAKE = """
 local now = redis.call('TIME')
 local t = tonumber(now[1]) + tonumber(now[2]) / 1e6
-local rate, burst = tonumber(ARGV[1]), tonumber(ARGV[2])
+local rate, burst, longest = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
 local state = redis.call('HMGET', KEYS[1], 'tokens', 'at')
 local tokens, at = tonumber(state[1]) or burst, tonumber(state[2]) or t
 tokens = math.min(burst, tokens + (t - at) * rate)
 local wait = 0
-if tokens >= 1 then tokens = tokens - 1 else wait = math.ceil((1 - tokens) / rate * 1000) end
-redis.call('HSET', KEYS[1], 'tokens', tokens, 'at', t)
-redis.call('PEXPIRE', KEYS[1], math.ceil(burst / rate * 1000) + 1000)
-return wait
+if tokens < 1 then wait = (1 - tokens) / rate end
+if wait > longest then return -1 end
+redis.call('HSET', KEYS[1], 'tokens', tokens - 1, 'at', t)
+redis.call('PEXPIRE', KEYS[1], math.ceil((burst + 1) / rate * 1000 + longest * 1000) + 1000)
+return math.ceil(wait * 1000)
 """
 
 
 class _LocalBucket:
+    """The same reservation as `_TAKE`, in this process."""
+
     def __init__(self, rate: float, burst: int) -> None:
         self.rate, self.burst = rate, burst
         self.tokens, self.at = float(burst), time.monotonic()
 
-    def take(self) -> float:
+    def reserve(self, longest: float) -> float:
         now = time.monotonic()
         self.tokens = min(self.burst, self.tokens + (now - self.at) * self.rate)
         self.at = now
-        if self.tokens >= 1:
-            self.tokens -= 1
-            return 0.0
-        return (1 - self.tokens) / self.rate
+        wait = 0.0 if self.tokens >= 1 else (1 - self.tokens) / self.rate
+        if wait > longest:
+            return -1.0
+        self.tokens -= 1
+        return wait
 
 
 class Quota:
@@ -61,31 +68,28 @@ class Quota:
         self._local: dict[str, _LocalBucket] = {}
 
     async def take(self, operation: str) -> float:
-        """Waits for a token for `operation`; the seconds waited. UpstreamThrottled when
-        none comes before the deadline."""
+        """Reserves a token for `operation` and waits for its turn; the seconds waited.
+        UpstreamThrottled, at once, when its turn would come after the deadline."""
         if self.rate is None:
             return 0.0
-        start = time.monotonic()
-        deadline = start + self.wait
-        while True:
-            delay = await self._try(operation)
-            if delay == 0:
-                return time.monotonic() - start
-            if time.monotonic() + delay > deadline:
-                raise UpstreamThrottled(
-                    f"Connect's quota for {operation} is used up; try again shortly"
-                )
+        delay = await self._reserve(operation)
+        if delay < 0:
+            raise UpstreamThrottled(
+                f"Connect's quota for {operation} is used up; try again shortly"
+            )
+        if delay > 0:
             await asyncio.sleep(delay)
+        return delay
 
-    async def _try(self, operation: str) -> float:
+    async def _reserve(self, operation: str) -> float:
         assert self.rate is not None
         redis = self._redis()
         if redis is not None:
             try:
                 key = f"{self._prefix}:quota:{operation}"
-                wait_ms = await redis.eval(_TAKE, 1, key, self.rate, self.burst)
-                return float(wait_ms) / 1000
+                wait_ms = await redis.eval(_TAKE, 1, key, self.rate, self.burst, self.wait)
+                return -1.0 if int(wait_ms) < 0 else float(wait_ms) / 1000
             except Exception:  # Redis down: the cache logs it; use this process's bucket
                 pass
         bucket = self._local.setdefault(operation, _LocalBucket(self.rate, self.burst))
-        return bucket.take()
+        return bucket.reserve(self.wait)
