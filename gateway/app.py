@@ -46,6 +46,7 @@ def create_app(settings: Settings) -> Starlette:
             settings.quota_wait_seconds,
             cache.redis_client,
             settings.cache_namespace,
+            replicas=settings.quota_replicas,
         )
         # Building a boto3 client reads botocore's model files: keep it off the loop.
         connect = await asyncio.to_thread(ConnectClient.from_settings, settings, quota, metrics)

@@ -3,7 +3,7 @@ Redis (one Lua script, atomic, on Redis's clock), so that all of them together s
 the account's quota. A caller reserves its turn (callers queue in the order they ask)
 if it comes within the deadline, instead of drawing a 429; otherwise it gets
 UPSTREAM_THROTTLED at once. Without Redis (or while it is down) the
-bucket is this process's own."""
+bucket is this process's own, at its share of the quota (GATEWAY_QUOTA_REPLICAS)."""
 
 from __future__ import annotations
 
@@ -62,9 +62,11 @@ class Quota:
         wait: float,
         redis: Callable[[], Any | None],
         prefix: str,
+        *,
+        replicas: int = 1,
     ) -> None:
         self.rate, self.burst, self.wait = rate, burst, wait
-        self._redis, self._prefix = redis, prefix
+        self._redis, self._prefix, self._replicas = redis, prefix, replicas
         self._local: dict[str, _LocalBucket] = {}
 
     async def take(self, operation: str) -> float:
@@ -91,5 +93,7 @@ class Quota:
                 return -1.0 if int(wait_ms) < 0 else float(wait_ms) / 1000
             except Exception:  # Redis down: the cache logs it; use this process's bucket
                 pass
-        bucket = self._local.setdefault(operation, _LocalBucket(self.rate, self.burst))
+        # Without the shared bucket, each of the replicas keeps to its share of the quota.
+        share = _LocalBucket(self.rate / self._replicas, max(1, self.burst // self._replicas))
+        bucket = self._local.setdefault(operation, share)
         return bucket.reserve(self.wait)

@@ -10,7 +10,13 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-SCENARIOS = ("gateway x2", "gateway x1", "baseline x2", "redis killed x2")
+SCENARIOS = (
+    "gateway x2",
+    "gateway x1",
+    "baseline x2",
+    "baseline x2, no quota",
+    "redis killed x2",
+)
 
 
 @pytest.mark.skipif(shutil.which("redis-server") is None, reason="needs redis-server on PATH")
