@@ -509,6 +509,7 @@ def main() -> None:
         logs.mkdir(parents=True, exist_ok=True)
         bench = Bench(args, stack, logs)
         quota = quota_environment(args)
+        quota.pop("GATEWAY_QUOTA_REPLICAS", None)  # each scenario sets its own
         shown = " ".join(f"{name}={value}" for name, value in quota.items())
         print(
             f"emulator: {args.rate:g} calls/s, burst {args.burst} per operation, "

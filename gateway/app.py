@@ -47,6 +47,7 @@ def create_app(settings: Settings) -> Starlette:
             cache.redis_client,
             settings.cache_namespace,
             replicas=settings.quota_replicas,
+            shared=cache.shared,
         )
         # Building a boto3 client reads botocore's model files: keep it off the loop.
         connect = await asyncio.to_thread(ConnectClient.from_settings, settings, quota, metrics)

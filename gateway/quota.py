@@ -39,9 +39,9 @@ return math.ceil(wait * 1000)
 class _LocalBucket:
     """The same reservation as `_TAKE`, in this process."""
 
-    def __init__(self, rate: float, burst: int) -> None:
+    def __init__(self, rate: float, burst: int, *, full: bool) -> None:
         self.rate, self.burst = rate, burst
-        self.tokens, self.at = float(burst), time.monotonic()
+        self.tokens, self.at = float(burst if full else 0), time.monotonic()
 
     def reserve(self, longest: float) -> float:
         now = time.monotonic()
@@ -64,9 +64,11 @@ class Quota:
         prefix: str,
         *,
         replicas: int = 1,
+        shared: bool = False,
     ) -> None:
         self.rate, self.burst, self.wait = rate, burst, wait
         self._redis, self._prefix, self._replicas = redis, prefix, replicas
+        self._shared = shared
         self._local: dict[str, _LocalBucket] = {}
 
     async def take(self, operation: str) -> float:
@@ -93,7 +95,13 @@ class Quota:
                 return -1.0 if int(wait_ms) < 0 else float(wait_ms) / 1000
             except Exception:  # Redis down: the cache logs it; use this process's bucket
                 pass
-        # Without the shared bucket, each of the replicas keeps to its share of the quota.
-        share = _LocalBucket(self.rate / self._replicas, max(1, self.burst // self._replicas))
-        bucket = self._local.setdefault(operation, share)
+        bucket = self._local.get(operation)
+        if bucket is None:
+            # Without the shared bucket each replica keeps to its share of the quota; one
+            # that lost it mid-way starts empty, the shared bucket having been spent.
+            bucket = self._local[operation] = _LocalBucket(
+                self.rate / self._replicas,
+                max(1, self.burst // self._replicas),
+                full=not self._shared,
+            )
         return bucket.reserve(self.wait)
