@@ -39,9 +39,9 @@ return math.ceil(wait * 1000)
 class _LocalBucket:
     """The same reservation as `_TAKE`, in this process."""
 
-    def __init__(self, rate: float, burst: int, *, full: bool) -> None:
+    def __init__(self, rate: float, burst: int, tokens: float) -> None:
         self.rate, self.burst = rate, burst
-        self.tokens, self.at = float(burst if full else 0), time.monotonic()
+        self.tokens, self.at = tokens, time.monotonic()
 
     def reserve(self, longest: float) -> float:
         now = time.monotonic()
@@ -69,6 +69,7 @@ class Quota:
         self.rate, self.burst, self.wait = rate, burst, wait
         self._redis, self._prefix, self._replicas = redis, prefix, replicas
         self._shared = shared
+        self._queued: dict[str, int] = {}  # turns reserved in Redis, not yet come
         self._local: dict[str, _LocalBucket] = {}
 
     async def take(self, operation: str) -> float:
@@ -76,32 +77,46 @@ class Quota:
         UpstreamThrottled, at once, when its turn would come after the deadline."""
         if self.rate is None:
             return 0.0
-        delay = await self._reserve(operation)
+        delay, shared = await self._reserve(operation)
         if delay < 0:
             raise UpstreamThrottled(
                 f"Connect's quota for {operation} is used up; try again shortly"
             )
-        if delay > 0:
+        if delay > 0 and shared:
+            await self._sleep_in_line(operation, delay)
+        elif delay > 0:
             await asyncio.sleep(delay)
         return delay
 
-    async def _reserve(self, operation: str) -> float:
+    async def _sleep_in_line(self, operation: str, delay: float) -> None:
+        self._queued[operation] = self._queued.get(operation, 0) + 1
+        try:
+            await asyncio.sleep(delay)
+        finally:
+            self._queued[operation] -= 1
+
+    async def _reserve(self, operation: str) -> tuple[float, bool]:
+        """The wait for a reserved turn (-1: none within the deadline), and whether the
+        turn is in the shared bucket."""
         assert self.rate is not None
         redis = self._redis()
         if redis is not None:
             try:
                 key = f"{self._prefix}:quota:{operation}"
                 wait_ms = await redis.eval(_TAKE, 1, key, self.rate, self.burst, self.wait)
-                return -1.0 if int(wait_ms) < 0 else float(wait_ms) / 1000
+                return (-1.0 if int(wait_ms) < 0 else float(wait_ms) / 1000), True
+            except asyncio.CancelledError:
+                raise
             except Exception:  # Redis down: the cache logs it; use this process's bucket
                 pass
         bucket = self._local.get(operation)
         if bucket is None:
-            # Without the shared bucket each replica keeps to its share of the quota; one
-            # that lost it mid-way starts empty, the shared bucket having been spent.
+            # Without the shared bucket each replica keeps to its share of the quota. One
+            # that lost it mid-way starts empty, and behind the turns it had reserved
+            # there: those callers still go at their time.
+            burst = max(1, self.burst // self._replicas)
+            tokens = -self._queued.get(operation, 0) if self._shared else burst
             bucket = self._local[operation] = _LocalBucket(
-                self.rate / self._replicas,
-                max(1, self.burst // self._replicas),
-                full=not self._shared,
+                self.rate / self._replicas, burst, float(tokens)
             )
-        return bucket.reserve(self.wait)
+        return bucket.reserve(self.wait), False

@@ -50,3 +50,26 @@ async def test_shared_queue_in_redis(redis_namespace: str) -> None:
 
 async def test_off_means_no_wait() -> None:
     assert await _takes(Quota(None, 1, 0, lambda: None, "t"), 5) == [0.0] * 5
+
+
+class _Gone:
+    async def eval(self, *args: Any) -> Any:
+        raise ConnectionError("Redis went away")
+
+
+@pytest.mark.redis
+async def test_losing_redis_queues_behind_the_turns_reserved_there(redis_namespace: str) -> None:
+    client: Any = redis.asyncio.Redis.from_url(REDIS_URL)
+    current: list[Any] = [client]
+    quota = Quota(10, 2, 5, lambda: current[0], redis_namespace, shared=True)
+    try:
+        queued = [asyncio.ensure_future(quota.take("DescribeContact")) for _ in range(5)]
+        await asyncio.sleep(0.02)  # all five reserved: two now, three at 0.1, 0.2, 0.3 s
+        current[0] = _Gone()
+
+        after = await quota.take("DescribeContact")
+
+        assert after == pytest.approx(0.4, abs=0.05)  # behind the three still waiting
+        assert [round(w, 1) for w in await asyncio.gather(*queued)] == [0.0, 0.0, 0.1, 0.2, 0.3]
+    finally:
+        await client.aclose()
