@@ -33,12 +33,12 @@ def test_stale_while_revalidate(start_gateway: Callable[..., Gateway], emulator:
     first = gateway.query(CONTACT, id=contact)
     time.sleep(0.4)  # past freshness
 
-    emulator.fault(operation="DescribeContact", delayMs=500)  # a slow refresh
+    emulator.fault(operation="DescribeContact", delayMs=2000)  # a slow refresh
     started = time.monotonic()
     second = gateway.query(CONTACT, id=contact)
 
     assert second == first
-    assert time.monotonic() - started < 0.5  # served at once, not after the refresh
+    assert time.monotonic() - started < 1.5  # served at once, not after the refresh
     assert _until(lambda: emulator.calls() == 2)  # one background refresh
     gateway.query(CONTACT, id=contact)
     assert emulator.calls() == 2  # the refreshed entry is fresh again
