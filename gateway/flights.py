@@ -12,9 +12,9 @@ T = TypeVar("T")
 
 
 class SingleFlight(Generic[T]):
-    def __init__(self) -> None:
+    def __init__(self, on_join: Callable[[str], None] = lambda key: None) -> None:
         self._flights: dict[str, asyncio.Task[T]] = {}
-        self.joined = 0
+        self._on_join = on_join
 
     async def run(self, key: str, call: Callable[[], Awaitable[T]]) -> T:
         """The result of `call()`, or of the call already in flight for `key`."""
@@ -24,7 +24,7 @@ class SingleFlight(Generic[T]):
             self._flights[key] = task
             task.add_done_callback(lambda _: self._flights.pop(key, None))
         else:
-            self.joined += 1
+            self._on_join(key)
         # Shielded: a caller that goes away (client disconnect) must not cancel the call
         # the other callers are waiting on.
         return await asyncio.shield(task)

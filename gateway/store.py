@@ -87,7 +87,9 @@ class EntityStore:
         self._cache = cache
         self._settings = settings
         self._metrics = metrics
-        self._flights: SingleFlight[Any] = SingleFlight()
+        self._flights: SingleFlight[Any] = SingleFlight(
+            lambda key: metrics.joins.labels(key.split(":", 1)[0], "process").inc()
+        )
         self._refreshing: set[asyncio.Task[Any]] = set()
 
     async def search_contacts(self, params: dict[str, Any]) -> dict[str, Any]:
@@ -142,14 +144,9 @@ class EntityStore:
         self, kind: Kind, key: str, instance_id: str, entity_id: str, *, read_cache: bool
     ) -> Any:
         flight = key if read_cache else f"{key}#fresh"
-        joined = self._flights.joined
-        try:
-            return await self._flights.run(
-                flight, lambda: self._fill(kind, key, instance_id, entity_id, read_cache)
-            )
-        finally:
-            if self._flights.joined > joined:
-                self._metrics.joins.labels(kind.name, "process").inc()
+        return await self._flights.run(
+            flight, lambda: self._fill(kind, key, instance_id, entity_id, read_cache)
+        )
 
     async def _fill(
         self, kind: Kind, key: str, instance_id: str, entity_id: str, read_cache: bool

@@ -169,6 +169,8 @@ async def test_concurrent_cold_queries_share_upstream_calls(
     assert all(body == bodies[0] for body in bodies)
     assert "errors" not in bodies[0]
     assert emulator.calls() == len(distinct)
+    joins = gateway.http.get("/metrics").text
+    assert 'gateway_single_flight_joins_total{kind="contact",scope="process"}' in joins
 
 
 def test_an_enum_value_connect_adds_later_does_not_fail_the_contact(
