@@ -76,10 +76,10 @@ def test_replicas_share_the_redis_cache(
     assert emulator.calls() == 1
 
 
-def test_zero_ttl_means_not_cached(
+def test_zero_ttl_means_asked_again_every_time(
     start_gateway: Callable[..., Gateway], emulator: Emulator, ended_and_active: tuple[str, str]
 ) -> None:
-    gateway = start_gateway(ttl_active_seconds=0)
+    gateway = start_gateway(ttl_active_seconds=0, stale_while_revalidate_seconds=0)
     ended, active = ended_and_active
 
     for _ in range(2):
