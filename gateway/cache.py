@@ -58,9 +58,6 @@ class Cache:
             # aiocache's Redis backend takes whole seconds; round up so nothing expires early.
             await self._run("set", key, value, ttl=max(1, int(-(-ttl // 1))))
 
-    async def delete(self, key: str) -> None:
-        await self._run("delete", key)
-
     async def ping(self) -> bool:
         """True when the (shared) backend answers now, for /readyz."""
         try:
