@@ -113,9 +113,9 @@ class GraphQLView(GraphQL[Context, None]):
                 self.metrics.errors.labels(error["extensions"]["code"]).inc()
             data["errors"] = list[object](errors)
         extensions = dict(result.extensions or {})
-        stale = getattr(request.state, "loaders", None)
-        if stale is not None and stale.stale:
-            extensions["stale"] = [entry.to_json() for entry in stale.stale]
+        loaders = getattr(request.state, "loaders", None)
+        if loaders is not None and loaders.stale:
+            extensions["stale"] = [entry.to_json() for entry in loaders.stale]
         if extensions:
             data["extensions"] = extensions
         return data
