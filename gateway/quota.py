@@ -88,6 +88,10 @@ class Quota:
             await asyncio.sleep(delay)
         return delay
 
+    def queued(self, operation: str) -> int:
+        """How many callers of this process wait for a turn reserved in Redis."""
+        return self._queued.get(operation, 0)
+
     async def _sleep_in_line(self, operation: str, delay: float) -> None:
         self._queued[operation] = self._queued.get(operation, 0) + 1
         try:
@@ -115,7 +119,7 @@ class Quota:
             # that lost it mid-way starts empty, and behind the turns it had reserved
             # there: those callers still go at their time.
             burst = max(1, self.burst // self._replicas)
-            tokens = -self._queued.get(operation, 0) if self._shared else burst
+            tokens = -self.queued(operation) if self._shared else burst
             bucket = self._local[operation] = _LocalBucket(
                 self.rate / self._replicas, burst, float(tokens)
             )
