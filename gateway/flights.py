@@ -28,6 +28,3 @@ class SingleFlight(Generic[T]):
         # Shielded: a caller that goes away (client disconnect) must not cancel the call
         # the other callers are waiting on.
         return await asyncio.shield(task)
-
-    def __len__(self) -> int:
-        return len(self._flights)

@@ -103,11 +103,10 @@ class EntityStore:
         key = kind.key(instance_id, entity_id)
         entry = None if fresh else await self._cache.get(key)
         if entry is not None:
-            age = time.time() - entry["at"]
-            if age <= entry["ttl"]:
+            if _age(entry) <= entry["ttl"]:
                 self._count(kind, "hit")
                 return Fetched(entry["value"])
-            if entry["value"] is not None and age <= entry["ttl"] + self._swr:
+            if entry["value"] is not None and _age(entry) <= entry["ttl"] + self._swr:
                 self._count(kind, "stale")
                 self._refresh(kind, key, instance_id, entity_id)
                 return Fetched(entry["value"])
@@ -118,11 +117,10 @@ class EntityStore:
             last = entry if entry is not None else await self._cache.get(key)
             if last is None or last["value"] is None:
                 raise
-            age = time.time() - last["at"]
-            if age > last["ttl"] + self._settings.stale_if_error_seconds:
+            if _age(last) > last["ttl"] + self._settings.stale_if_error_seconds:
                 raise
             self._count(kind, "stale_if_error")
-            return Fetched(last["value"], stale_age=age)
+            return Fetched(last["value"], stale_age=_age(last))
         return Fetched(value)
 
     @property
@@ -179,9 +177,14 @@ class EntityStore:
 
     async def _fresh_entry(self, key: str) -> Any | None:
         entry = await self._cache.get(key)
-        if entry is not None and time.time() - entry["at"] <= entry["ttl"]:
+        if entry is not None and _age(entry) <= entry["ttl"]:
             return entry
         return None
 
     def _count(self, kind: Kind, result: str) -> None:
         self._metrics.cache.labels(kind.name, result).inc()
+
+
+def _age(entry: dict[str, Any]) -> float:
+    """Seconds since the entry was fetched from Connect."""
+    return time.time() - float(entry["at"])
