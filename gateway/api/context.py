@@ -1,4 +1,5 @@
-"""The per-request context: fresh DataLoaders for each request, the settings, the request id."""
+"""The per-request context: fresh DataLoaders for each request, the settings, the request id,
+and the caller (who, which scopes)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ from dataclasses import dataclass
 
 from strawberry.types import Info as StrawberryInfo
 
+from gateway.caller import EVERYONE, Caller
 from gateway.loaders import Loaders
 from gateway.settings import Settings
 from gateway.store import EntityStore
@@ -19,6 +21,7 @@ class Context:
     store: EntityStore
     loaders: Loaders
     request_id: str
+    caller: Caller = EVERYONE
 
 
 Info = StrawberryInfo[Context, None]

@@ -17,6 +17,7 @@ from strawberry.types import ExecutionResult
 
 from gateway.api.context import Context
 from gateway.api.errors import MASKED_MESSAGE, format_error
+from gateway.caller import EVERYONE
 from gateway.errors import INTERNAL_SERVER_ERROR, BadUserInput
 from gateway.loaders import Loaders
 from gateway.logs import request_id
@@ -95,7 +96,11 @@ class GraphQLView(GraphQL[Context, None]):
         loaders = Loaders.for_request(store, fresh=_no_cache(request.headers))
         request.state.loaders = loaders
         return Context(
-            settings=self.settings, store=store, loaders=loaders, request_id=request_id.get()
+            settings=self.settings,
+            store=store,
+            loaders=loaders,
+            request_id=request_id.get(),
+            caller=getattr(request.state, "caller", EVERYONE),
         )
 
     async def execute_operation(self, request: Any, *args: Any, **kwargs: Any) -> Any:

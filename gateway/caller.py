@@ -1,0 +1,49 @@
+"""Who is asking: the caller, resolved once per request (by the authentication middleware)
+into a small object that every layer below only reads.
+
+Scopes: `contacts:read` (any contact data), `contacts:pii` (personal data fields),
+`instance:<instance ID>` or `instance:*` (which instances a caller may name), and
+`events:write` (the events endpoint).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+
+__all__ = [
+    "CONTACTS_PII",
+    "CONTACTS_READ",
+    "EVENTS_WRITE",
+    "EVERYONE",
+    "INSTANCE_ANY",
+    "Caller",
+]
+
+CONTACTS_READ = "contacts:read"
+CONTACTS_PII = "contacts:pii"
+EVENTS_WRITE = "events:write"
+INSTANCE_ANY = "instance:*"
+
+
+@dataclass(frozen=True)
+class Caller:
+    """An authenticated caller: `id` is an API key's id or a token's `sub`."""
+
+    id: str
+    scopes: frozenset[str]
+    scope_key: str = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        digest = hashlib.sha256(" ".join(sorted(self.scopes)).encode()).hexdigest()[:16]
+        object.__setattr__(self, "scope_key", digest)
+
+    def has(self, scope: str) -> bool:
+        return scope in self.scopes
+
+    def may_read_instance(self, instance_id: str) -> bool:
+        return INSTANCE_ANY in self.scopes or f"instance:{instance_id}" in self.scopes
+
+
+# GATEWAY_AUTH=none (demo mode, or behind an authenticating proxy): every scope.
+EVERYONE = Caller("anonymous", frozenset({CONTACTS_READ, CONTACTS_PII, EVENTS_WRITE, INSTANCE_ANY}))
