@@ -31,15 +31,16 @@ EXAMPLE_QUERY = """\
 query ContactWithLinks($contactId: ID!, $instanceId: ID) {
   contact(contactId: $contactId, instanceId: $instanceId) {
     id
+    instanceId
     channel
     initiationMethod
     initiationTimestamp
     disconnectTimestamp
     agentInfo { id connectedToAgentTimestamp }
     queueInfo { id enqueueTimestamp }
-    previousContact { id initiationMethod initiationTimestamp }
-    initialContact { id channel initiationMethod initiationTimestamp }
-    relatedContact { id channel initiationMethod name }
+    previousContact { id instanceId initiationMethod initiationTimestamp }
+    initialContact { id instanceId channel initiationMethod initiationTimestamp }
+    relatedContact { id instanceId channel initiationMethod name }
   }
 }
 """
