@@ -60,6 +60,7 @@ def create_app(settings: Settings) -> Starlette:
         finally:
             await cache.close()
             connect.close()
+            metrics.close()
 
     schema = create_schema(settings.max_query_depth, settings.max_aliases)
     return Starlette(

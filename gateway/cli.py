@@ -6,8 +6,10 @@ import argparse
 import json
 import logging
 import os
+import shutil
 import socket
 import sys
+import tempfile
 import urllib.request
 from collections.abc import Sequence
 from typing import Any
@@ -89,6 +91,7 @@ def serve_command(args: argparse.Namespace) -> int:
         else:
             # Worker processes read their settings from the environment.
             os.environ.update(_environment(settings))
+            metrics_dir = _metrics_directory()
             uvicorn.run(
                 "gateway.app:create_app_from_env",
                 factory=True,
@@ -98,10 +101,22 @@ def serve_command(args: argparse.Namespace) -> int:
                 proxy_headers=True,
                 log_config=None,
             )
+            if metrics_dir is not None:
+                shutil.rmtree(metrics_dir, ignore_errors=True)
     finally:
         if emulator is not None:
             emulator.stop()
     return 0
+
+
+def _metrics_directory() -> str | None:
+    """A fresh directory for the workers' metrics (prometheus-client's multiprocess mode),
+    unless the operator chose one; returns the one made here, to remove at exit."""
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        return None
+    made = tempfile.mkdtemp(prefix="connect-gateway-metrics-")
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = made
+    return made
 
 
 class _Server(uvicorn.Server):

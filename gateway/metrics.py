@@ -1,10 +1,18 @@
-"""Prometheus metrics, one registry per app (so tests and apps never share counters)."""
+"""Prometheus metrics, one registry per app (so tests and apps never share counters).
+
+With several worker processes (`serve --workers N`), prometheus-client's multiprocess mode:
+the CLI points `PROMETHEUS_MULTIPROC_DIR` at a fresh directory before the workers start,
+each worker writes its values there, and whichever worker answers `/metrics` renders the
+sum of all of them.
+"""
 
 from __future__ import annotations
 
+import os
 import re
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client.multiprocess import MultiProcessCollector, mark_process_dead
 
 __all__ = ["Metrics"]
 
@@ -52,6 +60,7 @@ class Metrics:
             "1 while the circuit breaker for a Connect operation is open.",
             ["operation"],
             registry=registry,
+            multiprocess_mode="livemax",
         )
         self.requests = Counter(
             "gateway_graphql_requests",
@@ -83,4 +92,20 @@ class Metrics:
         return name
 
     def render(self) -> bytes:
-        return generate_latest(self.registry)
+        directory = _multiprocess_directory()
+        if directory is None:
+            return generate_latest(self.registry)
+        # Every worker's values, not only this one's (the registry above writes to files).
+        merged = CollectorRegistry()
+        MultiProcessCollector(merged, path=directory)
+        return generate_latest(merged)
+
+    def close(self) -> None:
+        """At a worker's exit: its live gauges (breaker_open) stop counting."""
+        if _multiprocess_directory() is not None:
+            mark_process_dead(os.getpid())
+
+
+def _multiprocess_directory() -> str | None:
+    # prometheus-client's own variable, read by the library at import: not a gateway setting.
+    return os.environ.get("PROMETHEUS_MULTIPROC_DIR") or None
