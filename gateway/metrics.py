@@ -97,13 +97,13 @@ class Metrics:
             return generate_latest(self.registry)
         # Every worker's values, not only this one's (the registry above writes to files).
         merged = CollectorRegistry()
-        MultiProcessCollector(merged, path=directory)
+        MultiProcessCollector(merged, path=directory)  # type: ignore[no-untyped-call]
         return generate_latest(merged)
 
     def close(self) -> None:
         """At a worker's exit: its live gauges (breaker_open) stop counting."""
         if _multiprocess_directory() is not None:
-            mark_process_dead(os.getpid())
+            mark_process_dead(os.getpid())  # type: ignore[no-untyped-call]
 
 
 def _multiprocess_directory() -> str | None:
