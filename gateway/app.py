@@ -17,6 +17,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from gateway import tracing
 from gateway.api.schema import create_schema
 from gateway.api.view import GraphQLView
 from gateway.cache import Cache
@@ -27,6 +28,7 @@ from gateway.middleware import RequestIdMiddleware
 from gateway.quota import Quota
 from gateway.settings import Settings
 from gateway.store import EntityStore
+from gateway.tracing import TracingMiddleware
 
 __all__ = ["create_app", "create_app_from_env"]
 
@@ -62,7 +64,8 @@ def create_app(settings: Settings) -> Starlette:
             connect.close()
             metrics.close()
 
-    schema = create_schema(settings.max_query_depth, settings.max_aliases)
+    traced = tracing.setup()
+    schema = create_schema(settings.max_query_depth, settings.max_aliases, tracing=traced)
     return Starlette(
         routes=[
             Route("/graphql", GraphQLView(schema, settings, metrics)),
@@ -81,6 +84,7 @@ def create_app(settings: Settings) -> Starlette:
                 max_age=600,
             ),
             Middleware(GZipMiddleware, minimum_size=1024),
+            *([Middleware(TracingMiddleware)] if traced else []),
         ],
         lifespan=lifespan,
     )

@@ -1,4 +1,5 @@
-"""Logging: text or JSON lines, each carrying the id of the request it belongs to."""
+"""Logging: text or JSON lines, each carrying the id of the request it belongs to (and, when
+tracing is on, the trace and span it was written in)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,8 @@ import json
 import logging
 from contextvars import ContextVar
 from datetime import UTC, datetime
+
+from gateway import tracing
 
 __all__ = ["configure", "request_id"]
 
@@ -15,6 +18,9 @@ request_id: ContextVar[str] = ContextVar("request_id", default="-")
 class _RequestIdFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         record.request_id = request_id.get()
+        ids = tracing.current_ids()
+        record.trace_id, record.span_id = ids if ids else ("", "")
+        record.trace = f" trace={ids[0]}" if ids else ""
         return True
 
 
@@ -27,6 +33,9 @@ class _JsonFormatter(logging.Formatter):
             "request_id": getattr(record, "request_id", "-"),
             "message": record.getMessage(),
         }
+        if trace_id := getattr(record, "trace_id", ""):
+            entry["trace_id"] = trace_id
+            entry["span_id"] = getattr(record, "span_id", "")
         if record.exc_info:
             entry["exception"] = self.formatException(record.exc_info)
         return json.dumps(entry)
@@ -39,7 +48,9 @@ def configure(level: str, fmt: str) -> None:
         handler.setFormatter(_JsonFormatter())
     else:
         handler.setFormatter(
-            logging.Formatter("%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s")
+            logging.Formatter(
+                "%(asctime)s %(levelname)s %(name)s [%(request_id)s%(trace)s] %(message)s"
+            )
         )
     root = logging.getLogger()
     root.handlers[:] = [handler]

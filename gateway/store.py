@@ -21,6 +21,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
+from gateway import tracing
 from gateway.cache import Cache
 from gateway.connect import ConnectClient
 from gateway.errors import NotFound, UpstreamThrottled, UpstreamUnavailable
@@ -183,6 +184,7 @@ class EntityStore:
 
     def _count(self, kind: Kind, result: str) -> None:
         self._metrics.cache.labels(kind.name, result).inc()
+        tracing.cache_event(kind.name, result)
 
 
 def _age(entry: dict[str, Any]) -> float:

@@ -19,6 +19,7 @@ from strawberry.types import ExecutionContext
 from gateway.api.errors import log_unexpected
 from gateway.api.members import SCALARS
 from gateway.api.query import Query
+from gateway.api.tracing import TracingExtension
 
 __all__ = ["GatewaySchema", "create_schema"]
 
@@ -31,7 +32,9 @@ class GatewaySchema(strawberry.Schema):
         log_unexpected(errors)
 
 
-def create_schema(max_depth: int = 12, max_aliases: int = 30) -> GatewaySchema:
+def create_schema(
+    max_depth: int = 12, max_aliases: int = 30, *, tracing: bool = False
+) -> GatewaySchema:
     # Factories: strawberry builds the extensions afresh for each request. The parse and
     # validation caches still span requests (strawberry keeps one LRU per maxsize).
     extensions: list[Any] = [
@@ -40,6 +43,8 @@ def create_schema(max_depth: int = 12, max_aliases: int = 30) -> GatewaySchema:
         functools.partial(ParserCache, maxsize=256),
         functools.partial(ValidationCache, maxsize=256),
     ]
+    if tracing:
+        extensions.append(TracingExtension)
     return GatewaySchema(
         query=Query, extensions=extensions, config=StrawberryConfig(scalar_map=SCALARS)
     )

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 import boto3
 from botocore.config import Config
 
+from gateway import tracing
 from gateway.breaker import Breaker, State
 from gateway.connect.errors import translate
 from gateway.errors import GatewayError, UpstreamUnavailable
@@ -149,12 +150,21 @@ class ConnectClient:
     async def _call(self, method: Callable[..., Any], what: str, **params: Any) -> Any:
         """One Connect call: past the breaker, within the quota, off the event loop."""
         operation = self._client.meta.method_to_api_mapping[method.__name__]
+        with tracing.connect_span(operation):
+            response = await self._guarded_call(operation, method, what, **params)
+            tracing.annotate(retries=_retries(response))
+            return response
+
+    async def _guarded_call(
+        self, operation: str, method: Callable[..., Any], what: str, **params: Any
+    ) -> Any:
         breaker = self._breakers[operation]
         breaker.before(operation)
         outcome = "ok"
         try:
             waited = await self._quota.take(operation)
             self._metrics.quota_wait.labels(operation).observe(waited)
+            tracing.annotate(quota_wait_seconds=waited)
             with self._metrics.upstream_latency.labels(operation).time():
                 loop = asyncio.get_running_loop()
                 call = functools.partial(method, **params)
@@ -172,10 +182,16 @@ class ConnectClient:
                 breaker.succeeded()
             self._metrics.breaker_open.labels(operation).set(breaker.state is State.OPEN)
             self._metrics.upstream_calls.labels(operation, outcome).inc()
+            tracing.annotate(outcome=outcome)
 
     def close(self) -> None:
         self._pool.shutdown(wait=False, cancel_futures=True)
         self._client.close()
+
+
+def _retries(response: Any) -> int:
+    metadata = response.get("ResponseMetadata", {}) if isinstance(response, dict) else {}
+    return int(metadata.get("RetryAttempts", 0))
 
 
 def to_json(value: Any) -> Any:
