@@ -95,7 +95,8 @@ def test_a_request_is_traced_down_to_each_connect_call(
         body = {"query": QUERY, "variables": {"id": contact["id"]}}
         headers = {"traceparent": f"00-{TRACE_ID}-{PARENT_ID}-01"}
         first = gateway.http.post("/graphql", json=body, headers=headers)
-        assert first.status_code == 200 and "errors" not in first.json(), first.text
+        assert first.status_code == 200
+        assert "errors" not in first.json(), first.text
         spans = receiver.wait_for(
             lambda spans: sum(s["name"] == "Connect DescribeContact" for s in spans) >= 4
         )
