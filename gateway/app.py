@@ -26,6 +26,7 @@ from gateway.logs import configure
 from gateway.metrics import Metrics
 from gateway.middleware import RequestIdMiddleware
 from gateway.quota import Quota
+from gateway.responses import ResponseCache
 from gateway.settings import Settings
 from gateway.store import EntityStore
 from gateway.tracing import TracingMiddleware
@@ -53,12 +54,13 @@ def create_app(settings: Settings) -> Starlette:
         )
         # Building a boto3 client reads botocore's model files: keep it off the loop.
         connect = await asyncio.to_thread(ConnectClient.from_settings, settings, quota, metrics)
-        store = EntityStore(connect, cache, settings, metrics)
+        responses = _response_cache(settings, metrics)
+        store = EntityStore(connect, cache, settings, metrics, _dropper(responses))
         log.info(
             "gateway ready: instance %s, cache %s", settings.default_instance, _safe(cache.url)
         )
         try:
-            yield {"store": store, "cache": cache}
+            yield {"store": store, "cache": cache, "responses": responses}
         finally:
             await cache.close()
             connect.close()
@@ -119,6 +121,23 @@ def _metrics_endpoint(metrics: Metrics) -> Callable[[Request], Awaitable[Respons
         return Response(metrics.render(), media_type=CONTENT_TYPE_LATEST)
 
     return endpoint
+
+
+def _response_cache(settings: Settings, metrics: Metrics) -> ResponseCache | None:
+    if not settings.response_cache:
+        return None
+    return ResponseCache(int(settings.response_cache_mb * 2**20), metrics)
+
+
+def _dropper(responses: ResponseCache | None) -> Callable[[list[str]], Awaitable[None]] | None:
+    """What the store calls when a fetch finds an entity changed."""
+    if responses is None:
+        return None
+
+    async def drop(tags: list[str]) -> None:
+        responses.drop(tags)
+
+    return drop
 
 
 def _safe(url: str) -> str:

@@ -1,11 +1,13 @@
 """Per-request DataLoaders over the entity store: within one request, each entity is
 loaded at most once however often the query names it, and sibling loads run together.
-They also carry the request's freshness wish (Cache-Control: no-cache) down, and note
-every stale value served, for the response's extensions."""
+They also carry the request's freshness wish (Cache-Control: no-cache) down, note every
+stale value served, for the response's extensions, and note every entity read with how long
+it stays fresh, for the response cache."""
 
 from __future__ import annotations
 
 import asyncio
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -14,7 +16,7 @@ from strawberry.dataloader import DataLoader
 
 from gateway.store import AGENT, ATTRIBUTES, CONTACT, QUEUE, REFERENCES, EntityStore, Kind
 
-__all__ = ["EntityKey", "Loader", "Loaders", "Stale"]
+__all__ = ["EntityKey", "Loader", "Loaders", "Reads", "Stale"]
 
 EntityKey = tuple[str, str]
 """(instance ID, entity ID)"""
@@ -38,6 +40,18 @@ class Stale:
         }
 
 
+@dataclass
+class Reads:
+    """The entities a request read (their tags) and how long until the first turns stale."""
+
+    tags: set[str] = field(default_factory=set)
+    fresh_for: float = math.inf
+
+    def note(self, tag: str, fresh_for: float) -> None:
+        self.tags.add(tag)
+        self.fresh_for = min(self.fresh_for, fresh_for)
+
+
 @dataclass(frozen=True)
 class Loaders:
     contact: Loader
@@ -46,14 +60,17 @@ class Loaders:
     attributes: Loader
     references: Loader
     stale: list[Stale] = field(default_factory=list)
+    reads: Reads = field(default_factory=Reads)
 
     @classmethod
     def for_request(cls, store: EntityStore, *, fresh: bool = False) -> Loaders:
         stale: list[Stale] = []
+        reads = Reads()
 
         def loader(kind: Kind) -> Loader:
             async def one(instance: str, entity: str) -> Any:
                 fetched = await store.get(kind, instance, entity, fresh=fresh)
+                reads.note(kind.tag(instance, entity), fetched.fresh_for)
                 if fetched.stale_age is not None:
                     stale.append(Stale(kind.name, instance, entity, fetched.stale_age))
                 return fetched.value
@@ -73,4 +90,5 @@ class Loaders:
             attributes=loader(ATTRIBUTES),
             references=loader(REFERENCES),
             stale=stale,
+            reads=reads,
         )

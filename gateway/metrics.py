@@ -80,6 +80,17 @@ class Metrics:
             ["code"],
             registry=registry,
         )
+        self.responses = Counter(
+            "gateway_response_cache_lookups",
+            "Response cache lookups: hit, miss, or bypass (Cache-Control: no-cache).",
+            ["result"],
+            registry=registry,
+        )
+        self.response_bytes = Gauge(
+            "gateway_response_cache_bytes",
+            "Bytes the response cache holds (bodies, keys and tags).",
+            registry=registry,
+        )
         self._names: set[str] = set()
 
     def operation_label(self, name: str | None) -> str:

@@ -57,6 +57,8 @@ class Settings(BaseSettings):
     ttl_contact_data_seconds: float = Field(default=60, ge=0)
     stale_while_revalidate_seconds: float = Field(default=30, ge=0)
     stale_if_error_seconds: float = Field(default=3600, ge=0)
+    response_cache: bool = True
+    response_cache_mb: float = Field(default=64, gt=0, le=65536)
 
     quota_rate: float | None = Field(default=5.0, gt=0)
     quota_burst: int = Field(default=10, ge=1)
@@ -89,6 +91,13 @@ class Settings(BaseSettings):
     @classmethod
     def _quota_off(cls, value: object) -> object:
         return None if isinstance(value, str) and value.strip().lower() in ("", "off") else value
+
+    @field_validator("response_cache", mode="before")
+    @classmethod
+    def _on_off(cls, value: object) -> object:
+        if isinstance(value, str) and value.strip().lower() not in ("on", "off"):
+            raise ValueError("must be on or off")
+        return value
 
     @field_validator("instance_id")
     @classmethod

@@ -10,6 +10,8 @@ nor boto3. Freshness, per kind of entity:
   refresh runs;
 - and, for `stale_if_error_seconds`, kept as the last known value to serve when Connect
   throttles or fails (the response's `extensions.stale` says so).
+A fetch that finds an entity changed tells `on_change` its tag (`Kind.tag`), so that
+responses holding the old value are dropped.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ import logging
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from gateway import tracing
 from gateway.cache import Cache
@@ -35,6 +37,7 @@ __all__ = [
     "CONTACT",
     "QUEUE",
     "REFERENCES",
+    "Changed",
     "EntityStore",
     "Fetched",
     "Kind",
@@ -53,6 +56,10 @@ class Kind:
 
     def key(self, instance_id: str, entity_id: str) -> str:
         return f"{self.name}:v2:{instance_id}:{entity_id}"
+
+    def tag(self, instance_id: str, entity_id: str) -> str:
+        """The entity's name in invalidations and response cache tags."""
+        return f"{self.name}:{instance_id}:{entity_id}"
 
 
 def _contact_ttl(settings: Settings, record: Any) -> float:
@@ -74,21 +81,33 @@ REFERENCES = Kind(
 
 @dataclass(frozen=True)
 class Fetched:
-    """An entity (None: Connect has none), and its age when it is a stale fallback."""
+    """An entity (None: Connect has none), how many seconds more it stays fresh (0 when it
+    is served stale), and its age when it is a stale fallback."""
 
     value: Any
+    fresh_for: float = 0.0
     stale_age: float | None = None
+
+
+Changed = Callable[[list[str]], Awaitable[None]]
+"""Told the tags of entities that a fetch found changed (e.g. to publish invalidations)."""
 
 
 class EntityStore:
     def __init__(
-        self, connect: ConnectClient, cache: Cache, settings: Settings, metrics: Metrics
+        self,
+        connect: ConnectClient,
+        cache: Cache,
+        settings: Settings,
+        metrics: Metrics,
+        on_change: Changed | None = None,
     ) -> None:
         self._connect = connect
+        self._on_change = on_change
         self._cache = cache
         self._settings = settings
         self._metrics = metrics
-        self._flights: SingleFlight[Any] = SingleFlight(
+        self._flights: SingleFlight[dict[str, Any]] = SingleFlight(
             lambda key: metrics.joins.labels(key.split(":", 1)[0], "process").inc()
         )
         self._refreshing: set[asyncio.Task[Any]] = set()
@@ -106,14 +125,14 @@ class EntityStore:
         if entry is not None:
             if _age(entry) <= entry["ttl"]:
                 self._count(kind, "hit")
-                return Fetched(entry["value"])
+                return _fetched(entry)
             if entry["value"] is not None and _age(entry) <= entry["ttl"] + self._swr:
                 self._count(kind, "stale")
                 self._refresh(kind, key, instance_id, entity_id)
                 return Fetched(entry["value"])
         self._count(kind, "miss")
         try:
-            value = await self._fetch(kind, key, instance_id, entity_id, read_cache=not fresh)
+            entry = await self._fetch(kind, key, instance_id, entity_id, read_cache=not fresh)
         except (UpstreamThrottled, UpstreamUnavailable):
             last = entry if entry is not None else await self._cache.get(key)
             if last is None or last["value"] is None:
@@ -122,7 +141,7 @@ class EntityStore:
                 raise
             self._count(kind, "stale_if_error")
             return Fetched(last["value"], stale_age=_age(last))
-        return Fetched(value)
+        return _fetched(entry)
 
     @property
     def _swr(self) -> float:
@@ -141,7 +160,7 @@ class EntityStore:
 
     async def _fetch(
         self, kind: Kind, key: str, instance_id: str, entity_id: str, *, read_cache: bool
-    ) -> Any:
+    ) -> dict[str, Any]:
         flight = key if read_cache else f"{key}#fresh"
         return await self._flights.run(
             flight, lambda: self._fill(kind, key, instance_id, entity_id, read_cache)
@@ -149,19 +168,20 @@ class EntityStore:
 
     async def _fill(
         self, kind: Kind, key: str, instance_id: str, entity_id: str, read_cache: bool
-    ) -> Any:
+    ) -> dict[str, Any]:
         # Read again inside the flight: a flight that ended between our miss and now has
         # filled the cache, and a second upstream call would be waste.
         if read_cache and (entry := await self._fresh_entry(key)) is not None:
-            return entry["value"]
+            return entry
         started = time.time()
         lease = self._settings.quota_wait_seconds + self._settings.connect_read_timeout + 1
         async with self._cache.lease(key, lease) as mine:
             if not mine:
                 self._metrics.joins.labels(kind.name, "replica").inc()
-                entry = await self._cache.wait_for_newer(key, started, time.monotonic() + lease)
-                if entry is not None:
-                    return entry["value"]
+                newer = await self._cache.wait_for_newer(key, started, time.monotonic() + lease)
+                if newer is not None:
+                    return cast(dict[str, Any], newer)
+            old = await self._cache.get(key)
             try:
                 value = await kind.fetch(self._connect, instance_id, entity_id)
             except NotFound:
@@ -174,17 +194,31 @@ class EntityStore:
             keep = 0.0 if value is None else self._swr + self._settings.stale_if_error_seconds
             entry = {"value": value, "at": time.time(), "ttl": ttl}
             await self._cache.set(key, entry, ttl + keep)
-            return value
+            if old is not None and old["value"] != value:
+                await self._changed([kind.tag(instance_id, entity_id)])
+            return entry
 
-    async def _fresh_entry(self, key: str) -> Any | None:
+    async def _fresh_entry(self, key: str) -> dict[str, Any] | None:
         entry = await self._cache.get(key)
         if entry is not None and _age(entry) <= entry["ttl"]:
-            return entry
+            return cast(dict[str, Any], entry)
         return None
+
+    async def _changed(self, tags: list[str]) -> None:
+        if self._on_change is None:
+            return
+        try:
+            await self._on_change(tags)
+        except Exception as error:  # the new value is stored; TTLs still bound staleness
+            log.warning("telling that %s changed failed: %s", tags, error)
 
     def _count(self, kind: Kind, result: str) -> None:
         self._metrics.cache.labels(kind.name, result).inc()
         tracing.cache_event(kind.name, result)
+
+
+def _fetched(entry: dict[str, Any]) -> Fetched:
+    return Fetched(entry["value"], fresh_for=max(0.0, entry["ttl"] - _age(entry)))
 
 
 def _age(entry: dict[str, Any]) -> float:

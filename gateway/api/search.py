@@ -145,6 +145,8 @@ async def search(
 async def _collect(
     info: Info, instance: str, params: dict[str, Any], cursor: Cursor, first: int
 ) -> ContactConnection:
+    # A search is about what is there now: no response holding one is reused.
+    info.context.loaders.reads.note(f"search:{instance}:{cursor.search}", 0.0)
     edges: list[ContactEdge] = []
     token, skip, total, has_next = cursor.token, cursor.skip, None, False
     while True:

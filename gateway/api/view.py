@@ -3,11 +3,13 @@ malformed requests, and GraphiQL opened on a working example query."""
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 from typing import Any
 
 from cross_web import HTTPException
+from graphql import GraphQLError, OperationType, get_operation_ast, parse
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.types import Receive, Scope, Send
@@ -18,10 +20,11 @@ from strawberry.types import ExecutionResult
 from gateway.api.context import Context
 from gateway.api.errors import MASKED_MESSAGE, format_error
 from gateway.caller import EVERYONE
-from gateway.errors import INTERNAL_SERVER_ERROR, BadUserInput
+from gateway.errors import INTERNAL_SERVER_ERROR, BadUserInput, NotFound
 from gateway.loaders import Loaders
 from gateway.logs import request_id
 from gateway.metrics import Metrics
+from gateway.responses import ResponseCache, headers_of, replay, request_key
 from gateway.settings import Settings
 
 __all__ = ["EXAMPLE_QUERY", "GraphQLView"]
@@ -62,14 +65,38 @@ class GraphQLView(GraphQL[Context, None]):
         request = Request(scope, receive)
         response = self._refuse(request)
         if response is None:
-            try:
-                response = await self.run(request)
-            except HTTPException as error:
-                response = _error_response(error.reason, error.status_code)
-            except Exception:
-                log.exception("unexpected error handling the request")
-                response = _error_response(MASKED_MESSAGE, 500, INTERNAL_SERVER_ERROR)
+            response = await self._answer(request)
         await response(scope, receive, send)
+
+    async def _answer(self, request: Request) -> Response:
+        """From the response cache when it has the answer, else executed (and kept)."""
+        responses: ResponseCache | None = getattr(request.state, "responses", None)
+        if responses is None:
+            return await self._execute(request)
+        caller = getattr(request.state, "caller", EVERYONE)
+        key = await request_key(request, caller.scope_key, self.settings.default_instance)
+        if key is not None:
+            if _no_cache(request.headers):
+                responses.count_bypass()
+            elif (entry := responses.get(key)) is not None:
+                return replay(entry)
+        since = responses.epoch
+        response = await self._execute(request)
+        reusable = response.status_code == 200 and getattr(request.state, "reusable", False)
+        if key is not None and reusable:
+            reads = request.state.loaders.reads
+            headers = headers_of(response)
+            responses.put(key, bytes(response.body), headers, reads.tags, reads.fresh_for, since)
+        return response
+
+    async def _execute(self, request: Request) -> Response:
+        try:
+            return await self.run(request)
+        except HTTPException as error:
+            return _error_response(error.reason, error.status_code)
+        except Exception:
+            log.exception("unexpected error handling the request")
+            return _error_response(MASKED_MESSAGE, 500, INTERNAL_SERVER_ERROR)
 
     def decode_json(self, data: str | bytes) -> object:
         # Strawberry expects an object here (the body, or GET's variables); anything else,
@@ -106,6 +133,7 @@ class GraphQLView(GraphQL[Context, None]):
 
     async def execute_operation(self, request: Any, *args: Any, **kwargs: Any) -> Any:
         data = kwargs.get("request_data", args[1] if len(args) > 1 else None)
+        request.state.operation = data
         name = self.metrics.operation_label(getattr(data, "operation_name", None))
         self.metrics.requests.labels(name).inc()
         with self.metrics.request_latency.labels(name).time():
@@ -113,15 +141,26 @@ class GraphQLView(GraphQL[Context, None]):
 
     async def process_result(self, request: Any, result: ExecutionResult) -> GraphQLHTTPResponse:
         data: GraphQLHTTPResponse = {"data": result.data}
+        codes: set[str] = set()
         if result.errors:
             errors = [format_error(error, request_id.get()) for error in result.errors]
             for error in errors:
+                codes.add(error["extensions"]["code"])
                 self.metrics.errors.labels(error["extensions"]["code"]).inc()
             data["errors"] = list[object](errors)
         extensions = dict(result.extensions or {})
         loaders = getattr(request.state, "loaders", None)
         if loaders is not None and loaders.stale:
             extensions["stale"] = [entry.to_json() for entry in loaders.stale]
+        operation = getattr(request.state, "operation", None)
+        request.state.reusable = (
+            loaders is not None
+            and not loaders.stale
+            and codes <= {NotFound.code}
+            and _is_query(
+                getattr(operation, "query", None), getattr(operation, "operation_name", None)
+            )
+        )
         if extensions:
             data["extensions"] = extensions
         return data
@@ -142,6 +181,18 @@ class GraphQLView(GraphQL[Context, None]):
             "React.useState(\n          parameters.variables || EXAMPLE_VARIABLES,\n        )",
         )
         return HTMLResponse(page)
+
+
+@functools.lru_cache(maxsize=256)
+def _is_query(document: str | None, operation_name: str | None) -> bool:
+    """True for a query (mutations and subscriptions are never reused)."""
+    if document is None:
+        return False
+    try:
+        operation = get_operation_ast(parse(document), operation_name)
+    except GraphQLError:
+        return False
+    return operation is not None and operation.operation == OperationType.QUERY
 
 
 def _no_cache(headers: Any) -> bool:

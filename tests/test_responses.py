@@ -1,0 +1,259 @@
+"""The response cache: whole responses reused while their entities are fresh, per scope,
+dropped when an entity they hold changes; errors, searches and no-cache requests aside."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
+import httpx
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from gateway.app import create_app
+from gateway.caller import CONTACTS_READ, INSTANCE_ANY, Caller
+from gateway.responses import MAX_TTL, ResponseCache
+from gateway.servers import ServerThread
+from gateway.settings import Settings
+from tests.chains import deepest, demo_contacts
+from tests.support import Emulator, Gateway
+
+LINKED = """query($id: ID!) {
+  contact(contactId: $id) { id channel name previousContact { id name } }
+}"""
+
+
+def _lookups(gateway: Gateway) -> dict[str, int]:
+    text = gateway.http.get("/metrics").text
+    found = re.findall(r'gateway_response_cache_lookups_total\{result="(\w+)"\} ([\d.]+)', text)
+    return {result: int(float(count)) for result, count in found}
+
+
+def _linked(emulator: Emulator) -> tuple[str, str]:
+    """An ended contact with an ended previous contact: (contact, previous)."""
+    by_id = demo_contacts(emulator.contacts())
+    for contact in deepest(emulator.contacts()):
+        previous = by_id.get(contact.get("previousContactId") or "")
+        if contact["disconnected"] and previous is not None and previous.get("disconnected"):
+            return str(contact["id"]), str(previous["id"])
+    raise AssertionError("the demo data has no ended contact with an ended previous one")
+
+
+def test_a_repeated_query_is_answered_from_the_response_cache(
+    gateway: Gateway, emulator: Emulator
+) -> None:
+    contact, _ = _linked(emulator)
+    body = {"query": LINKED, "variables": {"id": contact}}
+    first = gateway.http.post("/graphql", json=body)
+
+    second = gateway.http.post("/graphql", json=body)
+
+    assert second.content == first.content
+    assert second.headers["content-type"] == first.headers["content-type"]
+    assert second.headers["x-request-id"] != first.headers["x-request-id"]
+    assert _lookups(gateway) == {"hit": 1, "miss": 1}
+    assert emulator.calls() == 2
+
+
+def test_off_means_executed_each_time(
+    start_gateway: Callable[..., Gateway], emulator: Emulator
+) -> None:
+    gateway = start_gateway(response_cache=False)
+    contact, _ = _linked(emulator)
+    for _ in range(2):
+        gateway.query(LINKED, id=contact)
+
+    assert _lookups(gateway) == {}
+    assert emulator.calls() == 2  # the entities still come from the entity cache
+
+
+def test_no_cache_bypasses_it_and_refreshes_it(gateway: Gateway, emulator: Emulator) -> None:
+    contact, _ = _linked(emulator)
+    body = {"query": LINKED, "variables": {"id": contact}}
+    gateway.http.post("/graphql", json=body)
+
+    gateway.http.post("/graphql", json=body, headers={"cache-control": "no-cache"})
+    gateway.http.post("/graphql", json=body)
+
+    assert _lookups(gateway) == {"miss": 1, "bypass": 1, "hit": 1}
+    assert emulator.calls() == 4  # the bypass asked Connect again, for both contacts
+
+
+def test_a_refetch_that_finds_new_data_drops_the_responses_holding_it(
+    gateway: Gateway, emulator: Emulator
+) -> None:
+    contact, previous = _linked(emulator)
+    before = gateway.query(LINKED, id=contact)
+    emulator.fault(
+        operation="DescribeContact", contactId=previous, patch={"Contact": {"Name": "renamed"}}
+    )
+
+    # Another query refetches only the previous contact, and finds it changed.
+    refetch = "query($id: ID!) { contact(contactId: $id) { id name } }"
+    gateway.http.post(
+        "/graphql",
+        json={"query": refetch, "variables": {"id": previous}},
+        headers={"cache-control": "no-cache"},
+    )
+    after = gateway.query(LINKED, id=contact)
+
+    assert before["data"]["contact"]["previousContact"]["name"] != "renamed"
+    assert after["data"]["contact"]["previousContact"]["name"] == "renamed"
+    assert _lookups(gateway) == {"miss": 2, "bypass": 1}
+
+
+def test_a_refetch_of_the_same_data_keeps_them(gateway: Gateway, emulator: Emulator) -> None:
+    contact, previous = _linked(emulator)
+    gateway.query(LINKED, id=contact)
+
+    refetch = "query($id: ID!) { contact(contactId: $id) { id name } }"
+    gateway.http.post(
+        "/graphql",
+        json={"query": refetch, "variables": {"id": previous}},
+        headers={"cache-control": "no-cache"},
+    )
+    gateway.query(LINKED, id=contact)
+
+    assert _lookups(gateway) == {"miss": 1, "bypass": 1, "hit": 1}
+
+
+def test_errors_other_than_not_found_are_not_reused(gateway: Gateway, emulator: Emulator) -> None:
+    contact, _ = _linked(emulator)
+    emulator.fault(operation="DescribeContact", error="ThrottlingException", times=1)
+    throttled = gateway.query(LINKED, id=contact)
+    answered = gateway.query(LINKED, id=contact)
+
+    assert throttled["errors"][0]["extensions"]["code"] == "UPSTREAM_THROTTLED"
+    assert "errors" not in answered
+    assert _lookups(gateway) == {"miss": 2}
+
+
+def test_not_found_is_reused(gateway: Gateway, emulator: Emulator) -> None:
+    for _ in range(2):
+        result = gateway.query(LINKED, id="no-such-contact")
+        assert result["errors"][0]["extensions"]["code"] == "NOT_FOUND"
+
+    assert _lookups(gateway) == {"miss": 1, "hit": 1}
+    assert emulator.calls() == 1
+
+
+def test_searches_are_not_reused(gateway: Gateway, emulator: Emulator) -> None:
+    search = """query($from: DateTime!, $to: DateTime!) {
+      searchContacts(timeRange: {type: INITIATION_TIMESTAMP, startTime: $from, endTime: $to},
+                     first: 2) { edges { node { id } } } }"""
+    times = sorted(c["initiationTimestamp"] for c in demo_contacts(emulator.contacts()).values())
+    for _ in range(2):
+        result = gateway.query(search, **{"from": times[len(times) // 2], "to": times[-1]})
+        assert "errors" not in result
+
+    assert _lookups(gateway) == {"miss": 2}
+    assert emulator.calls("SearchContacts") == 2
+
+
+class _AsCaller:
+    """Stands in for the authentication middleware: the caller a request names in a header
+    (X-Test-Scopes), as request.state.caller."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            scopes = dict(scope["headers"]).get(b"x-test-scopes", b"").decode().split()
+            scope["state"]["caller"] = Caller("test", frozenset(scopes))
+        await self.app(scope, receive, send)
+
+
+@contextmanager
+def _gateway_with_callers(settings: Settings) -> Iterator[httpx.Client]:
+    with (
+        ServerThread(_AsCaller(create_app(settings))) as server,
+        httpx.Client(base_url=server.url, timeout=60) as client,
+    ):
+        yield client
+
+
+def test_never_shared_across_scopes(
+    settings_for: Callable[..., Settings], emulator: Emulator
+) -> None:
+    contact, _ = _linked(emulator)
+    body = {"query": LINKED, "variables": {"id": contact}}
+    reader = {"x-test-scopes": f"{CONTACTS_READ} {INSTANCE_ANY}"}
+    other = {"x-test-scopes": f"{CONTACTS_READ} {INSTANCE_ANY} contacts:pii"}
+    with _gateway_with_callers(settings_for()) as client:
+        client.post("/graphql", json=body, headers=reader)
+        client.post("/graphql", json=body, headers=other)
+        client.post("/graphql", json=body, headers=reader)
+        client.post("/graphql", json=body, headers=other)
+        text = client.get("/metrics").text
+
+    assert 'gateway_response_cache_lookups_total{result="miss"} 2.0' in text
+    assert 'gateway_response_cache_lookups_total{result="hit"} 2.0' in text
+
+
+class _Clock:
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_entries_live_as_long_as_their_freshest_entity_allows() -> None:
+    clock = _Clock()
+    cache = ResponseCache(1 << 20, clock=clock)
+    assert cache.put("k", b"{}", [], ["contact:i:a"], ttl=5, since=cache.epoch)
+    assert not cache.put("z", b"{}", [], ["contact:i:b"], ttl=0, since=cache.epoch)
+
+    clock.now = 4.9
+    assert cache.get("k") is not None
+    clock.now = 5.0
+    assert cache.get("k") is None
+    assert cache.bytes == 0
+
+
+def test_no_entry_outlives_max_ttl() -> None:
+    clock = _Clock()
+    cache = ResponseCache(1 << 20, clock=clock)
+    cache.put("k", b"{}", [], [], ttl=float("inf"), since=cache.epoch)
+
+    clock.now = MAX_TTL
+    assert cache.get("k") is None
+
+
+def test_drop_removes_every_response_holding_a_tag() -> None:
+    cache = ResponseCache(1 << 20)
+    cache.put("ab", b"1", [], ["contact:i:a", "contact:i:b"], ttl=60, since=cache.epoch)
+    cache.put("b", b"2", [], ["contact:i:b"], ttl=60, since=cache.epoch)
+    cache.put("c", b"3", [], ["contact:i:c"], ttl=60, since=cache.epoch)
+
+    assert cache.drop(["contact:i:b"]) == 2
+    assert (cache.get("ab"), cache.get("b")) == (None, None)
+    assert cache.get("c") is not None
+
+
+def test_an_answer_begun_before_a_drop_of_its_entity_is_not_kept() -> None:
+    cache = ResponseCache(1 << 20)
+    since = cache.epoch
+    cache.drop(["contact:i:a"])
+
+    assert not cache.put("a", b"old", [], ["contact:i:a"], ttl=60, since=since)
+    assert cache.put("b", b"other", [], ["contact:i:b"], ttl=60, since=since)
+
+
+def test_least_recently_used_go_first_past_the_budget() -> None:
+    body = b"x" * 1000
+    cache = ResponseCache(3 * 1700)
+    for key in "abc":
+        assert cache.put(key, body, [], [f"contact:i:{key}"], ttl=60, since=0)
+    cache.get("a")
+    cache.put("d", body, [], ["contact:i:d"], ttl=60, since=0)
+
+    assert [k for k in "abcd" if cache.get(k) is not None] == ["a", "c", "d"]
+    assert cache.bytes <= cache.max_bytes
+    assert not cache.put("huge", b"x" * 10_000, [], [], ttl=60, since=0)
+
+
+def test_the_setting_is_on_or_off() -> None:
+    assert Settings(response_cache="off").response_cache is False  # type: ignore[arg-type]
+    assert Settings().response_cache is True
