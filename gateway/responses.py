@@ -39,6 +39,7 @@ class Cached:
     tags: frozenset[str]
     expires: float
     cost: int
+    operation: str  # its metrics label, for the requests it answers
 
 
 class ResponseCache:
@@ -97,6 +98,7 @@ class ResponseCache:
         tags: Iterable[str],
         ttl: float,
         since: int,
+        operation: str = "",
     ) -> bool:
         """Keeps the response for `ttl` seconds (at most MAX_TTL) unless one of its tags was
         dropped after epoch `since`; False when it is not kept."""
@@ -109,7 +111,7 @@ class ResponseCache:
         if key in self._entries:
             self._remove(key)
         expires = self._clock() + min(ttl, MAX_TTL)
-        self._entries[key] = Cached(body, tuple(headers), tags, expires, cost)
+        self._entries[key] = Cached(body, tuple(headers), tags, expires, cost, operation)
         self.bytes += cost
         for tag in tags:
             self._by_tag.setdefault(tag, set()).add(key)

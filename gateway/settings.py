@@ -92,13 +92,6 @@ class Settings(BaseSettings):
     def _quota_off(cls, value: object) -> object:
         return None if isinstance(value, str) and value.strip().lower() in ("", "off") else value
 
-    @field_validator("response_cache", mode="before")
-    @classmethod
-    def _on_off(cls, value: object) -> object:
-        if isinstance(value, str) and value.strip().lower() not in ("on", "off"):
-            raise ValueError("must be on or off")
-        return value
-
     @field_validator("instance_id")
     @classmethod
     def _instance_id(cls, value: str | None) -> str | None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import functools
 import json
 import logging
+import time
 from typing import Any
 
 from cross_web import HTTPException
@@ -70,6 +71,7 @@ class GraphQLView(GraphQL[Context, None]):
 
     async def _answer(self, request: Request) -> Response:
         """From the response cache when it has the answer, else executed (and kept)."""
+        started = time.perf_counter()
         responses: ResponseCache | None = getattr(request.state, "responses", None)
         if responses is None:
             return await self._execute(request)
@@ -79,6 +81,9 @@ class GraphQLView(GraphQL[Context, None]):
             if _no_cache(request.headers):
                 responses.count_bypass()
             elif (entry := responses.get(key)) is not None:
+                self.metrics.requests.labels(entry.operation).inc()
+                latency = time.perf_counter() - started
+                self.metrics.request_latency.labels(entry.operation).observe(latency)
                 return replay(entry)
         since = responses.epoch
         response = await self._execute(request)
@@ -86,7 +91,10 @@ class GraphQLView(GraphQL[Context, None]):
         if key is not None and reusable:
             reads = request.state.loaders.reads
             headers = headers_of(response)
-            responses.put(key, bytes(response.body), headers, reads.tags, reads.fresh_for, since)
+            operation = request.state.operation_label
+            responses.put(
+                key, bytes(response.body), headers, reads.tags, reads.fresh_for, since, operation
+            )
         return response
 
     async def _execute(self, request: Request) -> Response:
@@ -135,6 +143,7 @@ class GraphQLView(GraphQL[Context, None]):
         data = kwargs.get("request_data", args[1] if len(args) > 1 else None)
         request.state.operation = data
         name = self.metrics.operation_label(getattr(data, "operation_name", None))
+        request.state.operation_label = name
         self.metrics.requests.labels(name).inc()
         with self.metrics.request_latency.labels(name).time():
             return await super().execute_operation(request, *args, **kwargs)
