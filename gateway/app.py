@@ -15,11 +15,12 @@ from starlette.middleware.cors import CORSMiddleware
 from starlette.middleware.gzip import GZipMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
+from starlette.routing import Mount, Route
 
 from gateway import tracing
 from gateway.api.schema import create_schema
 from gateway.api.view import GraphQLView
+from gateway.assets import Assets
 from gateway.cache import Cache
 from gateway.connect import ConnectClient
 from gateway.logs import configure
@@ -68,12 +69,14 @@ def create_app(settings: Settings) -> Starlette:
 
     traced = tracing.setup()
     schema = create_schema(settings.max_query_depth, settings.max_aliases, tracing=traced)
+    assets = Assets()
     return Starlette(
         routes=[
-            Route("/graphql", GraphQLView(schema, settings, metrics)),
+            Route("/graphql", GraphQLView(schema, settings, metrics, assets)),
             Route("/healthz", healthz),
             Route("/readyz", readyz),
             Route("/metrics", _metrics_endpoint(metrics)),
+            Mount("/static", assets, name="static"),
         ],
         middleware=[
             Middleware(RequestIdMiddleware),

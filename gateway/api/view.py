@@ -20,6 +20,8 @@ from strawberry.types import ExecutionResult
 
 from gateway.api.context import Context
 from gateway.api.errors import MASKED_MESSAGE, format_error
+from gateway.api.graphiql import graphiql_page
+from gateway.assets import Assets
 from gateway.caller import EVERYONE
 from gateway.errors import INTERNAL_SERVER_ERROR, BadUserInput, NotFound
 from gateway.loaders import Loaders
@@ -55,10 +57,13 @@ _JSON_TYPES = ("application/json", "application/graphql-response+json")
 
 
 class GraphQLView(GraphQL[Context, None]):
-    def __init__(self, schema: Any, settings: Settings, metrics: Metrics) -> None:
+    def __init__(
+        self, schema: Any, settings: Settings, metrics: Metrics, assets: Assets | None = None
+    ) -> None:
         super().__init__(schema, graphql_ide="graphiql", multipart_uploads_enabled=False)
         self.settings = settings
         self.metrics = metrics
+        self.assets = assets or Assets()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":  # no subscriptions: the schema has none
@@ -176,20 +181,7 @@ class GraphQLView(GraphQL[Context, None]):
 
     async def render_graphql_ide(self, request: Any) -> HTMLResponse:
         variables = {"contactId": self.settings.example_contact_id or "<a contact id>"}
-        page = self.graphql_ide_html
-        start = page.index("const EXAMPLE_QUERY = `")
-        end = page.index("`;", start) + 2
-        page = (
-            page[:start]
-            + f"const EXAMPLE_QUERY = {json.dumps(EXAMPLE_QUERY)};\n"
-            + f"      const EXAMPLE_VARIABLES = {json.dumps(json.dumps(variables, indent=2))};"
-            + page[end:]
-        )
-        page = page.replace(
-            "React.useState(\n          parameters.variables,\n        )",
-            "React.useState(\n          parameters.variables || EXAMPLE_VARIABLES,\n        )",
-        )
-        return HTMLResponse(page)
+        return graphiql_page(self.assets, request.url.path, EXAMPLE_QUERY, variables)
 
 
 @functools.lru_cache(maxsize=256)
