@@ -23,6 +23,7 @@ from gateway.api.view import GraphQLView
 from gateway.assets import Assets
 from gateway.cache import Cache
 from gateway.connect import ConnectClient
+from gateway.invalidation import Invalidations
 from gateway.logs import configure
 from gateway.metrics import Metrics
 from gateway.middleware import RequestIdMiddleware
@@ -57,12 +58,19 @@ def create_app(settings: Settings) -> Starlette:
         connect = await asyncio.to_thread(ConnectClient.from_settings, settings, quota, metrics)
         responses = _response_cache(settings, metrics)
         store = EntityStore(connect, cache, settings, metrics, _dropper(responses))
+        invalidations = await _invalidations(settings, cache, store, responses, metrics)
         log.info(
             "gateway ready: instance %s, cache %s", settings.default_instance, _safe(cache.url)
         )
         try:
-            yield {"store": store, "cache": cache, "responses": responses}
+            yield {
+                "store": store,
+                "cache": cache,
+                "responses": responses,
+                "invalidations": invalidations,
+            }
         finally:
+            await invalidations.close()
             await cache.close()
             connect.close()
             metrics.close()
@@ -141,6 +149,27 @@ def _dropper(responses: ResponseCache | None) -> Callable[[list[str]], Awaitable
         responses.drop(tags)
 
     return drop
+
+
+async def _invalidations(
+    settings: Settings,
+    cache: Cache,
+    store: EntityStore,
+    responses: ResponseCache | None,
+    metrics: Metrics,
+) -> Invalidations:
+    """Every replica forgets what an invalidation names: its memory and responses; the
+    replica that publishes it deletes the shared Redis entries too."""
+    invalidations = Invalidations(
+        settings.cache_url if cache.shared else None, settings.cache_namespace
+    )
+    invalidations.subscribe(metrics.count_invalidations)
+    invalidations.subscribe(store.drop_local)
+    if responses is not None:
+        invalidations.subscribe(responses.drop)
+    invalidations.on_publish(store.drop_shared)
+    await invalidations.start()
+    return invalidations
 
 
 def _safe(url: str) -> str:

@@ -58,6 +58,19 @@ class Cache:
             # aiocache's Redis backend takes whole seconds; round up so nothing expires early.
             await self._run("set", key, value, ttl=max(1, int(-(-ttl // 1))))
 
+    async def forget_local(self, keys: list[str]) -> None:
+        """Drops `keys` from this process's memory (the cache itself, or Redis's stand-in)."""
+        memory = self._fallback if self._fallback is not None else self._primary
+        for key in keys:
+            await memory.delete(key)
+
+    async def delete_shared(self, keys: list[str]) -> None:
+        """Deletes `keys` from Redis; raises while Redis is unreachable. No-op for memory."""
+        if not self.shared or not keys:
+            return
+        names = [self._primary.build_key(key) for key in keys]
+        await asyncio.wait_for(self._primary.client.delete(*names), self._primary.timeout)
+
     async def ping(self) -> bool:
         """True when the (shared) backend answers now, for /readyz."""
         try:

@@ -91,6 +91,20 @@ class Metrics:
             "Bytes the response cache holds (bodies, keys and tags).",
             registry=registry,
         )
+        self.events = Counter(
+            "gateway_contact_events",
+            "Contact events received on /events, by outcome: accepted, or ignored because "
+            "the gateway does not serve the instance (foreign_instance) or of another type.",
+            ["outcome"],
+            registry=registry,
+        )
+        self.invalidations = Counter(
+            "gateway_invalidations",
+            "Entity invalidation tags this replica received (its own and other replicas'), "
+            "by kind.",
+            ["kind"],
+            registry=registry,
+        )
         self._names: set[str] = set()
 
     def operation_label(self, name: str | None) -> str:
@@ -101,6 +115,10 @@ class Metrics:
             return "other"
         self._names.add(name)
         return name
+
+    def count_invalidations(self, tags: list[str]) -> None:
+        for tag in tags:
+            self.invalidations.labels(tag.split(":", 1)[0][:32]).inc()
 
     def render(self) -> bytes:
         directory = _multiprocess_directory()

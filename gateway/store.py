@@ -28,6 +28,7 @@ from gateway.cache import Cache
 from gateway.connect import ConnectClient
 from gateway.errors import NotFound, UpstreamThrottled, UpstreamUnavailable
 from gateway.flights import SingleFlight
+from gateway.invalidation import parse_tag
 from gateway.metrics import Metrics
 from gateway.settings import Settings
 
@@ -35,6 +36,7 @@ __all__ = [
     "AGENT",
     "ATTRIBUTES",
     "CONTACT",
+    "KINDS",
     "QUEUE",
     "REFERENCES",
     "Changed",
@@ -79,6 +81,9 @@ REFERENCES = Kind(
 )
 
 
+KINDS = {kind.name: kind for kind in (CONTACT, AGENT, QUEUE, ATTRIBUTES, REFERENCES)}
+
+
 @dataclass(frozen=True)
 class Fetched:
     """An entity (None: Connect has none), how many seconds more it stays fresh (0 when it
@@ -111,6 +116,23 @@ class EntityStore:
             lambda key: metrics.joins.labels(key.split(":", 1)[0], "process").inc()
         )
         self._refreshing: set[asyncio.Task[Any]] = set()
+        self._invalidated: dict[str, float] = {}  # key -> when, for fetches it overtook
+
+    async def drop_shared(self, tags: list[str]) -> None:
+        """Deletes the tagged entities from Redis (once, by the replica that received the
+        event); raises while Redis is unreachable."""
+        await self._cache.delete_shared(_keys(tags))
+
+    async def drop_local(self, tags: list[str]) -> None:
+        """Drops the tagged entities from this process's memory (every replica)."""
+        keys = _keys(tags)
+        now = time.time()
+        horizon = now - self._lease_seconds
+        if len(self._invalidated) > 10_000:
+            self._invalidated = {k: t for k, t in self._invalidated.items() if t > horizon}
+        for key in keys:
+            self._invalidated[key] = now
+        await self._cache.forget_local(keys)
 
     async def search_contacts(self, params: dict[str, Any]) -> dict[str, Any]:
         """One SearchContacts page. Not cached: a search is about what is there now."""
@@ -126,7 +148,8 @@ class EntityStore:
             if _age(entry) <= entry["ttl"]:
                 self._count(kind, "hit")
                 return _fetched(entry)
-            if entry["value"] is not None and _age(entry) <= entry["ttl"] + self._swr:
+            revalidate = entry["value"] is not None and not entry.get("overtaken")
+            if revalidate and _age(entry) <= entry["ttl"] + self._swr:
                 self._count(kind, "stale")
                 self._refresh(kind, key, instance_id, entity_id)
                 return Fetched(entry["value"])
@@ -142,6 +165,10 @@ class EntityStore:
             self._count(kind, "stale_if_error")
             return Fetched(last["value"], stale_age=_age(last))
         return _fetched(entry)
+
+    @property
+    def _lease_seconds(self) -> float:
+        return self._settings.quota_wait_seconds + self._settings.connect_read_timeout + 1
 
     @property
     def _swr(self) -> float:
@@ -174,7 +201,7 @@ class EntityStore:
         if read_cache and (entry := await self._fresh_entry(key)) is not None:
             return entry
         started = time.time()
-        lease = self._settings.quota_wait_seconds + self._settings.connect_read_timeout + 1
+        lease = self._lease_seconds
         async with self._cache.lease(key, lease) as mine:
             if not mine:
                 self._metrics.joins.labels(kind.name, "replica").inc()
@@ -193,6 +220,10 @@ class EntityStore:
             )
             keep = 0.0 if value is None else self._swr + self._settings.stale_if_error_seconds
             entry = {"value": value, "at": time.time(), "ttl": ttl}
+            if self._invalidated.get(key, 0.0) >= started:
+                # Invalidated while this call was out: what it got may predate the change,
+                # so the next reader asks again (it is still a last known value).
+                entry |= {"ttl": 0.0, "overtaken": True}
             await self._cache.set(key, entry, ttl + keep)
             if old is not None and old["value"] != value:
                 await self._changed([kind.tag(instance_id, entity_id)])
@@ -219,6 +250,17 @@ class EntityStore:
 
 def _fetched(entry: dict[str, Any]) -> Fetched:
     return Fetched(entry["value"], fresh_for=max(0.0, entry["ttl"] - _age(entry)))
+
+
+def _keys(tags: list[str]) -> list[str]:
+    """The cache keys of the tags that name an entity of the store."""
+    keys = []
+    for item in tags:
+        parsed = parse_tag(item)
+        kind = None if parsed is None else KINDS.get(parsed[0])
+        if parsed is not None and kind is not None:
+            keys.append(kind.key(parsed[1], parsed[2]))
+    return keys
 
 
 def _age(entry: dict[str, Any]) -> float:

@@ -1,0 +1,199 @@
+"""Invalidations: telling every replica that some entities changed.
+
+A tag names an entity: `"<kind>:<instance ID>:<entity ID>"` (kinds `contact`, `attributes`,
+`references`, `associated`, `search`, ...). `publish(tags)` hands them to this process's
+listeners at once and, with Redis, to every other replica's over pub/sub (a channel in the
+cache namespace). Listeners registered with `on_publish` run only in the replica that
+publishes: there the shared Redis entries are deleted, once.
+
+Pub/sub is fire-and-forget: a replica that is not listening at that moment misses the
+message. While Redis is unreachable the tags are kept (bounded) and published again when
+it is back; what is missed in between stays stale at most its TTL.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import inspect
+import json
+import logging
+import uuid
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from redis.asyncio import Redis
+
+__all__ = ["Invalidations", "Listener", "parse_tag", "tag"]
+
+log = logging.getLogger(__name__)
+
+Listener = Callable[[list[str]], object]
+"""Called with a batch of tags; what it returns is awaited if it is awaitable."""
+
+_MAX_PENDING = 10_000
+_RETRY_SECONDS = (0.1, 0.5, 1.0, 2.0, 5.0)
+_READY_SECONDS = 2.0
+
+
+def tag(kind: str, instance_id: str, entity_id: str) -> str:
+    return f"{kind}:{instance_id}:{entity_id}"
+
+
+def parse_tag(value: str) -> tuple[str, str, str] | None:
+    """(kind, instance ID, entity ID), or None for anything else."""
+    parts = value.split(":", 2)
+    if len(parts) != 3 or not all(parts):
+        return None
+    return parts[0], parts[1], parts[2]
+
+
+class Invalidations:
+    def __init__(self, redis_url: str | None, namespace: str) -> None:
+        self.channel = f"{namespace}:invalidations"
+        self._origin = uuid.uuid4().hex
+        self._redis: Redis | None = (
+            None if redis_url is None else Redis.from_url(redis_url, socket_timeout=None)
+        )
+        self._listeners: list[Listener] = []
+        self._publishers: list[Listener] = []
+        self._pending: dict[str, None] = {}  # insertion-ordered set
+        self._listening: asyncio.Task[None] | None = None
+        self._subscribed = asyncio.Event()
+
+    @property
+    def shared(self) -> bool:
+        return self._redis is not None
+
+    @property
+    def connected(self) -> bool:
+        """True without Redis, or while subscribed to the channel."""
+        return self._redis is None or self._subscribed.is_set()
+
+    def subscribe(self, listener: Listener) -> Callable[[], None]:
+        """Calls `listener(tags)` in this process for every invalidation, whichever replica
+        published it; returns a function that unsubscribes it."""
+        self._listeners.append(listener)
+        return lambda: self._remove(self._listeners, listener)
+
+    def on_publish(self, listener: Listener) -> Callable[[], None]:
+        """Calls `listener(tags)` only for the invalidations this replica publishes (again
+        after a Redis outage if it raised)."""
+        self._publishers.append(listener)
+        return lambda: self._remove(self._publishers, listener)
+
+    async def publish(self, tags: Iterable[str]) -> None:
+        batch = list(dict.fromkeys(tags))
+        if not batch:
+            return
+        await _call(self._listeners, batch)
+        if not await self._share(batch):
+            self._keep(batch)
+
+    async def start(self) -> None:
+        """Starts listening (with Redis), waiting briefly for the subscription so that an
+        invalidation published by another replica right after start-up is not missed."""
+        if self._redis is None or self._listening is not None:
+            return
+        self._listening = asyncio.create_task(self._listen(self._redis))
+        try:
+            await asyncio.wait_for(self._subscribed.wait(), _READY_SECONDS)
+        except TimeoutError:
+            log.warning("invalidations: Redis not reachable yet; listening once it is")
+
+    async def close(self) -> None:
+        if self._listening is not None:
+            self._listening.cancel()
+            await asyncio.gather(self._listening, return_exceptions=True)
+        if self._redis is not None:
+            await self._redis.aclose()
+
+    async def _share(self, batch: list[str]) -> bool:
+        """Runs the publishers and sends `batch` to the other replicas; False if either
+        failed (Redis unreachable)."""
+        try:
+            await _call(self._publishers, batch, raise_errors=True)
+            if self._redis is not None:
+                message = json.dumps({"origin": self._origin, "tags": batch})
+                await self._redis.publish(self.channel, message)
+        except asyncio.CancelledError:
+            raise
+        except Exception as error:
+            log.warning("invalidations: could not share %d tags (%s)", len(batch), error)
+            return False
+        return True
+
+    def _keep(self, batch: list[str]) -> None:
+        for item in batch:
+            self._pending[item] = None
+        while len(self._pending) > _MAX_PENDING:
+            del self._pending[next(iter(self._pending))]
+
+    async def _listen(self, redis: Redis) -> None:
+        attempt = 0
+        while True:
+            pubsub = redis.pubsub(ignore_subscribe_messages=True)
+            try:
+                await pubsub.subscribe(self.channel)
+                if attempt:
+                    log.warning("invalidations: receiving from Redis again")
+                attempt = 0
+                self._subscribed.set()
+                await self._replay()
+                async for message in pubsub.listen():
+                    await self._receive(message)
+            except asyncio.CancelledError:
+                raise
+            except Exception as error:
+                if self._subscribed.is_set() or not attempt:
+                    log.warning("invalidations: Redis pub/sub lost (%s); retrying", error)
+                self._subscribed.clear()
+            finally:
+                await asyncio.shield(_close(pubsub))
+            await asyncio.sleep(_RETRY_SECONDS[min(attempt, len(_RETRY_SECONDS) - 1)])
+            attempt += 1
+
+    async def _replay(self) -> None:
+        if self._pending:
+            batch, self._pending = list(self._pending), {}
+            if not await self._share(batch):
+                self._keep(batch)
+
+    async def _receive(self, message: dict[str, Any]) -> None:
+        try:
+            body = json.loads(message["data"])
+            origin, tags = body["origin"], body["tags"]
+        except (ValueError, KeyError, TypeError):
+            log.warning("invalidations: ignored a malformed message on %s", self.channel)
+            return
+        if origin == self._origin or not isinstance(tags, list):
+            return
+        await _call(self._listeners, [item for item in tags if isinstance(item, str)])
+
+    @staticmethod
+    def _remove(listeners: list[Listener], listener: Listener) -> None:
+        if listener in listeners:
+            listeners.remove(listener)
+
+
+async def _call(listeners: list[Listener], tags: list[str], *, raise_errors: bool = False) -> None:
+    """Calls every listener; one failing does not keep the others from their tags."""
+    failure: Exception | None = None
+    for listener in list(listeners):
+        try:
+            result = listener(tags)
+            if inspect.isawaitable(result):
+                await result
+        except asyncio.CancelledError:
+            raise
+        except Exception as error:
+            if not raise_errors:
+                log.exception("invalidation listener failed")
+            failure = failure or error
+    if raise_errors and failure is not None:
+        raise failure
+
+
+async def _close(pubsub: Any) -> None:
+    with contextlib.suppress(Exception):  # the connection may be gone already
+        await pubsub.aclose()

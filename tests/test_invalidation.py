@@ -1,0 +1,250 @@
+"""Invalidations fan out to every replica: in process always, through real Redis pub/sub
+between replicas, again after Redis comes back; the entity store forgets what they name."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from typing import Any
+
+import pytest
+
+from gateway.cache import Cache
+from gateway.connect import ConnectClient
+from gateway.invalidation import Invalidations, parse_tag, tag
+from gateway.metrics import Metrics
+from gateway.quota import Quota
+from gateway.settings import Settings
+from gateway.store import CONTACT, EntityStore
+from tests.chains import demo_contacts
+from tests.conftest import REDIS_URL
+from tests.support import Emulator
+
+
+class Received:
+    """A listener that records what it was given and lets a test wait for it."""
+
+    def __init__(self) -> None:
+        self.batches: list[list[str]] = []
+        self._changed = asyncio.Event()
+
+    def __call__(self, tags: list[str]) -> None:
+        self.batches.append(tags)
+        self._changed.set()
+
+    async def wait_for(self, count: int) -> None:
+        async with asyncio.timeout(30):
+            while len(self.batches) < count:
+                self._changed.clear()
+                await self._changed.wait()
+
+
+@asynccontextmanager
+async def started(redis_url: str | None, namespace: str) -> AsyncIterator[Invalidations]:
+    invalidations = Invalidations(redis_url, namespace)
+    await invalidations.start()
+    try:
+        yield invalidations
+    finally:
+        await invalidations.close()
+
+
+def test_tags_name_kind_instance_and_entity() -> None:
+    assert tag("contact", "i-1", "c:1") == "contact:i-1:c:1"
+    assert parse_tag("contact:i-1:c:1") == ("contact", "i-1", "c:1")
+    assert parse_tag("contact:i-1") is None
+    assert parse_tag("contact::c1") is None
+
+
+async def test_in_process_listeners_get_each_batch_once() -> None:
+    async with started(None, "unused") as invalidations:
+        received, also = Received(), []
+
+        async def slow(tags: list[str]) -> None:
+            await asyncio.sleep(0)
+            also.append(tags)
+
+        def broken(tags: list[str]) -> None:
+            raise RuntimeError("a broken listener")
+
+        invalidations.subscribe(broken)
+        unsubscribe = invalidations.subscribe(received)
+        invalidations.subscribe(slow)
+        await invalidations.publish(["contact:i:1", "contact:i:1", "attributes:i:1"])
+        unsubscribe()
+        await invalidations.publish(["contact:i:2"])
+        await invalidations.publish([])
+
+    assert received.batches == [["contact:i:1", "attributes:i:1"]]
+    assert also == [["contact:i:1", "attributes:i:1"], ["contact:i:2"]]
+
+
+@pytest.mark.redis
+async def test_every_replica_hears_and_only_the_publisher_runs_on_publish(
+    redis_namespace: str,
+) -> None:
+    async with (
+        started(REDIS_URL, redis_namespace) as first,
+        started(REDIS_URL, redis_namespace) as second,
+        started(REDIS_URL, f"{redis_namespace}-other") as elsewhere,
+    ):
+        heard = {name: Received() for name in ("first", "second", "elsewhere")}
+        published = {name: Received() for name in ("first", "second")}
+        first.subscribe(heard["first"])
+        second.subscribe(heard["second"])
+        elsewhere.subscribe(heard["elsewhere"])
+        first.on_publish(published["first"])
+        second.on_publish(published["second"])
+
+        await first.publish(["contact:i:1"])
+        await heard["second"].wait_for(1)
+        await second.publish(["contact:i:2"])
+        await heard["first"].wait_for(2)
+
+    assert heard["first"].batches == [["contact:i:1"], ["contact:i:2"]]
+    assert heard["second"].batches == [["contact:i:1"], ["contact:i:2"]]
+    assert heard["elsewhere"].batches == []  # another namespace, another deployment
+    assert published["first"].batches == [["contact:i:1"]]
+    assert published["second"].batches == [["contact:i:2"]]
+
+
+class RedisProxy:
+    """A TCP relay to the real Redis that a test can take down and bring back on the same
+    port: a Redis outage as the gateway sees it."""
+
+    def __init__(self) -> None:
+        self.port = 0
+        self._server: asyncio.Server | None = None
+        self._links: set[asyncio.StreamWriter] = set()
+        self._relays: set[asyncio.Task[Any]] = set()
+
+    async def up(self) -> None:
+        self._server = await asyncio.start_server(self._relay, "127.0.0.1", self.port)
+        self.port = self._server.sockets[0].getsockname()[1]
+
+    async def down(self) -> None:
+        assert self._server is not None
+        self._server.close()
+        for writer in list(self._links):
+            writer.close()
+        await asyncio.gather(*self._relays, return_exceptions=True)
+        await self._server.wait_closed()
+
+    async def _relay(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        task = asyncio.current_task()
+        assert task is not None
+        self._relays.add(task)
+        task.add_done_callback(self._relays.discard)
+        self._links.add(writer)
+        upstream_reader, upstream_writer = await asyncio.open_connection("127.0.0.1", 6379)
+        self._links |= {writer, upstream_writer}
+
+        async def pipe(source: asyncio.StreamReader, sink: asyncio.StreamWriter) -> None:
+            try:
+                while data := await source.read(65536):
+                    sink.write(data)
+                    await sink.drain()
+            except (ConnectionError, OSError):
+                pass
+            finally:
+                sink.close()
+                await sink.wait_closed()
+
+        await asyncio.gather(pipe(reader, upstream_writer), pipe(upstream_reader, writer))
+        self._links -= {writer, upstream_writer}
+
+
+@pytest.mark.redis
+async def test_tags_published_while_redis_is_down_reach_the_others_when_it_is_back(
+    redis_namespace: str,
+) -> None:
+    proxy = RedisProxy()
+    await proxy.up()
+    async with (
+        _finally(proxy.down),
+        started(f"redis://127.0.0.1:{proxy.port}/0", redis_namespace) as cut_off,
+        started(REDIS_URL, redis_namespace) as other,
+    ):
+        heard, mine, published = Received(), Received(), Received()
+        other.subscribe(heard)
+        cut_off.subscribe(mine)
+        cut_off.on_publish(published)
+        await proxy.down()
+        await cut_off.publish(["contact:i:1"])
+        assert mine.batches == [["contact:i:1"]]  # this replica's memory at once
+        assert heard.batches == []
+        await proxy.up()
+        await heard.wait_for(1)
+        assert published.batches == [["contact:i:1"], ["contact:i:1"]]  # tried, then again
+        assert cut_off.connected
+    assert heard.batches == [["contact:i:1"]]
+
+
+@asynccontextmanager
+async def _finally(action: Callable[[], Any]) -> AsyncIterator[None]:
+    try:
+        yield
+    finally:
+        await action()
+
+
+@pytest.fixture
+def store_for(emulator: Emulator) -> Callable[[Cache], EntityStore]:
+    settings = Settings(
+        instance_id="unused",
+        connect_endpoint_url=emulator.url,
+        connect_max_attempts=1,
+        connect_retry_mode="standard",
+        quota_rate=None,
+    )
+
+    def make(cache: Cache) -> EntityStore:
+        metrics = Metrics()
+        quota = Quota(None, 1, 0, cache.redis_client, "unused")
+        connect = ConnectClient.from_settings(settings, quota, metrics)
+        return EntityStore(connect, cache, settings, metrics)
+
+    return make
+
+
+async def _replica(
+    store_for: Callable[[Cache], EntityStore], url: str | None, namespace: str
+) -> tuple[Cache, EntityStore, Invalidations]:
+    cache = Cache(url or "memory://", namespace, 0.5)
+    store = store_for(cache)
+    invalidations = Invalidations(url, namespace)
+    invalidations.subscribe(store.drop_local)
+    invalidations.on_publish(store.drop_shared)
+    await invalidations.start()
+    return cache, store, invalidations
+
+
+async def _close(*replicas: tuple[Cache, EntityStore, Invalidations]) -> None:
+    for cache, _, invalidations in replicas:
+        await invalidations.close()
+        await cache.close()
+
+
+@pytest.mark.parametrize("url", [None, REDIS_URL])
+async def test_the_store_asks_connect_again_for_an_invalidated_contact(
+    emulator: Emulator,
+    store_for: Callable[[Cache], EntityStore],
+    redis_namespace: str,
+    url: str | None,
+) -> None:
+    contact = next(iter(demo_contacts(emulator.contacts()).values()))
+    instance, contact_id = contact["instanceId"], contact["id"]
+    first = await _replica(store_for, url, redis_namespace)
+    second = await _replica(store_for, url, redis_namespace)
+    stores: list[Any] = [first[1], second[1] if url else first[1]]
+    try:
+        for store in stores:
+            assert (await store.get(CONTACT, instance, contact_id)).value["Id"] == contact_id
+        assert emulator.calls() == 1
+        await first[2].publish([tag("contact", instance, contact_id), "contact:x"])
+        for store in stores:
+            await store.get(CONTACT, instance, contact_id)
+        assert emulator.calls() == 2
+    finally:
+        await _close(first, second)
