@@ -1,4 +1,6 @@
-"""Contact, Agent and Queue: Connect's members (generated) plus the graph around a contact."""
+"""Contact, Agent and Queue: Connect's members (generated) plus the graph around a contact:
+the links that follow a contact ID member to the contact it names, the chain, the agent and
+queue, attributes and references, each through the per-request loaders."""
 
 from __future__ import annotations
 
@@ -8,19 +10,29 @@ from typing import Annotated, Any
 import strawberry
 
 from gateway.api.context import Info
+from gateway.api.docs import doc
 from gateway.api.generated import (
     AttributesEntry,
     ContactMembers,
     QueueMembers,
+    QuickConnectContactDataMembers,
     ReferenceSummary,
     ReferenceType,
     UserMembers,
 )
-from gateway.api.members import Place
+from gateway.api.members import Node, Place, shape
 from gateway.errors import NotFound
 from gateway.loaders import Loader
 
-__all__ = ["MAX_CHAIN", "Agent", "Contact", "Queue", "load_contact"]
+__all__ = [
+    "MAX_CHAIN",
+    "Agent",
+    "Contact",
+    "Queue",
+    "QuickConnectContactData",
+    "contact_link",
+    "load_contact",
+]
 
 MAX_CHAIN = 50
 """The longest chain `Contact.chain` follows (Connect's own chains are far shorter)."""
@@ -35,6 +47,21 @@ async def load_contact(info: Info, instance_id: str, contact_id: str) -> Contact
     return contact
 
 
+def contact_link(shape: str, member: str, description: str) -> Any:
+    """The contact named by `member` (a contact ID) of `shape`, in the same instance.
+
+    An absent ID is simply null; an ID Connect no longer has is null with NOT_FOUND.
+    """
+
+    async def resolve(self: Node, info: Info) -> Any:
+        contact_id = await self.raw(member)
+        if contact_id is None:
+            return None
+        return await load_contact(info, self._instance, contact_id)
+
+    return strawberry.field(resolver=resolve, description=f"{description} ({shape}.{member})")
+
+
 @strawberry.type(name="Agent", description="An agent (a Connect user), from DescribeUser.")
 class Agent(UserMembers):
     pass
@@ -45,8 +72,30 @@ class Queue(QueueMembers):
     pass
 
 
+@shape("QuickConnectContactData")
+@strawberry.type(name="QuickConnectContactData", description=doc("QuickConnectContactData"))
+class QuickConnectContactData(QuickConnectContactDataMembers):
+    contact: Contact | None = contact_link(
+        "QuickConnectContactData", "ContactId", "The contact the quick connect made"
+    )
+
+
+@shape("Contact")
 @strawberry.type(name="Contact", description="Contains information about a contact.")
 class Contact(ContactMembers):
+    initial_contact: Contact | None = contact_link(
+        "Contact", "InitialContactId", "The first contact of this chain"
+    )
+    previous_contact: Contact | None = contact_link(
+        "Contact", "PreviousContactId", "The contact before this one"
+    )
+    contact_association: Contact | None = contact_link(
+        "Contact", "ContactAssociationId", "The root contact of this contact's tree"
+    )
+    related_contact: Contact | None = contact_link(
+        "Contact", "RelatedContactId", "The contact this one is related to"
+    )
+
     @strawberry.field(description="The Amazon Connect instance the contact belongs to.")
     def instance_id(self) -> strawberry.ID:
         return strawberry.ID(self._instance)

@@ -14,11 +14,10 @@ import strawberry
 
 from gateway.api.docs import doc
 from gateway.api.enums import UNRECOGNIZED
-from gateway.api.links import contact_link
 from gateway.api.members import Long, Node, member, shape
 
 if TYPE_CHECKING:
-    from gateway.api.contact import Contact
+    from gateway.api.contact import QuickConnectContactData
 
 
 @shape("AdditionalEmailRecipients")
@@ -300,20 +299,11 @@ class ContactMembers(Node):
     initial_contact_id: strawberry.ID | None = member(
         "Contact", "InitialContactId", "initialContactId"
     )
-    initial_contact: Annotated[Contact, strawberry.lazy("gateway.api.contact")] | None = (
-        contact_link("Contact", "InitialContactId", "The first contact of this chain")
-    )
     previous_contact_id: strawberry.ID | None = member(
         "Contact", "PreviousContactId", "previousContactId"
     )
-    previous_contact: Annotated[Contact, strawberry.lazy("gateway.api.contact")] | None = (
-        contact_link("Contact", "PreviousContactId", "The contact before this one")
-    )
     contact_association_id: strawberry.ID | None = member(
         "Contact", "ContactAssociationId", "contactAssociationId"
-    )
-    contact_association: Annotated[Contact, strawberry.lazy("gateway.api.contact")] | None = (
-        contact_link("Contact", "ContactAssociationId", "The root contact of this contact's tree")
     )
     initiation_method: ContactInitiationMethod | None = member(
         "Contact", "InitiationMethod", "initiationMethod"
@@ -350,9 +340,6 @@ class ContactMembers(Node):
     )
     related_contact_id: strawberry.ID | None = member(
         "Contact", "RelatedContactId", "relatedContactId"
-    )
-    related_contact: Annotated[Contact, strawberry.lazy("gateway.api.contact")] | None = (
-        contact_link("Contact", "RelatedContactId", "The contact this one is related to")
     )
     wisdom_info: WisdomInfo | None = member("Contact", "WisdomInfo", "wisdomInfo")
     customer_id: strawberry.ID | None = member("Contact", "CustomerId", "customerId")
@@ -733,9 +720,9 @@ class NextContactEntry(Node):
 @shape("NextContactMetadata")
 @strawberry.type(name="NextContactMetadata", description=doc("NextContactMetadata"))
 class NextContactMetadata(Node):
-    quick_connect_contact_data: QuickConnectContactData | None = member(
-        "NextContactMetadata", "QuickConnectContactData", "quickConnectContactData"
-    )
+    quick_connect_contact_data: (
+        Annotated[QuickConnectContactData, strawberry.lazy("gateway.api.contact")] | None
+    ) = member("NextContactMetadata", "QuickConnectContactData", "quickConnectContactData")
 
 
 @shape("NextContactType")
@@ -942,12 +929,9 @@ class QueueStatus(Enum):
 
 
 @shape("QuickConnectContactData")
-@strawberry.type(name="QuickConnectContactData", description=doc("QuickConnectContactData"))
-class QuickConnectContactData(Node):
+@strawberry.type(name="QuickConnectContactDataMembers", description=doc("QuickConnectContactData"))
+class QuickConnectContactDataMembers(Node):
     contact_id: strawberry.ID | None = member("QuickConnectContactData", "ContactId", "contactId")
-    contact: Annotated[Contact, strawberry.lazy("gateway.api.contact")] | None = contact_link(
-        "QuickConnectContactData", "ContactId", "The contact the quick connect made"
-    )
     initiation_timestamp: datetime | None = member(
         "QuickConnectContactData", "InitiationTimestamp", "initiationTimestamp"
     )

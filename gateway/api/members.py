@@ -4,7 +4,10 @@ A `Node` is a view of one JSON record (Connect's member names) and each generate
 reads one member, converted by the member's shape in botocore's model: structures become
 nodes, lists and maps are converted element by element (maps into key/value entries),
 timestamps into datetimes, enum strings into enums (UNRECOGNIZED for a value newer than
-this gateway). Fields are resolved lazily, so a query pays only for what it selects.
+this gateway). A member field is a plain attribute to GraphQL (graphql-core's default
+resolution reads it, with no resolver of ours in between): the node converts the member
+the first time the attribute is read (`__getattr__`) and keeps it, so a query pays only for
+what it selects, and once.
 
 A node may hold a *summary* (SearchContacts answers ContactSearchSummary, a subset of
 Contact): a member the summary's shape has is read from it; a member it lacks is read from
@@ -19,7 +22,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 from enum import Enum
-from typing import Annotated, Any, NewType, TypeVar
+from typing import Annotated, Any, ClassVar, NewType, TypeVar
 
 import strawberry
 from botocore.model import Shape
@@ -56,6 +59,7 @@ SCALARS: dict[object, ScalarDefinition] = {
     )
 }
 
+_MEMBER = "gateway.member"  # a member field's metadata: (shape, member name)
 _TYPES: dict[str, type[Any]] = {}
 _ENUMS: dict[str, type[Enum]] = {}
 
@@ -69,6 +73,8 @@ def shape(name: str) -> Callable[[type[T]], type[T]]:
             _ENUMS[name] = cls
         else:
             _TYPES[name] = cls
+            if issubclass(cls, Node):
+                cls._readers = _readers(cls)
         return cls
 
     return register
@@ -76,6 +82,16 @@ def shape(name: str) -> Callable[[type[T]], type[T]]:
 
 def registered(shape: str) -> type[Any]:
     return _TYPES[shape]
+
+
+def _readers(cls: type[Node]) -> dict[str, tuple[str, Convert]]:
+    readers: dict[str, tuple[str, Convert]] = {}
+    for field in cls.__strawberry_definition__.fields:  # type: ignore[attr-defined]
+        where = field.metadata.get(_MEMBER)
+        if where is not None:
+            shape, name = where
+            readers[field.python_name] = (name, converter(model().shape_for(shape).members[name]))
+    return readers
 
 
 @dataclass(frozen=True)
@@ -93,22 +109,37 @@ class Node:
     _instance: strawberry.Private[str]
     _summary: strawberry.Private[Shape | None] = None
     _complete: strawberry.Private[Loader | None] = None
+    _place: strawberry.Private[Place | None] = None
+    # Python field name -> (member name, converter); filled by `shape` for each type.
+    _readers: ClassVar[dict[str, tuple[str, Convert]]] = {}
 
     @classmethod
     def of(cls: type[T], record: Record | None, place: Place) -> T | None:
         if record is None:
             return None
-        return cls(  # type: ignore[call-arg]
-            _record=record,
-            _instance=place.instance,
-            _summary=place.summary,
-            _complete=place.complete,
-        )
+        # Not the dataclass __init__: every member is an attribute read on first use.
+        node: Any = cls.__new__(cls)
+        node._record = record
+        node._instance = place.instance
+        node._summary = place.summary
+        node._complete = place.complete
+        node._place = Place(place.instance) if place.summary is not None else place
+        return node  # type: ignore[no-any-return]
+
+    def __getattr__(self, name: str) -> Any:
+        # Only called for an attribute not set yet: a member field read the first time.
+        reader = type(self)._readers.get(name)
+        if reader is None:
+            raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+        value = self.read(*reader)
+        if not inspect.isawaitable(value):
+            self.__dict__[name] = value
+        return value
 
     def read(self, name: str, convert: Convert) -> Any:
         """Member `name` converted; an awaitable when it must come from the complete record."""
         if self._summary is None or self._complete is None:
-            return convert(self._record.get(name), Place(self._instance))
+            return convert(self._record.get(name), self._place or Place(self._instance))
         sub = self._summary.members.get(name)  # type: ignore[attr-defined]
         if sub is None:
             return self._read_complete(name, convert)
@@ -134,10 +165,11 @@ async def resolved(value: Any) -> Any:
     return await value if inspect.isawaitable(value) else value
 
 
-def member(shape: str, name: str, field: str) -> Any:
-    """The field `field` for member `name` of `shape`, described by Connect's documentation."""
+def member(shape: str, name: str, field: str, **options: Any) -> Any:
+    """The field `field` for member `name` of `shape`, described by Connect's documentation
+    (`options` go to strawberry.field). A map takes a `keys` argument, so it has a resolver;
+    any other member is a plain attribute of the node."""
     target = model().shape_for(shape).members[name]
-    convert = converter(target)
     description = doc(shape, name)
     if target.type_name == "map":
 
@@ -150,12 +182,13 @@ def member(shape: str, name: str, field: str) -> Any:
         ) -> Any:
             return self.read(name, functools.partial(_entries, target, keys))
 
-        return strawberry.field(resolver=resolve_map, name=field, description=description)
+        return strawberry.field(
+            resolver=resolve_map, name=field, description=description, **options
+        )
 
-    def resolve(self: Node) -> Any:
-        return self.read(name, convert)
-
-    return strawberry.field(resolver=resolve, name=field, description=description)
+    return strawberry.field(
+        name=field, description=description, metadata={_MEMBER: (shape, name)}, **options
+    )
 
 
 @functools.cache
