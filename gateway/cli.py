@@ -51,6 +51,22 @@ def _parser() -> argparse.ArgumentParser:
     emulator.add_argument("--latency-ms", type=float, default=0.0, help="delay every answer")
     emulator.add_argument("--rate", type=float, help="requests/second per operation (429 past)")
     emulator.add_argument("--burst", type=int, help="token bucket size per operation")
+    emulator.add_argument(
+        "--time-scale",
+        type=float,
+        default=0.0,
+        help="how fast active contacts move on: emulated seconds per second (default 0: stopped)",
+    )
+    emulator.add_argument("--events-url", help="post contact events here, as EventBridge would")
+    emulator.add_argument("--events-api-key", help="send it as X-API-Key with each event")
+    emulator.add_argument("--events-drop", type=float, default=0.0, help="chance to drop one")
+    emulator.add_argument(
+        "--events-duplicate", type=float, default=0.0, help="chance to send one twice"
+    )
+    emulator.add_argument("--events-delay-ms", type=float, default=0.0, help="delay each event")
+    emulator.add_argument(
+        "--events-jitter-ms", type=float, default=0.0, help="plus a random delay up to this"
+    )
     emulator.set_defaults(command=emulator_command)
 
     export = commands.add_parser("export-schema", help="print the GraphQL schema (SDL)")
@@ -197,10 +213,27 @@ def _environment(settings: Settings) -> dict[str, str]:
 
 
 def emulator_command(args: argparse.Namespace) -> int:
-    from gateway.emulator import EmulatorOptions, create_emulator_app
+    from gateway.emulator import EmulatorOptions, EventKnobs, create_emulator_app
 
     configure("INFO", "text")
-    options = EmulatorOptions(latency_ms=args.latency_ms, rate=args.rate, burst=args.burst)
+    try:
+        knobs = EventKnobs(
+            drop=args.events_drop,
+            duplicate=args.events_duplicate,
+            delay_ms=args.events_delay_ms,
+            jitter_ms=args.events_jitter_ms,
+        )
+        options = EmulatorOptions(
+            latency_ms=args.latency_ms,
+            rate=args.rate,
+            burst=args.burst,
+            time_scale=args.time_scale,
+            events_url=args.events_url,
+            events_api_key=args.events_api_key,
+            events=knobs,
+        )
+    except ValueError as error:
+        sys.exit(f"connect-gateway emulator: {error}")
     app = create_emulator_app(options)
     print(f"connect-gateway: Amazon Connect emulator at http://{args.host}:{args.port}", flush=True)
     uvicorn.run(app, host=args.host, port=args.port, log_config=None)

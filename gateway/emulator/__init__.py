@@ -14,8 +14,9 @@ What is faithful:
   declares, `x-amzn-ErrorType` and `{"Message": ...}`, exactly what botocore parses.
 - Rate limits are per-operation token buckets answering 429 ThrottlingException at once.
 
-What is implemented, over a fixed, seeded, read-only demo dataset (see
-`gateway.emulator.dataset`; instance IDs may also be given as instance ARNs):
+What is implemented, over a seeded demo dataset (see `gateway.emulator.dataset`; instance
+IDs may also be given as instance ARNs), which only the writes below and the timeline
+change:
 - DescribeContact, DescribeUser, DescribeQueue: the records as they are, every member of
   the Contact, User and Queue shapes filled on at least one of them.
 - GetContactAttributes: attributes belong to a chain of contacts and are kept under its
@@ -39,6 +40,31 @@ What is implemented, over a fixed, seeded, read-only demo dataset (see
   analysis completed; contacts are not limited to the last two years nor to 10,000
   results; EXPIRY_TIMESTAMP is known for tasks only (their ContactExpiry, else 7 days).
 
+- UpdateContact and UpdateContactAttributes (see `gateway.emulator.updates`), on ongoing
+  and ended contacts: name, description, references (the types a caller may set), segment
+  attributes, an email's CC list; attributes merged into the contact's whole chain.
+  Simplifications: the members only external audio contacts may update (queue, user,
+  endpoints) are always refused, except endpoints of OUTBOUND or AGENT_REPLY emails; any
+  segment attribute key is accepted; ConflictException never happens.
+
+Time: the emulator's clock starts at the dataset's NOW and runs `time_scale` times as fast
+as real time (default 0: stopped, the data stays as seeded). While it runs, active contacts
+move on (see `gateway.emulator.lifecycle`) through QUEUED, CONNECTED_TO_AGENT,
+DISCONNECTED and COMPLETED, with durations drawn from a seeded RNG; the transitions are
+simplified (every queued contact reaches an agent, every disconnect is the customer's,
+no holds, transfers or callbacks are made). `POST /_emulator/contacts` starts a new one.
+
+Contact events (see `gateway.emulator.events` and `gateway.emulator.sender`): with an
+events URL, each state change and each update is posted as EventBridge delivers Connect's
+"Amazon Connect Contact Event": the envelope and the `detail` members of Connect's contact
+events data model the emulator knows (not CONNECTED_TO_SYSTEM, AMD or routing-step events,
+nor Contact Lens or segment attributes in `detail`; `initialContactId` and
+`previousContactId` are present only when DescribeContact has them). CONTACT_DATA_UPDATED's
+`updatedProperties` names the UpdateContact members given, or "UserDefinedAttributes".
+Sent off the request path by background workers, each event one POST; a failure is retried
+three times then dropped and counted. Knobs drop, duplicate, delay and jitter (reorder)
+them, as EventBridge's best-effort delivery may.
+
 Tokens of paged operations are opaque: base64 of an offset and a digest of the request
 they were issued for; one that does not decode, or was issued for another request (other
 criteria, sort, types or contact; the page size may change), answers 400
@@ -55,9 +81,11 @@ What is simplified:
   InvalidRequestException "The emulator does not implement <Operation>". Unknown paths
   answer 404 UnknownOperationException.
 
-Test endpoints (never counted, throttled or delayed): GET /_emulator/stats,
-POST /_emulator/reset, GET /_emulator/contacts (each contact's links, and how many
-attributes and references it has), GET|POST|DELETE /_emulator/faults.
+Test endpoints (never counted, throttled or delayed): GET /_emulator/stats (with the
+events' counters), POST /_emulator/reset, GET /_emulator/contacts (each contact's links,
+and how many attributes and references it has), POST /_emulator/contacts (a new contact
+arrives), GET|POST /_emulator/events (where events go, and the knobs), GET|POST|DELETE
+/_emulator/faults.
 """
 
 from __future__ import annotations
@@ -69,6 +97,7 @@ from gateway.emulator.dataset import (
     DEMO_REGION,
     SECOND_INSTANCE_ID,
 )
+from gateway.emulator.knobs import EventKnobs
 from gateway.emulator.options import EmulatorOptions
 
 __all__ = [
@@ -77,5 +106,6 @@ __all__ = [
     "DEMO_REGION",
     "SECOND_INSTANCE_ID",
     "EmulatorOptions",
+    "EventKnobs",
     "create_emulator_app",
 ]

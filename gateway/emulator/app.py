@@ -1,6 +1,11 @@
-"""The emulator as one Starlette app: test endpoints first, then Connect's whole API."""
+"""The emulator as one Starlette app: test endpoints first, then Connect's whole API; its
+lifespan runs the timeline of active contacts and the sender of contact events."""
 
 from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
 
 from starlette.applications import Starlette
 from starlette.routing import Route
@@ -16,13 +21,25 @@ _METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"]
 
 
 def create_emulator_app(options: EmulatorOptions | None = None) -> Starlette:
-    """A fresh emulator: its own dataset, counters, buckets and faults.
+    """A fresh emulator: its own dataset, counters, buckets, faults, clock and events.
 
     Its state is on `app.state.emulator` (an EmulatorState) for in-process inspection.
     """
     state = EmulatorState.create(options or EmulatorOptions())
     service = ConnectService(state)
     routes = [*Control(state).routes(), Route("/{path:path}", service.handle, methods=_METHODS)]
-    app = Starlette(routes=routes)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        await state.sender.start()
+        timeline = asyncio.create_task(state.lifecycle.run(), name="emulator-timeline")
+        try:
+            yield
+        finally:
+            timeline.cancel()
+            await asyncio.gather(timeline, return_exceptions=True)
+            await state.sender.stop()
+
+    app = Starlette(routes=routes, lifespan=lifespan)
     app.state.emulator = state
     return app

@@ -1,4 +1,5 @@
-"""The emulator's own test endpoints under /_emulator: stats, reset, contacts, faults.
+"""The emulator's own test endpoints under /_emulator: stats, reset, contacts, faults,
+events (where contact events go and how they are mistreated), and new contacts.
 
 They are not Connect operations: they are never counted, throttled, delayed or faulted.
 """
@@ -13,8 +14,9 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
+from gateway.emulator.arrivals import CHANNELS
 from gateway.emulator.attributes import chain_key
-from gateway.emulator.dataset import Instance
+from gateway.emulator.dataset import DEMO_INSTANCE_ID, Instance
 from gateway.emulator.faults import FaultError, parse_fault
 from gateway.emulator.state import EmulatorState
 
@@ -32,18 +34,56 @@ class Control:
             Route("/_emulator/stats", self.stats, methods=["GET"]),
             Route("/_emulator/reset", self.reset, methods=["POST"]),
             Route("/_emulator/contacts", self.contacts, methods=["GET"]),
+            Route("/_emulator/contacts", self.start_contact, methods=["POST"]),
+            Route("/_emulator/events", self.events, methods=["GET"]),
+            Route("/_emulator/events", self.configure_events, methods=["POST"]),
             Route("/_emulator/faults", self.list_faults, methods=["GET"]),
             Route("/_emulator/faults", self.add_fault, methods=["POST"]),
             Route("/_emulator/faults", self.clear_faults, methods=["DELETE"]),
         ]
 
     async def stats(self, request: Request) -> JSONResponse:
-        return JSONResponse(self.state.stats.snapshot())
+        return JSONResponse(self.state.stats.snapshot() | {"events": self.state.sender.stats()})
 
     async def reset(self, request: Request) -> JSONResponse:
         self.state.stats.reset()
         self.state.faults.clear()
+        self.state.sender.reset()
         return JSONResponse({"ok": True})
+
+    async def start_contact(self, request: Request) -> JSONResponse:
+        try:
+            data = _object(await request.body())
+            channel = data.get("channel", "VOICE")
+            if channel not in CHANNELS:
+                raise ValueError(f"channel must be one of {', '.join(CHANNELS)}")
+            instance = self.state.dataset.instance(str(data.get("instanceId", DEMO_INSTANCE_ID)))
+            if instance is None:
+                raise ValueError("no such instance")
+        except ValueError as error:
+            return JSONResponse({"error": str(error)}, status_code=400)
+        record = self.state.arrive(instance, channel)
+        return JSONResponse(contact_row(instance, record), status_code=201)
+
+    async def events(self, request: Request) -> JSONResponse:
+        return JSONResponse(self._events_json())
+
+    async def configure_events(self, request: Request) -> JSONResponse:
+        sender = self.state.sender
+        try:
+            data = _object(await request.body())
+            url, key = data.pop("url", sender.url), data.pop("apiKey", sender.api_key)
+            if url is not None and not str(url).startswith(("http://", "https://")):
+                raise ValueError("url must be an http:// or https:// URL, or null")
+            knobs = sender.knobs.updated(data)
+        except ValueError as error:
+            return JSONResponse({"error": str(error)}, status_code=400)
+        sender.url, sender.api_key, sender.knobs = url, key, knobs
+        return JSONResponse(self._events_json())
+
+    def _events_json(self) -> dict[str, Any]:
+        sender = self.state.sender
+        return {"url": sender.url, "apiKey": sender.api_key is not None} | sender.knobs.to_json()
 
     async def contacts(self, request: Request) -> JSONResponse:
         rows = [contact_row(instance, record) for instance, record in self.state.dataset.contacts()]
@@ -88,6 +128,13 @@ def contact_row(instance: Instance, record: dict[str, Any]) -> dict[str, Any]:
         "attributeCount": len(instance.attributes.get(chain_key(record), {})),
         "referenceCount": len(instance.references.get(record["Id"], [])),
     }
+
+
+def _object(body: bytes) -> dict[str, Any]:
+    data = json.loads(body or b"{}")
+    if not isinstance(data, dict):
+        raise ValueError("the body must be a JSON object")
+    return data
 
 
 def _iso(moment: datetime | None) -> str | None:

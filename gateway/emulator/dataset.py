@@ -68,14 +68,16 @@ Journey = Callable[[ContactFactory, datetime], list[Record]]
 @dataclass(frozen=True)
 class Instance:
     """One Connect instance: its ARN, agents, queues and contacts by ID; the attributes of
-    its chains by initial contact ID; references and transcripts by contact ID."""
+    its chains by initial contact ID; references and transcripts by contact ID. Contacts,
+    attributes and references change: updates write them, and the timeline moves active
+    contacts on."""
 
     id: str
     arn: str
     directory: Directory
-    contacts: Mapping[str, Record]
-    attributes: Mapping[str, Attributes] = field(default_factory=dict)
-    references: Mapping[str, list[Record]] = field(default_factory=dict)
+    contacts: dict[str, Record]
+    attributes: dict[str, Attributes] = field(default_factory=dict)
+    references: dict[str, list[Record]] = field(default_factory=dict)
     transcripts: Mapping[str, Transcript] = field(default_factory=dict)
 
     def agent(self, agent_id: str) -> Agent | None:

@@ -1,9 +1,10 @@
-"""The Connect operations the emulator implements, one handler each, over the dataset.
+"""The Connect operations the emulator implements, one handler each.
 
-A handler takes the dataset and the bound, validated input members and returns the
-operation's output as a dict shaped like its output shape, or raises ConnectError. To
-implement another operation, write its handler and add it to HANDLERS; routing, validation,
-serialization, stats, throttling and faults come for free.
+A handler takes the emulator's state and the bound, validated input members and returns
+the operation's output as a dict shaped like its output shape, or raises ConnectError; the
+reading ones need only the dataset. To implement another operation, write its handler and
+add it to HANDLERS; routing, validation, serialization, stats, throttling and faults come
+for free.
 """
 
 from __future__ import annotations
@@ -18,10 +19,13 @@ from gateway.emulator.lookups import contact_of, instance_of
 from gateway.emulator.paging import page
 from gateway.emulator.references import REFERENCE_MEMBERS
 from gateway.emulator.search import search_contacts
+from gateway.emulator.state import EmulatorState
+from gateway.emulator.updates import update_contact, update_contact_attributes
 
 __all__ = ["HANDLERS", "REFERENCES_PAGE_SIZE", "Handler"]
 
-Handler = Callable[[Dataset, Mapping[str, Any]], dict[str, Any]]
+Handler = Callable[[EmulatorState, Mapping[str, Any]], dict[str, Any]]
+Reader = Callable[[Dataset, Mapping[str, Any]], dict[str, Any]]
 
 REFERENCES_PAGE_SIZE = 3
 """ListContactReferences' page size: small, so that clients' paging is exercised."""
@@ -79,11 +83,17 @@ def _reference_members(types: Sequence[str]) -> set[str]:
     return {REFERENCE_MEMBERS[kind] for kind in types}
 
 
+def _reading(reader: Reader) -> Handler:
+    return lambda state, params: reader(state.dataset, params)
+
+
 HANDLERS: Mapping[str, Handler] = {
-    "DescribeContact": describe_contact,
-    "DescribeUser": describe_user,
-    "DescribeQueue": describe_queue,
-    "GetContactAttributes": get_contact_attributes,
-    "ListContactReferences": list_contact_references,
-    "SearchContacts": search_contacts,
+    "DescribeContact": _reading(describe_contact),
+    "DescribeUser": _reading(describe_user),
+    "DescribeQueue": _reading(describe_queue),
+    "GetContactAttributes": _reading(get_contact_attributes),
+    "ListContactReferences": _reading(list_contact_references),
+    "SearchContacts": _reading(search_contacts),
+    "UpdateContact": update_contact,
+    "UpdateContactAttributes": update_contact_attributes,
 }

@@ -1,9 +1,11 @@
-"""The emulator's knobs: latency, per-operation rate limits and the dataset's seed."""
+"""The emulator's knobs: latency, rate limits, the dataset's seed, time and contact events."""
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+
+from gateway.emulator.knobs import EventKnobs
 
 __all__ = ["EmulatorOptions"]
 
@@ -13,13 +15,21 @@ class EmulatorOptions:
     """How the emulator behaves.
 
     `rate` is requests per second allowed per Connect operation (None: unlimited) and
-    `burst` the token bucket's size (None: `max(1, ceil(rate))`).
+    `burst` the token bucket's size (None: `max(1, ceil(rate))`). `time_scale` is how fast
+    the emulator's clock runs from the dataset's NOW (0: stopped, so active contacts stay
+    as they are; 60: a minute a second). With `events_url`, contact events are posted
+    there as EventBridge would, with header X-API-Key when `events_api_key` is given;
+    `events` drops, duplicates and delays them.
     """
 
     latency_ms: float = 0.0
     rate: float | None = None
     burst: int | None = None
     seed: int = 20170808
+    time_scale: float = 0.0
+    events_url: str | None = None
+    events_api_key: str | None = None
+    events: EventKnobs = field(default_factory=EventKnobs)
 
     def __post_init__(self) -> None:
         if self.latency_ms < 0:
@@ -28,6 +38,10 @@ class EmulatorOptions:
             raise ValueError("rate must be positive (None means unlimited)")
         if self.burst is not None and self.burst < 1:
             raise ValueError("burst must be at least 1")
+        if not 0 <= self.time_scale <= 1_000_000:
+            raise ValueError("time_scale must be 0 (stopped) to 1000000")
+        if self.events_url is not None and not self.events_url.startswith(("http://", "https://")):
+            raise ValueError("events_url must be an http:// or https:// URL")
 
     @property
     def bucket_size(self) -> int | None:

@@ -2,8 +2,9 @@
 
 A token is base64url JSON: the offset of the next item and a digest of the request's
 query (everything but the page size and the token), so a token used with another query is
-refused with 400 InvalidParameterException, as is one that does not decode. The data never
-changes, so an offset is a stable position.
+refused with 400 InvalidParameterException, as is one that does not decode. An offset is a
+stable position while the listing does not change; a contact that arrives or changes
+between pages may shift it by one, as results can in Connect.
 """
 
 from __future__ import annotations

@@ -97,7 +97,7 @@ class ConnectService:
         handler = HANDLERS.get(name)
         if handler is None:
             raise ConnectError("InvalidRequestException", f"The emulator does not implement {name}")
-        output = handler(state.dataset, params)
+        output = handler(state, params)
         if fault is not None and fault.patch:
             output = patched(output, fault.patch)
         return output

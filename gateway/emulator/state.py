@@ -1,14 +1,24 @@
-"""Everything one emulator holds: its options, data, routes, counters, buckets and faults."""
+"""Everything one emulator holds: its options, data, routes, counters, buckets, faults, its
+clock, the timeline that moves active contacts, and the sender of contact events."""
 
 from __future__ import annotations
 
+import random
+from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
-from gateway.emulator.dataset import Dataset, build_dataset
+from gateway.emulator.arrivals import arriving_contact
+from gateway.emulator.clock import Clock
+from gateway.emulator.contacts import Record
+from gateway.emulator.dataset import Dataset, Instance, build_dataset
+from gateway.emulator.events import INITIATED, contact_event
 from gateway.emulator.faults import Faults
+from gateway.emulator.lifecycle import Lifecycle
 from gateway.emulator.model import connect_model
 from gateway.emulator.options import EmulatorOptions
 from gateway.emulator.routing import Router
+from gateway.emulator.sender import EventSender
 from gateway.emulator.stats import Stats
 from gateway.emulator.throttling import Throttle
 
@@ -25,14 +35,51 @@ class EmulatorState:
     stats: Stats
     throttle: Throttle
     faults: Faults
+    clock: Clock
+    sender: EventSender
+    lifecycle: Lifecycle
+    rng: random.Random
 
     @classmethod
     def create(cls, options: EmulatorOptions) -> EmulatorState:
+        dataset = build_dataset(options.seed)
+        clock = Clock(options.time_scale)
+        sender = EventSender(
+            options.events_url, options.events_api_key, options.events, options.seed
+        )
+
+        def announce(instance: Instance, record: Record, event_type: str, at: datetime) -> None:
+            sender.publish(contact_event(instance, record, event_type, at))
+
         return cls(
             options=options,
-            dataset=build_dataset(options.seed),
+            dataset=dataset,
             router=Router(connect_model()),
             stats=Stats(),
             throttle=Throttle(options.rate, options.bucket_size),
             faults=Faults(),
+            clock=clock,
+            sender=sender,
+            lifecycle=Lifecycle(dataset, clock, announce, options.seed),
+            rng=random.Random(f"{options.seed}:arrivals"),
         )
+
+    def announce(
+        self,
+        instance: Instance,
+        record: Record,
+        event_type: str,
+        at: datetime,
+        updated: Sequence[str] = (),
+    ) -> None:
+        """Publish the contact event Connect would for `record`."""
+        self.sender.publish(contact_event(instance, record, event_type, at, updated))
+
+    def arrive(self, instance: Instance, channel: str) -> Record:
+        """A new contact of `channel`, initiated now on the emulator's clock."""
+        at = self.clock.now()
+        record = arriving_contact(self.rng, instance, channel, at)
+        instance.contacts[record["Id"]] = record
+        self.announce(instance, record, INITIATED, at)
+        self.lifecycle.plan(instance, record)
+        return record

@@ -14,11 +14,24 @@ from gateway.emulator.dataset import build_dataset
 
 DATASET = build_dataset()
 CONTACT = next(iter(DATASET.instances[DEMO_INSTANCE_ID].contacts))
+NO_EVENTS = {
+    "published": 0,
+    "sent": 0,
+    "dropped": 0,
+    "duplicated": 0,
+    "retried": 0,
+    "failed": 0,
+    "pending": 0,
+}
 SIGNED = {"Authorization": "AWS4-HMAC-SHA256 Credential=x/20261102/us-east-1/connect/aws4_request"}
 
 
 def test_stats_count_calls_per_operation(control: httpx.Client, connect: Any) -> None:
-    assert control.get("/_emulator/stats").json() == {"calls": {}, "throttled": {}}
+    assert control.get("/_emulator/stats").json() == {
+        "calls": {},
+        "throttled": {},
+        "events": NO_EVENTS,
+    }
     for _ in range(3):
         connect.describe_contact(InstanceId=DEMO_INSTANCE_ID, ContactId=CONTACT)
     for call in (
@@ -33,6 +46,7 @@ def test_stats_count_calls_per_operation(control: httpx.Client, connect: Any) ->
     assert control.get("/_emulator/stats").json() == {
         "calls": {"DescribeContact": 5, "DescribeInstance": 1},
         "throttled": {},
+        "events": NO_EVENTS,
     }
 
 
@@ -42,7 +56,11 @@ def test_reset_zeroes_counters_and_clears_faults(control: httpx.Client, connect:
         "/_emulator/faults", json={"operation": "DescribeContact", "error": "ThrottlingException"}
     )
     assert control.post("/_emulator/reset").json() == {"ok": True}
-    assert control.get("/_emulator/stats").json() == {"calls": {}, "throttled": {}}
+    assert control.get("/_emulator/stats").json() == {
+        "calls": {},
+        "throttled": {},
+        "events": NO_EVENTS,
+    }
     assert control.get("/_emulator/faults").json() == {"faults": []}
     assert connect.describe_contact(InstanceId=DEMO_INSTANCE_ID, ContactId=CONTACT)["Contact"]
 

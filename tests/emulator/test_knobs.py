@@ -44,10 +44,8 @@ def test_burst_then_throttle_then_refill(serve: Callable[..., str]) -> None:
     time.sleep(0.55)  # one token at 2 per second
     assert describe(connect) == "OK"
     stats = httpx.get(f"{url}/_emulator/stats").json()
-    assert stats == {
-        "calls": {"DescribeContact": 5, "DescribeUser": 1},
-        "throttled": {"DescribeContact": 1},
-    }
+    assert stats["calls"] == {"DescribeContact": 5, "DescribeUser": 1}
+    assert stats["throttled"] == {"DescribeContact": 1}
 
 
 def test_throttling_error_shape(serve: Callable[..., str]) -> None:
