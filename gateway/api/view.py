@@ -21,6 +21,7 @@ from strawberry.types import ExecutionResult
 from gateway.api.context import Context
 from gateway.api.errors import MASKED_MESSAGE, format_error
 from gateway.api.graphiql import graphiql_page
+from gateway.api.http import HTTPProtocol, MethodNotAllowed, error_response, is_request_error
 from gateway.assets import Assets
 from gateway.caller import EVERYONE
 from gateway.errors import INTERNAL_SERVER_ERROR, BadUserInput, NotFound
@@ -53,10 +54,8 @@ query ContactWithLinks($contactId: ID!, $instanceId: ID) {
 
 log = logging.getLogger(__name__)
 
-_JSON_TYPES = ("application/json", "application/graphql-response+json")
 
-
-class GraphQLView(GraphQL[Context, None]):
+class GraphQLView(HTTPProtocol, GraphQL[Context, None]):
     def __init__(
         self, schema: Any, settings: Settings, metrics: Metrics, assets: Assets | None = None
     ) -> None:
@@ -69,9 +68,9 @@ class GraphQLView(GraphQL[Context, None]):
         if scope["type"] != "http":  # no subscriptions: the schema has none
             return
         request = Request(scope, receive)
-        response = self._refuse(request)
+        response = self.refuse(request)
         if response is None:
-            response = await self._answer(request)
+            response = self.finish(request, await self._answer(request))
         await response(scope, receive, send)
 
     async def _answer(self, request: Request) -> Response:
@@ -107,6 +106,8 @@ class GraphQLView(GraphQL[Context, None]):
             return await self.run(request)
         except HTTPException as error:
             return _error_response(error.reason, error.status_code)
+        except MethodNotAllowed as error:
+            return error_response(error.message, 405, headers={"allow": error.allow})
         except Exception:
             log.exception("unexpected error handling the request")
             return _error_response(MASKED_MESSAGE, 500, INTERNAL_SERVER_ERROR)
@@ -121,16 +122,6 @@ class GraphQLView(GraphQL[Context, None]):
         if not isinstance(value, dict):
             raise HTTPException(400, "Expected a JSON object (batched queries are not supported)")
         return value
-
-    def _refuse(self, request: Request) -> Response | None:
-        if request.method != "POST":
-            return None
-        content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
-        if content_type not in _JSON_TYPES:
-            return _error_response(
-                "POST /graphql takes a JSON body: Content-Type: application/json", 415
-            )
-        return None
 
     async def get_context(self, request: Any, response: Any) -> Context:
         store = request.state.store
@@ -154,7 +145,7 @@ class GraphQLView(GraphQL[Context, None]):
             return await super().execute_operation(request, *args, **kwargs)
 
     async def process_result(self, request: Any, result: ExecutionResult) -> GraphQLHTTPResponse:
-        data: GraphQLHTTPResponse = {"data": result.data}
+        data: GraphQLHTTPResponse = {} if is_request_error(result) else {"data": result.data}
         codes: set[str] = set()
         if result.errors:
             errors = [format_error(error, request_id.get()) for error in result.errors]

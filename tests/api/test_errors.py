@@ -56,7 +56,7 @@ def test_deep_query_is_rejected(gateway: Gateway, emulator: Emulator) -> None:
 
     result = gateway.query(query, id=last["id"])
 
-    assert result["data"] is None
+    assert "data" not in result, "refused before execution: no data entry"
     assert _codes(result) == ["BAD_USER_INPUT"]
     assert "exceeds maximum operation depth" in result["errors"][0]["message"]
     assert emulator.calls() == 0

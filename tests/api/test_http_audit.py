@@ -1,0 +1,56 @@
+"""The GraphQL-over-HTTP audit of the `graphql-http` package (its `auditServer`), run with
+node against a real gateway: every audit, MUST, SHOULD and MAY, passes.
+
+    .venv/bin/pytest -q -s tests/api/test_http_audit.py     # prints the score
+"""
+
+from __future__ import annotations
+
+import collections
+import json
+import subprocess
+from pathlib import Path
+
+from tests.support import Gateway
+
+NODE = Path(__file__).parent.parent / "node"
+
+
+def _install() -> None:
+    """tests/node's pinned packages, installed by npm (once; again when a pin changes)."""
+    wanted = json.loads((NODE / "package.json").read_text())["dependencies"]
+    installed = NODE / "node_modules"
+    if all(
+        (installed / name / "package.json").is_file()
+        and json.loads((installed / name / "package.json").read_text())["version"] == version
+        for name, version in wanted.items()
+    ):
+        return
+    subprocess.run(
+        ["npm", "ci", "--no-audit", "--no-fund", "--loglevel=error"],
+        cwd=NODE,
+        check=True,
+        timeout=600,
+    )
+
+
+def test_every_graphql_over_http_audit_passes(gateway: Gateway) -> None:
+    _install()
+
+    done = subprocess.run(
+        ["node", "audit.mjs", f"{gateway.url}/graphql"],
+        cwd=NODE,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=300,
+    )
+
+    results = json.loads(done.stdout)
+    score = collections.Counter(result["status"] for result in results)
+    levels = collections.Counter(result["name"].split(" ", 1)[0] for result in results)
+    print(f"\ngraphql-http audit: {dict(score)} of {len(results)} ({dict(levels)})")
+    failing = [f"{r['status']}: {r['name']}: {r['reason']}" for r in results if r["status"] != "ok"]
+    assert failing == []
+    assert levels["MUST"] >= 10
+    assert levels["SHOULD"] >= 20
