@@ -57,8 +57,13 @@ def create_app(settings: Settings) -> Starlette:
         # Building a boto3 client reads botocore's model files: keep it off the loop.
         connect = await asyncio.to_thread(ConnectClient.from_settings, settings, quota, metrics)
         responses = _response_cache(settings, metrics)
-        store = EntityStore(connect, cache, settings, metrics, _dropper(responses))
-        invalidations = await _invalidations(settings, cache, store, responses, metrics)
+        invalidations = Invalidations(
+            settings.cache_url if cache.shared else None, settings.cache_namespace
+        )
+        # A fetch that finds an entity changed invalidates it everywhere: every replica
+        # drops the responses (and copies) holding the old value.
+        store = EntityStore(connect, cache, settings, metrics, invalidations.publish)
+        await _listen(invalidations, store, responses, metrics)
         log.info(
             "gateway ready: instance %s, cache %s", settings.default_instance, _safe(cache.url)
         )
@@ -140,36 +145,20 @@ def _response_cache(settings: Settings, metrics: Metrics) -> ResponseCache | Non
     return ResponseCache(int(settings.response_cache_mb * 2**20), metrics)
 
 
-def _dropper(responses: ResponseCache | None) -> Callable[[list[str]], Awaitable[None]] | None:
-    """What the store calls when a fetch finds an entity changed."""
-    if responses is None:
-        return None
-
-    async def drop(tags: list[str]) -> None:
-        responses.drop(tags)
-
-    return drop
-
-
-async def _invalidations(
-    settings: Settings,
-    cache: Cache,
+async def _listen(
+    invalidations: Invalidations,
     store: EntityStore,
     responses: ResponseCache | None,
     metrics: Metrics,
-) -> Invalidations:
+) -> None:
     """Every replica forgets what an invalidation names: its memory and responses; the
     replica that publishes it deletes the shared Redis entries too."""
-    invalidations = Invalidations(
-        settings.cache_url if cache.shared else None, settings.cache_namespace
-    )
     invalidations.subscribe(metrics.count_invalidations)
     invalidations.subscribe(store.drop_local)
     if responses is not None:
         invalidations.subscribe(responses.drop)
     invalidations.on_publish(store.drop_shared)
     await invalidations.start()
-    return invalidations
 
 
 def _safe(url: str) -> str:

@@ -1,6 +1,7 @@
 """A small typed cache over aiocache: `memory://` in process, or Redis shared by replicas.
 
-Values are JSON (never pickle: a shared Redis must not be a code-execution channel).
+Values are JSON in Redis (never pickle: a shared Redis must not be a code-execution
+channel); in memory they are kept as they are.
 The cache is an optimisation, never a dependency: when Redis fails or is slower than
 `timeout`, the process carries on with a memory cache of its own (logged once) and tries
 Redis again every few seconds.
@@ -17,7 +18,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from aiocache import Cache as AioCache
-from aiocache.serializers import JsonSerializer
+from aiocache.serializers import JsonSerializer, NullSerializer
 
 __all__ = ["Cache"]
 
@@ -31,9 +32,16 @@ _RELEASE = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del
 
 def _backend(url: str, namespace: str, timeout: float) -> Any:
     backend = AioCache.from_url(url)
-    backend.serializer = JsonSerializer()
     backend.namespace = namespace
-    backend.timeout = timeout
+    if url.startswith("memory://"):
+        # In process, values stay objects: no JSON round trip on every read (the hot path
+        # of a warm query), and no timeout, which costs a task per call and guards
+        # against nothing here. Nothing mutates what it reads from the cache.
+        backend.serializer = NullSerializer()
+        backend.timeout = None
+    else:
+        backend.serializer = JsonSerializer()
+        backend.timeout = timeout
     return backend
 
 

@@ -224,9 +224,11 @@ class EntityStore:
                 # Invalidated while this call was out: what it got may predate the change,
                 # so the next reader asks again (it is still a last known value).
                 entry |= {"ttl": 0.0, "overtaken": True}
-            await self._cache.set(key, entry, ttl + keep)
             if old is not None and old["value"] != value:
+                # Before storing the new value, so that dropping the old one everywhere
+                # does not drop it too.
                 await self._changed([kind.tag(instance_id, entity_id)])
+            await self._cache.set(key, entry, ttl + keep)
             return entry
 
     async def _fresh_entry(self, key: str) -> dict[str, Any] | None:

@@ -4,10 +4,12 @@ dropped when an entity they hold changes; errors, searches and no-cache requests
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 import httpx
+import pytest
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from gateway.app import create_app
@@ -16,6 +18,7 @@ from gateway.responses import MAX_TTL, ResponseCache
 from gateway.servers import ServerThread
 from gateway.settings import Settings
 from tests.chains import deepest, demo_contacts
+from tests.conftest import REDIS_URL
 from tests.support import Emulator, Gateway
 
 LINKED = """query($id: ID!) {
@@ -148,6 +151,42 @@ def test_searches_are_not_reused(gateway: Gateway, emulator: Emulator) -> None:
 
     assert _lookups(gateway) == {"miss": 2}
     assert emulator.calls("SearchContacts") == 2
+
+
+@pytest.mark.redis
+def test_a_change_drops_the_responses_of_every_replica(
+    start_gateway: Callable[..., Gateway], emulator: Emulator, redis_namespace: str
+) -> None:
+    first, second = (
+        start_gateway(cache_url=REDIS_URL, cache_namespace=redis_namespace) for _ in range(2)
+    )
+    contact, previous = _linked(emulator)
+    before = second.query(LINKED, id=contact)
+    emulator.fault(
+        operation="DescribeContact", contactId=previous, patch={"Contact": {"Name": "new"}}
+    )
+
+    # The first replica refetches the previous contact and finds it changed: it tells
+    # every replica, and the second drops its response holding the old name.
+    refetch = "query($id: ID!) { contact(contactId: $id) { id name } }"
+    body = {"query": refetch, "variables": {"id": previous}}
+    first.http.post("/graphql", json=body, headers={"cache-control": "no-cache"})
+
+    def renamed() -> bool:
+        answer = second.query(LINKED, id=contact)
+        return answer["data"]["contact"]["previousContact"]["name"] == "new"
+
+    assert before["data"]["contact"]["previousContact"]["name"] != "new"
+    assert _until(renamed)  # without the drop, the old response lives for minutes
+
+
+def _until(condition: Callable[[], bool], timeout: float = 30) -> bool:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.05)
+    return True
 
 
 class _AsCaller:
