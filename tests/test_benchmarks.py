@@ -36,3 +36,22 @@ def test_quota_benchmark_answers_every_query_in_every_scenario() -> None:
         assert answered == "40", row
     assert any(line.startswith("upstream calls per query, baseline / gateway x2") for line in lines)
     assert any(line.startswith("redis killed after") for line in lines)
+
+
+def test_warm_path_benchmark_prints_every_figure() -> None:
+    command = [
+        sys.executable, str(ROOT / "benchmarks" / "warm_path.py"), "--seconds", "1",
+        "--rounds", "1", "--connections", "2", "--samples", "1",
+    ]  # fmt: skip
+    result = subprocess.run(command, capture_output=True, text=True, timeout=300, cwd=ROOT)
+
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    for name in ("gateway, executed", "gateway, cached", "naive Strawberry", "raw graphql-core"):
+        [row] = [line for line in lines if line.startswith(f"{name} ")]
+        answered, failed = float(row.split()[2]), row.split()[-1]
+        assert answered > 0, row
+        assert failed == "0", row
+    for start in ("gateway executed / naive", "gateway cached / naive", "cold chain, D = "):
+        assert any(line.startswith(start) for line in lines), start
+    assert any(line.startswith("RSS, response cache full") for line in lines)
