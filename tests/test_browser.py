@@ -2,6 +2,13 @@
 
 from __future__ import annotations
 
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from gateway.assets import page_response
+from gateway.servers import ServerThread
 from tests.browser import chromium
 from tests.support import Emulator, Gateway
 
@@ -15,3 +22,16 @@ def test_the_browser_reaches_only_the_gateway(gateway: Gateway, emulator: Emulat
         assert browser.fetch(f"{emulator.url}/_emulator/stats") == "blocked"
         assert browser.fetch("http://localhost:80/") == "blocked"
         assert browser.fetch("https://unpkg.com/react") == "blocked"
+
+
+def test_a_gateway_page_runs_no_inline_script_and_the_console_says_so() -> None:
+    async def page(request: Request) -> Response:
+        return page_response("<!doctype html><script>document.title = 'ran'</script>")
+
+    app = Starlette(routes=[Route("/", page), Route("/favicon.ico", lambda r: Response())])
+    with ServerThread(app) as server, chromium(server.url) as browser:
+        browser.open("/")
+        errors = browser.wait(lambda d: browser.console_errors())
+
+        assert browser.driver.title == ""
+        assert "Content Security Policy" in errors[0]

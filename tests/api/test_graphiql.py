@@ -40,6 +40,9 @@ def test_graphiql_runs_the_example_offline(
 
         assert contact["id"] in result
         assert '"previousContact"' in result
+        browser.driver.find_element(By.CSS_SELECTOR, "button[data-name=headers]").click()
+        headers = browser.wait(lambda d: d.find_element(By.CSS_SELECTOR, "[aria-label=Headers]"))
+        assert headers.is_displayed(), "a place for X-API-Key or Authorization: Bearer"
         assert browser.console_errors() == []
     assert emulator.calls() >= 1
 
