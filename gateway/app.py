@@ -23,6 +23,7 @@ from gateway.api.view import GraphQLView
 from gateway.assets import Assets
 from gateway.cache import Cache
 from gateway.connect import ConnectClient
+from gateway.coordination import Coordinator
 from gateway.invalidation import Invalidations
 from gateway.logs import configure
 from gateway.metrics import Metrics
@@ -43,16 +44,18 @@ def create_app(settings: Settings) -> Starlette:
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[dict[str, object]]:
-        cache = Cache(settings.cache_url, settings.cache_namespace, settings.cache_timeout_seconds)
-        # Token grants reach Connect with some jitter: keep a little under its quota.
+        redis = Coordinator(
+            settings.cache_url, settings.cache_namespace, settings.cache_timeout_seconds
+        )
+        cache = Cache(redis)
+        rates = settings.rates
         quota = Quota(
-            None if settings.quota_rate is None else settings.quota_rate * settings.quota_headroom,
-            settings.quota_burst,
+            # Token grants reach Connect with some jitter: keep a little under its quota.
+            None if rates is None else rates.scaled(settings.quota_headroom),
             settings.quota_wait_seconds,
-            cache.redis_client,
-            settings.cache_namespace,
-            replicas=settings.quota_replicas,
-            shared=cache.shared,
+            redis,
+            # Without Redis, every worker process of every replica keeps to its share.
+            replicas=settings.quota_replicas * settings.workers,
         )
         # Building a boto3 client reads botocore's model files: keep it off the loop.
         connect = await asyncio.to_thread(ConnectClient.from_settings, settings, quota, metrics)
@@ -62,10 +65,12 @@ def create_app(settings: Settings) -> Starlette:
         )
         # A fetch that finds an entity changed invalidates it everywhere: every replica
         # drops the responses (and copies) holding the old value.
-        store = EntityStore(connect, cache, settings, metrics, invalidations.publish)
+        store = EntityStore(connect, cache, redis, settings, metrics, invalidations.publish)
         await _listen(invalidations, store, responses, metrics)
         log.info(
-            "gateway ready: instance %s, cache %s", settings.default_instance, _safe(cache.url)
+            "gateway ready: instance %s, cache %s",
+            settings.default_instance,
+            _safe(settings.cache_url),
         )
         try:
             yield {
@@ -77,6 +82,7 @@ def create_app(settings: Settings) -> Starlette:
         finally:
             await invalidations.close()
             await cache.close()
+            await redis.close()
             connect.close()
             metrics.close()
 

@@ -42,6 +42,12 @@ class Breaker:
     def succeeded(self) -> None:
         self.state, self._count = State.CLOSED, 0
 
+    def abandoned(self) -> None:
+        """A call let through gave no verdict (refused by the quota, or cancelled): a trial
+        hands its turn to the next caller instead of holding the breaker half-open."""
+        if self.state is State.HALF_OPEN:
+            self.state, self._opened = State.OPEN, time.monotonic() - self.reset
+
     def failed(self) -> None:
         self._count += 1
         if self.state is State.HALF_OPEN or self._count >= self.failures:

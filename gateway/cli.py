@@ -67,6 +67,18 @@ def _parser() -> argparse.ArgumentParser:
     emulator.add_argument(
         "--events-jitter-ms", type=float, default=0.0, help="plus a random delay up to this"
     )
+    emulator.add_argument(
+        "--connect-quotas",
+        action="store_true",
+        help="Connect's default quota per operation (others: --rate/--burst, else 2/s burst 5)",
+    )
+    emulator.add_argument(
+        "--quota",
+        action="append",
+        default=[],
+        metavar="OP=RATE/BURST",
+        help="one operation's quota, e.g. SearchContacts=0.5/1 (repeatable)",
+    )
     emulator.set_defaults(command=emulator_command)
 
     export = commands.add_parser("export-schema", help="print the GraphQL schema (SDL)")
@@ -165,8 +177,8 @@ def _start_demo(settings: Settings) -> tuple[Any, Settings]:
             "example_contact_id": settings.example_contact_id or example,
             # The demo emulator has no quota to guard, unless one was asked for.
             "quota_rate": settings.quota_rate
-            if "quota_rate" in settings.model_fields_set
-            else None,
+            if {"quota_rate", "quotas"} & settings.model_fields_set
+            else "off",
         }
     )
     return emulator, demo
@@ -214,8 +226,16 @@ def _environment(settings: Settings) -> dict[str, str]:
 
 def emulator_command(args: argparse.Namespace) -> int:
     from gateway.emulator import EmulatorOptions, EventKnobs, create_emulator_app
+    from gateway.rates import CONNECT_DEFAULT, CONNECT_QUOTAS, parse_rates
 
     configure("INFO", "text")
+    try:
+        quotas = {**(CONNECT_QUOTAS if args.connect_quotas else {}), **parse_rates(args.quota)}
+    except ValueError as error:
+        sys.exit(f"connect-gateway emulator: --quota {error}")
+    rate, burst = args.rate, args.burst
+    if args.connect_quotas and rate is None:
+        rate, burst = CONNECT_DEFAULT.per_second, burst or CONNECT_DEFAULT.burst
     try:
         knobs = EventKnobs(
             drop=args.events_drop,
@@ -225,8 +245,9 @@ def emulator_command(args: argparse.Namespace) -> int:
         )
         options = EmulatorOptions(
             latency_ms=args.latency_ms,
-            rate=args.rate,
-            burst=args.burst,
+            rate=rate,
+            burst=burst,
+            quotas=quotas,
             time_scale=args.time_scale,
             events_url=args.events_url,
             events_api_key=args.events_api_key,

@@ -3,16 +3,18 @@ Redis (one Lua script, atomic, on Redis's clock), so that all of them together s
 the account's quota. A caller reserves its turn (callers queue in the order they ask)
 if it comes within the deadline, instead of drawing a 429; otherwise it gets
 UPSTREAM_THROTTLED at once. Without Redis (or while it is down) the
-bucket is this process's own, at its share of the quota (GATEWAY_QUOTA_REPLICAS)."""
+bucket is this process's own, at its share of the quota (GATEWAY_QUOTA_REPLICAS x
+GATEWAY_WORKERS processes share it)."""
 
 from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable
-from typing import Any
 
+from gateway import deadline
+from gateway.coordination import Coordinator, Unavailable
 from gateway.errors import UpstreamThrottled
+from gateway.rates import Rate, Rates
 
 __all__ = ["Quota"]
 
@@ -57,27 +59,25 @@ class _LocalBucket:
 class Quota:
     def __init__(
         self,
-        rate: float | None,
-        burst: int,
+        rates: Rates | None,
         wait: float,
-        redis: Callable[[], Any | None],
-        prefix: str,
+        redis: Coordinator | None = None,
         *,
         replicas: int = 1,
-        shared: bool = False,
     ) -> None:
-        self.rate, self.burst, self.wait = rate, burst, wait
-        self._redis, self._prefix, self._replicas = redis, prefix, replicas
-        self._shared = shared
+        self.rates, self.wait = rates, wait
+        self._redis, self._replicas = redis, replicas
         self._queued: dict[str, int] = {}  # turns reserved in Redis, not yet come
         self._local: dict[str, _LocalBucket] = {}
 
     async def take(self, operation: str) -> float:
         """Reserves a token for `operation` and waits for its turn; the seconds waited.
-        UpstreamThrottled, at once, when its turn would come after the deadline."""
-        if self.rate is None:
+        UpstreamThrottled, at once, when its turn would come after the longest wait or
+        the request's deadline."""
+        if self.rates is None:
             return 0.0
-        delay, shared = await self._reserve(operation)
+        longest = min(self.wait, deadline.remaining())
+        delay, shared = await self._reserve(operation, self.rates.of(operation), longest)
         if delay < 0:
             raise UpstreamThrottled(
                 f"Connect's quota for {operation} is used up; try again shortly"
@@ -99,28 +99,25 @@ class Quota:
         finally:
             self._queued[operation] -= 1
 
-    async def _reserve(self, operation: str) -> tuple[float, bool]:
-        """The wait for a reserved turn (-1: none within the deadline), and whether the
-        turn is in the shared bucket."""
-        assert self.rate is not None
-        redis = self._redis()
-        if redis is not None:
+    async def _reserve(self, operation: str, rate: Rate, longest: float) -> tuple[float, bool]:
+        """The wait for a reserved turn (-1: none within `longest`), and whether the turn
+        is in the shared bucket."""
+        if self._redis is not None and self._redis.shared:
             try:
-                key = f"{self._prefix}:quota:{operation}"
-                wait_ms = await redis.eval(_TAKE, 1, key, self.rate, self.burst, self.wait)
+                key = self._redis.key("quota", operation)
+                wait_ms = await self._redis.eval(_TAKE, [key], rate.per_second, rate.burst, longest)
                 return (-1.0 if int(wait_ms) < 0 else float(wait_ms) / 1000), True
-            except asyncio.CancelledError:
-                raise
-            except Exception:  # Redis down: the cache logs it; use this process's bucket
-                pass
+            except Unavailable:
+                pass  # this process's bucket, at its share
         bucket = self._local.get(operation)
         if bucket is None:
             # Without the shared bucket each replica keeps to its share of the quota. One
             # that lost it mid-way starts empty, and behind the turns it had reserved
             # there: those callers still go at their time.
-            burst = max(1, self.burst // self._replicas)
-            tokens = -self.queued(operation) if self._shared else burst
+            burst = max(1, rate.burst // self._replicas)
+            shared = self._redis is not None and self._redis.shared
+            tokens = -self.queued(operation) if shared else burst
             bucket = self._local[operation] = _LocalBucket(
-                self.rate / self._replicas, burst, float(tokens)
+                rate.per_second / self._replicas, burst, float(tokens)
             )
-        return bucket.reserve(self.wait), False
+        return bucket.reserve(longest), False

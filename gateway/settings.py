@@ -6,12 +6,15 @@ clear message naming the variable, and the process does not start.
 
 from __future__ import annotations
 
+import math
 import re
 from typing import Annotated, Literal
 from urllib.parse import urlparse
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, field_serializer, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from gateway.rates import CONNECT_DEFAULT, CONNECT_QUOTAS, Rate, Rates, parse_rates
 
 __all__ = ["Settings", "instance_id_of"]
 
@@ -60,18 +63,20 @@ class Settings(BaseSettings):
     response_cache: bool = True
     response_cache_mb: float = Field(default=64, gt=0, le=65536)
 
-    quota_rate: float | None = Field(default=5.0, gt=0)
-    quota_burst: int = Field(default=10, ge=1)
+    quotas: Annotated[dict[str, Rate], NoDecode] = Field(default_factory=dict)
+    quota_rate: float | Literal["off"] | None = None
+    quota_burst: int | None = Field(default=None, ge=1)
     quota_wait_seconds: float = Field(default=5.0, ge=0)
     quota_headroom: float = Field(default=0.9, gt=0, le=1)
     quota_replicas: int = Field(default=1, ge=1)
     breaker_failures: int = Field(default=5, ge=1)
     breaker_reset_seconds: float = Field(default=10.0, gt=0)
+    request_timeout_seconds: float = Field(default=30.0, gt=0)
+    no_cache_per_minute: int = Field(default=6, ge=0)
 
     connect_max_concurrency: int = Field(default=16, ge=1, le=256)
     connect_connect_timeout: float = Field(default=2.0, gt=0)
     connect_read_timeout: float = Field(default=5.0, gt=0)
-    connect_retry_mode: Literal["standard", "adaptive", "legacy"] = "adaptive"
     connect_max_attempts: int = Field(default=3, ge=1, le=10)
 
     cors_origins: CommaList = ()
@@ -90,7 +95,25 @@ class Settings(BaseSettings):
     @field_validator("quota_rate", mode="before")
     @classmethod
     def _quota_off(cls, value: object) -> object:
-        return None if isinstance(value, str) and value.strip().lower() in ("", "off") else value
+        if isinstance(value, str) and value.strip().lower() in ("", "off"):
+            return "off" if value.strip() else None
+        return value
+
+    @field_validator("quota_rate")
+    @classmethod
+    def _quota_rate(cls, value: float | str | None) -> float | str | None:
+        if isinstance(value, float) and not value > 0:
+            raise ValueError("must be a positive number of requests a second, or off")
+        return value
+
+    @field_validator("quotas", mode="before")
+    @classmethod
+    def _quotas(cls, value: object) -> object:
+        return parse_rates(value) if isinstance(value, str) else value
+
+    @field_serializer("quotas")
+    def _quotas_text(self, value: dict[str, Rate]) -> str:
+        return ",".join(f"{operation}={rate}" for operation, rate in value.items())
 
     @field_validator("instance_id")
     @classmethod
@@ -131,6 +154,23 @@ class Settings(BaseSettings):
         if self.instance_id is not None:
             instance_id_of(self.instance_id)
         return self
+
+    @model_validator(mode="after")
+    def _quota_burst(self) -> Settings:
+        if self.quota_burst is not None and not isinstance(self.quota_rate, float):
+            raise ValueError("GATEWAY_QUOTA_BURST needs GATEWAY_QUOTA_RATE (a number)")
+        return self
+
+    @property
+    def rates(self) -> Rates | None:
+        """The quota per Connect operation, None when the guard is off: Connect's defaults,
+        or GATEWAY_QUOTA_RATE/BURST for every operation, and GATEWAY_QUOTAS over either."""
+        if self.quota_rate == "off":
+            return None
+        if isinstance(self.quota_rate, float):
+            burst = self.quota_burst or max(1, math.ceil(2 * self.quota_rate))
+            return Rates(dict(self.quotas), Rate(self.quota_rate, burst))
+        return Rates({**CONNECT_QUOTAS, **self.quotas}, CONNECT_DEFAULT)
 
     @property
     def demo(self) -> bool:

@@ -23,9 +23,10 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, cast
 
-from gateway import tracing
+from gateway import deadline, tracing
 from gateway.cache import Cache
 from gateway.connect import ConnectClient
+from gateway.coordination import Coordinator
 from gateway.errors import NotFound, UpstreamThrottled, UpstreamUnavailable
 from gateway.flights import SingleFlight
 from gateway.invalidation import parse_tag
@@ -46,6 +47,8 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
+
+_CLOCK_SKEW = 1.0  # seconds of wall-clock difference tolerated between replicas
 
 
 @dataclass(frozen=True)
@@ -103,6 +106,7 @@ class EntityStore:
         self,
         connect: ConnectClient,
         cache: Cache,
+        redis: Coordinator,
         settings: Settings,
         metrics: Metrics,
         on_change: Changed | None = None,
@@ -110,6 +114,9 @@ class EntityStore:
         self._connect = connect
         self._on_change = on_change
         self._cache = cache
+        self._redis = redis
+        # As long as a fetch can take: every attempt's timeouts, the quota wait, backoffs.
+        self._lease_seconds = connect.longest_call
         self._settings = settings
         self._metrics = metrics
         self._flights: SingleFlight[dict[str, Any]] = SingleFlight(
@@ -136,7 +143,7 @@ class EntityStore:
 
     async def search_contacts(self, params: dict[str, Any]) -> dict[str, Any]:
         """One SearchContacts page. Not cached: a search is about what is there now."""
-        return await self._connect.search_contacts(**params)
+        return await deadline.bounded(self._connect.search_contacts(**params))
 
     async def get(
         self, kind: Kind, instance_id: str, entity_id: str, *, fresh: bool = False
@@ -155,7 +162,9 @@ class EntityStore:
                 return Fetched(entry["value"])
         self._count(kind, "miss")
         try:
-            entry = await self._fetch(kind, key, instance_id, entity_id, read_cache=not fresh)
+            fetched = await deadline.bounded(
+                self._fetch(kind, key, instance_id, entity_id, read_cache=not fresh)
+            )
         except (UpstreamThrottled, UpstreamUnavailable):
             last = entry if entry is not None else await self._cache.get(key)
             if last is None or last["value"] is None:
@@ -164,11 +173,7 @@ class EntityStore:
                 raise
             self._count(kind, "stale_if_error")
             return Fetched(last["value"], stale_age=_age(last))
-        return _fetched(entry)
-
-    @property
-    def _lease_seconds(self) -> float:
-        return self._settings.quota_wait_seconds + self._settings.connect_read_timeout + 1
+        return _fetched(fetched)
 
     @property
     def _swr(self) -> float:
@@ -176,6 +181,7 @@ class EntityStore:
 
     def _refresh(self, kind: Kind, key: str, instance_id: str, entity_id: str) -> None:
         async def refresh() -> None:
+            deadline.unbounded()  # the request that noticed staleness does not wait for it
             try:
                 await self._fetch(kind, key, instance_id, entity_id, read_cache=False)
             except Exception as error:  # the stale value stays; the next reader tries again
@@ -201,13 +207,13 @@ class EntityStore:
         if read_cache and (entry := await self._fresh_entry(key)) is not None:
             return entry
         started = time.time()
-        lease = self._lease_seconds
-        async with self._cache.lease(key, lease) as mine:
-            if not mine:
+        async with self._redis.lease(key, self._lease_seconds) as lease:
+            if not lease.mine:
                 self._metrics.joins.labels(kind.name, "replica").inc()
-                newer = await self._cache.wait_for_newer(key, started, time.monotonic() + lease)
+                until = time.monotonic() + min(self._lease_seconds, deadline.remaining())
+                newer = await lease.wait(lambda: self._newer_entry(key, started), until)
                 if newer is not None:
-                    return cast(dict[str, Any], newer)
+                    return newer
             old = await self._cache.get(key)
             try:
                 value = await kind.fetch(self._connect, instance_id, entity_id)
@@ -230,6 +236,13 @@ class EntityStore:
                 await self._changed([kind.tag(instance_id, entity_id)])
             await self._cache.set(key, entry, ttl + keep)
             return entry
+
+    async def _newer_entry(self, key: str, since: float) -> dict[str, Any] | None:
+        """The entry, if another replica stored it at or after `since` (wall-clock)."""
+        entry = await self._cache.get(key)
+        if entry is not None and entry.get("at", 0) >= since - _CLOCK_SKEW:
+            return cast(dict[str, Any], entry)
+        return None
 
     async def _fresh_entry(self, key: str) -> dict[str, Any] | None:
         entry = await self._cache.get(key)

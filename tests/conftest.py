@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+import socket
+import subprocess
+import time
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
@@ -59,8 +62,7 @@ def settings_for(emulator: Emulator) -> Callable[..., Settings]:
             "connect_endpoint_url": emulator.url,
             "cache_namespace": f"test-{uuid.uuid4().hex}",
             "connect_max_attempts": 1,
-            "connect_retry_mode": "standard",
-            "quota_rate": None,  # tests of the quota guard turn it on
+            "quota_rate": "off",  # tests of the quota guard turn it on
         }
         values.update(overrides)
         return Settings(**values)
@@ -78,3 +80,42 @@ def start_gateway(settings_for: Callable[..., Settings]) -> Iterator[Callable[..
 @pytest.fixture
 def gateway(start_gateway: Callable[..., Gateway]) -> Gateway:
     return start_gateway()
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture
+def private_redis() -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """A Redis of this test's own, to stop mid-test (the shared one must stay up)."""
+    port = _free_port()
+    server = subprocess.Popen(
+        [
+            "redis-server",
+            "--port",
+            str(port),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+        ],
+        stdout=subprocess.DEVNULL,
+    )
+    client = redis.Redis(port=port)
+    deadline = time.monotonic() + 10
+    while True:
+        try:
+            client.ping()
+            break
+        except redis.ConnectionError:
+            assert time.monotonic() < deadline, "redis-server did not start"
+            time.sleep(0.02)
+    client.close()
+    yield f"redis://127.0.0.1:{port}/0", server
+    server.kill()
+    server.wait()

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import re
+import socket
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,7 +16,7 @@ import httpx
 import pytest
 
 from gateway.api.view import EXAMPLE_QUERY
-from tests.support import Process
+from tests.support import Emulator, Process
 
 SCHEMA = Path(__file__).parent.parent / "schema" / "schema.graphql"
 
@@ -73,3 +76,51 @@ def test_invalid_configuration_is_a_clear_message() -> None:
     assert "GATEWAY_CACHE_URL: Value error, must be memory:// or redis://" in result.stderr
     assert "GATEWAY_CORS_ORIGINS" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+async def _ask_all(url: str, ids: list[str]) -> list[dict[str, object]]:
+    query = "query($id: ID!) { contact(contactId: $id) { id } }"
+    async with httpx.AsyncClient(base_url=url, timeout=60) as client:
+        answers = await asyncio.gather(
+            *(client.post("/graphql", json={"query": query, "variables": {"id": i}}) for i in ids)
+        )
+    return [answer.json() for answer in answers]
+
+
+def test_demo_workers_serve_the_demo_with_its_settings() -> None:
+    port = _free_port()
+    process = Process("serve", "--port", str(port), "--workers", "2", env=_env())
+    url = f"http://127.0.0.1:{port}"
+    try:
+        match, _ = process.wait_for(r"running at (http://[\d.]+:\d+)")
+        emulator = Emulator(match.group(1))
+        deadline = time.monotonic() + 60
+        while not _ready(url):
+            assert time.monotonic() < deadline, "the workers did not start"
+            time.sleep(0.1)
+        page = httpx.get(f"{url}/graphql", headers={"accept": "text/html"}).text
+        assert re.search(r'\\"contactId\\": \\"[^<\\]+\\"', page), "the demo's example contact"
+        ids = [c["id"] for c in emulator.contacts()][:90]
+
+        answers = asyncio.run(_ask_all(url, ids))
+
+        # The demo emulator has no quota, so neither has the guard: a burst beyond
+        # Connect's quotas is answered at once, every contact of it.
+        assert [a for a in answers if "errors" in a] == []
+        assert [a["data"]["contact"]["id"] for a in answers] == ids  # type: ignore[index]
+        emulator.http.close()
+    finally:
+        process.stop()
+
+
+def _ready(url: str) -> bool:
+    try:
+        return httpx.get(f"{url}/healthz", timeout=2).status_code == 200
+    except httpx.HTTPError:
+        return False

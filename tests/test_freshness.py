@@ -72,8 +72,9 @@ def test_no_stale_value_means_the_error(gateway: Gateway, emulator: Emulator) ->
 
 
 async def test_no_cache_asks_connect_once_for_everyone(
-    gateway: Gateway, emulator: Emulator
+    start_gateway: Callable[..., Gateway], emulator: Emulator
 ) -> None:
+    gateway = start_gateway(no_cache_per_minute=10)
     contact = _ended(emulator)
     gateway.query(CONTACT, id=contact)
     emulator.fault(operation="DescribeContact", delayMs=200)
@@ -89,6 +90,26 @@ async def test_no_cache_asks_connect_once_for_everyone(
 
     assert all(a.json() == answers[0].json() for a in answers)
     assert emulator.calls() == 2  # the first query, then one fresh call shared by ten
+
+
+def test_no_cache_is_limited_per_caller(
+    start_gateway: Callable[..., Gateway], emulator: Emulator
+) -> None:
+    gateway = start_gateway(no_cache_per_minute=3)
+    contact = _ended(emulator)
+    gateway.query(CONTACT, id=contact)
+    body = {"query": CONTACT, "variables": {"id": contact}}
+
+    answers = [
+        gateway.http.post("/graphql", json=body, headers={"cache-control": "no-cache"}).json()
+        for _ in range(6)
+    ]
+
+    assert emulator.calls() == 1 + 3  # three fresh reads; the rest from the cache
+    assert [a.get("extensions", {}).get("noCache") is not None for a in answers] == [
+        False, False, False, True, True, True
+    ]  # fmt: skip
+    assert all(a["data"] == answers[0]["data"] for a in answers)
 
 
 def test_breaker_opens_and_recovers(

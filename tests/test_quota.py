@@ -4,20 +4,21 @@ order; one whose turn would come after the deadline is refused at once."""
 from __future__ import annotations
 
 import asyncio
-from typing import Any
+import subprocess
 
 import pytest
-import redis.asyncio
 
+from gateway.coordination import Coordinator
 from gateway.errors import UpstreamThrottled
 from gateway.quota import Quota
+from gateway.rates import Rates
 from tests.conftest import REDIS_URL
 
 
-async def _takes(quota: Quota, n: int) -> list[float | None]:
+async def _takes(quota: Quota, n: int, operation: str = "DescribeContact") -> list[float | None]:
     async def take() -> float | None:
         try:
-            return await quota.take("DescribeContact")
+            return await quota.take(operation)
         except UpstreamThrottled:
             return None
 
@@ -33,46 +34,54 @@ def _check(waits: list[float | None]) -> None:
 
 
 async def test_in_process_queue() -> None:
-    _check(await _takes(Quota(10, 2, 0.5, lambda: None, "t"), 12))
+    _check(await _takes(Quota(Rates.uniform(10, 2), 0.5), 12))
+
+
+async def test_each_operation_has_its_own_rate() -> None:
+    quota = Quota(Rates(), 0.0)  # Connect's defaults, no waiting: the bursts only
+    assert (await _takes(quota, 20)).count(None) == 20 - 15
+    assert (await _takes(quota, 3, "SearchContacts")).count(None) == 3 - 1
+    assert (await _takes(quota, 8, "DescribeUser")).count(None) == 8 - 5
+    assert (await _takes(quota, 8, "SomethingElse")).count(None) == 8 - 5
 
 
 @pytest.mark.redis
 async def test_shared_queue_in_redis(redis_namespace: str) -> None:
-    client: Any = redis.asyncio.Redis.from_url(REDIS_URL)
+    first = Coordinator(REDIS_URL, redis_namespace, 1.0)
+    second = Coordinator(REDIS_URL, redis_namespace, 1.0)  # another replica
     try:
-        first = Quota(10, 2, 0.5, lambda: client, redis_namespace)
-        second = Quota(10, 2, 0.5, lambda: client, redis_namespace)  # another replica
-        waits = await asyncio.gather(_takes(first, 6), _takes(second, 6))
+        waits = await asyncio.gather(
+            _takes(Quota(Rates.uniform(10, 2), 0.5, first), 6),
+            _takes(Quota(Rates.uniform(10, 2), 0.5, second), 6),
+        )
         _check(waits[0] + waits[1])
     finally:
-        await client.aclose()
+        await first.close()
+        await second.close()
 
 
 async def test_off_means_no_wait() -> None:
-    assert await _takes(Quota(None, 1, 0, lambda: None, "t"), 5) == [0.0] * 5
+    assert await _takes(Quota(None, 0), 5) == [0.0] * 5
 
 
-class _Gone:
-    async def eval(self, *args: Any) -> Any:
-        raise ConnectionError("Redis went away")
-
-
-@pytest.mark.redis
-async def test_losing_redis_queues_behind_the_turns_reserved_there(redis_namespace: str) -> None:
-    client: Any = redis.asyncio.Redis.from_url(REDIS_URL)
-    current: list[Any] = [client]
-    quota = Quota(10, 2, 5, lambda: current[0], redis_namespace, shared=True)
+async def test_losing_redis_queues_behind_the_turns_reserved_there(
+    private_redis: tuple[str, subprocess.Popen[bytes]],
+) -> None:
+    url, server = private_redis
+    redis = Coordinator(url, "t", 1.0)
+    quota = Quota(Rates.uniform(2, 2), 5, redis)  # slow: killing Redis takes a moment
     try:
         queued = [asyncio.ensure_future(quota.take("DescribeContact")) for _ in range(5)]
-        # Until all five have reserved: two turns now, three at 0.1, 0.2 and 0.3 s.
+        # Until all five have reserved: two turns now, three at 0.5, 1 and 1.5 s.
         while sum(task.done() for task in queued) < 2 or quota.queued("DescribeContact") < 3:  # noqa: ASYNC110 (polls the object under test)
             await asyncio.sleep(0.001)
-        current[0] = _Gone()
+        server.kill()
+        server.wait()
 
         after = await quota.take("DescribeContact")
 
-        assert after == pytest.approx(0.4, abs=0.05)  # behind the three still waiting
+        assert after == pytest.approx(2.0, abs=0.25)  # behind the three still waiting
         waits = sorted(round(w, 1) for w in await asyncio.gather(*queued))
-        assert waits == [0.0, 0.0, 0.1, 0.2, 0.3]  # in whatever order Redis saw them
+        assert waits == [0.0, 0.0, 0.5, 1.0, 1.5]  # in whatever order Redis saw them
     finally:
-        await client.aclose()
+        await redis.close()

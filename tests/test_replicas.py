@@ -4,14 +4,11 @@ emulator's quota. Upstream calls and 429s counted by the emulator."""
 from __future__ import annotations
 
 import asyncio
-import socket
 import subprocess
-import time
 from collections.abc import Callable, Iterator
 
 import httpx
 import pytest
-import redis
 
 from gateway.emulator import DEMO_INSTANCE_ID, EmulatorOptions, create_emulator_app
 from gateway.servers import ServerThread
@@ -105,45 +102,6 @@ async def test_without_the_quota_guard_the_same_burst_draws_429s(
 
     assert quota_emulator.throttled() > 0
     assert any("errors" in a for a in answers)
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-@pytest.fixture
-def private_redis() -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
-    """A Redis of this test's own, to stop mid-test (the shared one must stay up)."""
-    port = _free_port()
-    server = subprocess.Popen(
-        [
-            "redis-server",
-            "--port",
-            str(port),
-            "--bind",
-            "127.0.0.1",
-            "--save",
-            "",
-            "--appendonly",
-            "no",
-        ],
-        stdout=subprocess.DEVNULL,
-    )
-    client = redis.Redis(port=port)
-    deadline = time.monotonic() + 10
-    while True:
-        try:
-            client.ping()
-            break
-        except redis.ConnectionError:
-            assert time.monotonic() < deadline, "redis-server did not start"
-            time.sleep(0.02)
-    client.close()
-    yield f"redis://127.0.0.1:{port}/0", server
-    server.kill()
-    server.wait()
 
 
 def test_answers_keep_coming_when_redis_stops(

@@ -18,6 +18,7 @@ from strawberry.asgi import GraphQL
 from strawberry.http import GraphQLHTTPResponse
 from strawberry.types import ExecutionResult
 
+from gateway import deadline
 from gateway.api.context import Context
 from gateway.api.errors import MASKED_MESSAGE, format_error
 from gateway.api.graphiql import graphiql_page
@@ -28,6 +29,7 @@ from gateway.errors import INTERNAL_SERVER_ERROR, BadUserInput, NotFound
 from gateway.loaders import Loaders
 from gateway.logs import request_id
 from gateway.metrics import Metrics
+from gateway.refreshes import Refreshes
 from gateway.responses import ResponseCache, headers_of, replay, request_key
 from gateway.settings import Settings
 
@@ -63,6 +65,7 @@ class GraphQLView(HTTPProtocol, GraphQL[Context, None]):
         self.settings = settings
         self.metrics = metrics
         self.assets = assets or Assets()
+        self.refreshes = Refreshes(settings.no_cache_per_minute)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":  # no subscriptions: the schema has none
@@ -124,15 +127,19 @@ class GraphQLView(HTTPProtocol, GraphQL[Context, None]):
         return value
 
     async def get_context(self, request: Any, response: Any) -> Context:
+        deadline.start(self.settings.request_timeout_seconds)
         store = request.state.store
-        loaders = Loaders.for_request(store, fresh=_no_cache(request.headers))
+        caller = getattr(request.state, "caller", EVERYONE)
+        fresh = _no_cache(request.headers)
+        request.state.no_cache_refused = fresh and not self.refreshes.allow(caller.id)
+        loaders = Loaders.for_request(store, fresh=fresh and not request.state.no_cache_refused)
         request.state.loaders = loaders
         return Context(
             settings=self.settings,
             store=store,
             loaders=loaders,
             request_id=request_id.get(),
-            caller=getattr(request.state, "caller", EVERYONE),
+            caller=caller,
         )
 
     async def execute_operation(self, request: Any, *args: Any, **kwargs: Any) -> Any:
@@ -166,6 +173,8 @@ class GraphQLView(HTTPProtocol, GraphQL[Context, None]):
                 getattr(operation, "query", None), getattr(operation, "operation_name", None)
             )
         )
+        if getattr(request.state, "no_cache_refused", False):
+            extensions["noCache"] = "refused: too many fresh reads; served from the cache"
         if extensions:
             data["extensions"] = extensions
         return data

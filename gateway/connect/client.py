@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
+import random
 from collections import defaultdict
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -14,10 +15,10 @@ from typing import TYPE_CHECKING, Any
 import boto3
 from botocore.config import Config
 
-from gateway import tracing
+from gateway import deadline, tracing
 from gateway.breaker import Breaker, State
 from gateway.connect.errors import translate
-from gateway.errors import GatewayError, UpstreamUnavailable
+from gateway.errors import GatewayError, UpstreamThrottled, UpstreamUnavailable
 from gateway.metrics import Metrics
 from gateway.quota import Quota
 from gateway.settings import Settings
@@ -34,6 +35,7 @@ Record = dict[str, Any]
 timestamps are ISO-8601 strings in UTC, so records cache as JSON unchanged."""
 
 # Only for an emulator: with an endpoint_url and no credentials found the boto3 way.
+_BACKOFF_BASE, _BACKOFF_CAP = 0.1, 2.0  # seconds: full-jitter exponential backoff
 _EMULATOR_CREDENTIALS = {"aws_access_key_id": "emulator", "aws_secret_access_key": "emulator"}
 
 
@@ -52,6 +54,18 @@ class ConnectClient:
             settings.connect_max_concurrency, thread_name_prefix="connect"
         )
         self._quota, self._metrics = quota, metrics
+        self._attempts = settings.connect_max_attempts
+        self.longest_call = (
+            settings.connect_max_attempts
+            * (
+                settings.connect_connect_timeout
+                + settings.connect_read_timeout
+                + settings.quota_wait_seconds
+                + _BACKOFF_CAP
+            )
+            + 1
+        )
+        """Seconds a call can take at most, retries and quota waits included."""
         self._breakers: dict[str, Breaker] = defaultdict(
             lambda: Breaker(settings.breaker_failures, settings.breaker_reset_seconds)
         )
@@ -62,10 +76,7 @@ class ConnectClient:
             connect_timeout=settings.connect_connect_timeout,
             read_timeout=settings.connect_read_timeout,
             max_pool_connections=settings.connect_max_concurrency,
-            retries={
-                "mode": settings.connect_retry_mode,
-                "total_max_attempts": settings.connect_max_attempts,
-            },
+            retries={"mode": "standard", "total_max_attempts": 1},  # the gateway retries
             user_agent_extra="connect-graphql-gateway",
         )
         session = boto3.session.Session(region_name=settings.aws_region)
@@ -148,27 +159,51 @@ class ConnectClient:
         return record
 
     async def _call(self, method: Callable[..., Any], what: str, **params: Any) -> Any:
-        """One Connect call: past the breaker, within the quota, off the event loop."""
+        """One Connect call, retried (up to GATEWAY_CONNECT_MAX_ATTEMPTS, within the
+        request's deadline) when Connect throttles or fails. Each attempt passes the
+        operation's breaker and takes its own turn of the quota: botocore's own retries are
+        off, since they would bypass it."""
         operation = self._client.meta.method_to_api_mapping[method.__name__]
         with tracing.connect_span(operation):
-            response = await self._guarded_call(operation, method, what, **params)
-            tracing.annotate(retries=_retries(response))
-            return response
+            return await self._guarded_call(operation, method, what, **params)
 
     async def _guarded_call(
         self, operation: str, method: Callable[..., Any], what: str, **params: Any
     ) -> Any:
         breaker = self._breakers[operation]
-        breaker.before(operation)
-        outcome = "ok"
-        try:
-            waited = await self._quota.take(operation)
+        for attempt in range(1, self._attempts + 1):
+            breaker.before(operation)
+            try:
+                waited = await self._quota.take(operation)
+            except BaseException:
+                breaker.abandoned()  # refused or cancelled before calling: no verdict
+                raise
             self._metrics.quota_wait.labels(operation).observe(waited)
-            tracing.annotate(quota_wait_seconds=waited)
+            tracing.annotate(quota_wait_seconds=waited, retries=attempt - 1)
+            try:
+                return await self._send(
+                    operation, breaker, functools.partial(method, **params), what
+                )
+            except (UpstreamThrottled, UpstreamUnavailable):
+                pause = random.uniform(0, min(_BACKOFF_CAP, _BACKOFF_BASE * 2**attempt))
+                if attempt == self._attempts or pause >= deadline.remaining():
+                    raise
+                await asyncio.sleep(pause)
+        raise AssertionError("unreachable: the last attempt returns or raises")
+
+    async def _send(
+        self, operation: str, breaker: Breaker, call: Callable[[], Any], what: str
+    ) -> Any:
+        """One attempt, off the event loop; its outcome goes to the breaker and metrics.
+        Only Connect's answer counts: a cancelled attempt is neither success nor failure."""
+        outcome = "cancelled"
+        try:
             with self._metrics.upstream_latency.labels(operation).time():
-                loop = asyncio.get_running_loop()
-                call = functools.partial(method, **params)
-                return await loop.run_in_executor(self._pool, call)
+                result = await asyncio.get_running_loop().run_in_executor(self._pool, call)
+            outcome = "ok"
+            return result
+        except asyncio.CancelledError:
+            raise
         except Exception as error:
             translated = error if isinstance(error, GatewayError) else translate(error, what)
             outcome = translated.code if isinstance(translated, GatewayError) else "unexpected"
@@ -178,6 +213,8 @@ class ConnectClient:
         finally:
             if outcome == UpstreamUnavailable.code:
                 breaker.failed()
+            elif outcome == "cancelled":
+                breaker.abandoned()
             else:
                 breaker.succeeded()
             self._metrics.breaker_open.labels(operation).set(breaker.state is State.OPEN)
@@ -187,11 +224,6 @@ class ConnectClient:
     def close(self) -> None:
         self._pool.shutdown(wait=False, cancel_futures=True)
         self._client.close()
-
-
-def _retries(response: Any) -> int:
-    metadata = response.get("ResponseMetadata", {}) if isinstance(response, dict) else {}
-    return int(metadata.get("RetryAttempts", 0))
 
 
 def to_json(value: Any) -> Any:

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from gateway.emulator.knobs import EventKnobs
+from gateway.rates import Rate
 
 __all__ = ["EmulatorOptions"]
 
@@ -19,12 +21,14 @@ class EmulatorOptions:
     the emulator's clock runs from the dataset's NOW (0: stopped, so active contacts stay
     as they are; 60: a minute a second). With `events_url`, contact events are posted
     there as EventBridge would, with header X-API-Key when `events_api_key` is given;
-    `events` drops, duplicates and delays them.
+    `events` drops, duplicates and delays them; `quotas`
+    gives some operations their own rate (Connect's defaults: `gateway.rates.CONNECT_QUOTAS`).
     """
 
     latency_ms: float = 0.0
     rate: float | None = None
     burst: int | None = None
+    quotas: Mapping[str, Rate] = field(default_factory=dict)
     seed: int = 20170808
     time_scale: float = 0.0
     events_url: str | None = None

@@ -56,7 +56,7 @@ class EmulatorState:
             dataset=dataset,
             router=Router(connect_model()),
             stats=Stats(),
-            throttle=Throttle(options.rate, options.bucket_size),
+            throttle=Throttle(options.rate, options.bucket_size, quotas=options.quotas),
             faults=Faults(),
             clock=clock,
             sender=sender,

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+
+from gateway.rates import Rate
 
 __all__ = ["Throttle", "TokenBucket"]
 
@@ -36,23 +38,33 @@ class TokenBucket:
 
 
 class Throttle:
-    """One token bucket per operation name; with no rate, everything is allowed."""
+    """One token bucket per operation name, at its rate in `quotas`, else at `rate` and
+    `burst`; an operation with neither is not limited."""
 
     def __init__(
-        self, rate: float | None, burst: int | None, clock: Clock = time.monotonic
+        self,
+        rate: float | None,
+        burst: int | None,
+        clock: Clock = time.monotonic,
+        *,
+        quotas: Mapping[str, Rate] | None = None,
     ) -> None:
         self.rate = rate
         self.burst = burst
+        self.quotas = dict(quotas or {})
         self._clock = clock
         self._buckets: dict[str, TokenBucket] = {}
         self._lock = threading.Lock()
 
     def allow(self, operation: str) -> bool:
-        if self.rate is None or self.burst is None:
+        quota = self.quotas.get(operation)
+        if quota is None and (self.rate is None or self.burst is None):
             return True
         with self._lock:
             bucket = self._buckets.get(operation)
             if bucket is None:
-                bucket = TokenBucket(self.rate, self.burst, self._clock)
+                if quota is None:
+                    quota = Rate(self.rate or 0, self.burst or 0)  # both set: checked above
+                bucket = TokenBucket(quota.per_second, quota.burst, self._clock)
                 self._buckets[operation] = bucket
         return bucket.take()

@@ -1,0 +1,89 @@
+"""Connect's API rate quotas: requests per second and burst, per operation.
+
+Connect's defaults (per account and region; an account can have them raised) are the
+table below; any operation not in it has Connect's most common default, 2/s burst 5.
+Overrides are written `SearchContacts=0.5/1,DescribeContact=5/10` (GATEWAY_QUOTAS, and the
+emulator's `--quota`).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+
+__all__ = ["CONNECT_DEFAULT", "CONNECT_QUOTAS", "Rate", "Rates", "parse_rate", "parse_rates"]
+
+
+@dataclass(frozen=True)
+class Rate:
+    """`per_second` tokens a second into a bucket of `burst`."""
+
+    per_second: float
+    burst: int
+
+    def __post_init__(self) -> None:
+        if not self.per_second > 0:
+            raise ValueError(f"a rate must be positive, got {self.per_second:g}")
+        if self.burst < 1:
+            raise ValueError(f"a burst must be at least 1, got {self.burst}")
+
+    def __str__(self) -> str:
+        return f"{self.per_second:g}/{self.burst}"
+
+
+CONNECT_QUOTAS: Mapping[str, Rate] = {
+    "DescribeContact": Rate(10, 15),
+    "GetContactAttributes": Rate(10, 15),
+    "ListContactReferences": Rate(10, 15),
+    "SearchContacts": Rate(0.5, 1),
+    "DescribeUser": Rate(2, 5),
+    "DescribeQueue": Rate(2, 5),
+    "ListAssociatedContacts": Rate(2, 5),
+}
+CONNECT_DEFAULT = Rate(2, 5)
+
+_ENTRY = re.compile(r"^([A-Z][A-Za-z0-9]{1,127})=([0-9.]+)/([0-9]+)$")
+
+
+@dataclass(frozen=True)
+class Rates:
+    """A rate per operation, and one for every other operation."""
+
+    table: Mapping[str, Rate] = field(default_factory=lambda: dict(CONNECT_QUOTAS))
+    default: Rate = CONNECT_DEFAULT
+
+    def of(self, operation: str) -> Rate:
+        return self.table.get(operation, self.default)
+
+    def scaled(self, factor: float) -> Rates:
+        """Every rate times `factor` (bursts unchanged)."""
+        return Rates(
+            {op: Rate(r.per_second * factor, r.burst) for op, r in self.table.items()},
+            Rate(self.default.per_second * factor, self.default.burst),
+        )
+
+    @classmethod
+    def uniform(cls, per_second: float, burst: int) -> Rates:
+        return cls({}, Rate(per_second, burst))
+
+    def __str__(self) -> str:
+        return ",".join(f"{op}={rate}" for op, rate in self.table.items())
+
+
+def parse_rate(text: str) -> tuple[str, Rate]:
+    """`OP=RATE/BURST` as (operation, Rate); ValueError naming what is wrong."""
+    match = _ENTRY.match(text.strip())
+    if match is None:
+        raise ValueError(f"{text.strip()!r} is not OPERATION=RATE/BURST, e.g. SearchContacts=0.5/1")
+    try:
+        rate = Rate(float(match.group(2)), int(match.group(3)))
+    except ValueError as error:
+        raise ValueError(f"{text.strip()!r}: {error}") from error
+    return match.group(1), rate
+
+
+def parse_rates(text: str | Iterable[str]) -> dict[str, Rate]:
+    """A comma list (or items) of `OP=RATE/BURST`; later entries win."""
+    items = text.split(",") if isinstance(text, str) else text
+    return dict(parse_rate(item) for item in items if item.strip())
