@@ -22,7 +22,7 @@ __all__ = ["Cache"]
 
 class Cache:
     def __init__(self, coordinator: Coordinator) -> None:
-        self._redis = coordinator
+        self.coordinator = self._redis = coordinator
         self._memory: Any = AioCache.from_url("memory://")
         # JSON in memory too: a record as a string takes a quarter of the memory it takes as
         # objects. No timeout there: it costs a task per call and guards against nothing.

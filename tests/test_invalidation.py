@@ -12,6 +12,7 @@ import pytest
 
 from gateway.cache import Cache
 from gateway.connect import ConnectClient
+from gateway.coordination import Coordinator
 from gateway.invalidation import Invalidations, parse_tag, tag
 from gateway.metrics import Metrics
 from gateway.quota import Quota
@@ -195,15 +196,14 @@ def store_for(emulator: Emulator) -> Callable[[Cache], EntityStore]:
         instance_id="unused",
         connect_endpoint_url=emulator.url,
         connect_max_attempts=1,
-        connect_retry_mode="standard",
-        quota_rate=None,
+        quota_rate="off",
     )
 
     def make(cache: Cache) -> EntityStore:
         metrics = Metrics()
-        quota = Quota(None, 1, 0, cache.redis_client, "unused")
+        quota = Quota(None, 0)
         connect = ConnectClient.from_settings(settings, quota, metrics)
-        return EntityStore(connect, cache, settings, metrics)
+        return EntityStore(connect, cache, cache.coordinator, settings, metrics)
 
     return make
 
@@ -211,7 +211,7 @@ def store_for(emulator: Emulator) -> Callable[[Cache], EntityStore]:
 async def _replica(
     store_for: Callable[[Cache], EntityStore], url: str | None, namespace: str
 ) -> tuple[Cache, EntityStore, Invalidations]:
-    cache = Cache(url or "memory://", namespace, 0.5)
+    cache = Cache(Coordinator(url or "memory://", namespace, 0.5))
     store = store_for(cache)
     invalidations = Invalidations(url, namespace)
     invalidations.subscribe(store.drop_local)
@@ -224,6 +224,7 @@ async def _close(*replicas: tuple[Cache, EntityStore, Invalidations]) -> None:
     for cache, _, invalidations in replicas:
         await invalidations.close()
         await cache.close()
+        await cache.coordinator.close()
 
 
 @pytest.mark.parametrize("url", [None, REDIS_URL])
