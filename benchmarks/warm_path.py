@@ -305,6 +305,7 @@ def _measure_memory(records_file: Path) -> None:
     import asyncio
 
     from gateway.cache import Cache
+    from gateway.coordination import Coordinator
     from gateway.responses import ResponseCache
     from gateway.settings import Settings
 
@@ -314,7 +315,7 @@ def _measure_memory(records_file: Path) -> None:
 
     async def fill() -> tuple[int, int, int, int]:
         base = _rss()
-        cache = Cache("memory://", "bench", 1.0)
+        cache = Cache(Coordinator("memory://", "bench", 1.0))
         for n in range(10_000):
             # A copy of its own, as each record parsed from Connect's answer is.
             record = json.loads(json.dumps(records[n % len(records)]))
