@@ -82,6 +82,20 @@ def test_no_cache_bypasses_it_and_refreshes_it(gateway: Gateway, emulator: Emula
     assert emulator.calls() == 4  # the bypass asked Connect again, for both contacts
 
 
+def test_a_refused_no_cache_answer_is_not_kept(
+    start_gateway: Callable[..., Gateway], emulator: Emulator
+) -> None:
+    gateway = start_gateway(no_cache_per_minute=0)
+    contact, _ = _linked(emulator)
+    body = {"query": LINKED, "variables": {"id": contact}}
+    refused = gateway.http.post("/graphql", json=body, headers={"cache-control": "no-cache"})
+    plain = gateway.http.post("/graphql", json=body)
+
+    assert "noCache" in refused.json()["extensions"]
+    assert "extensions" not in plain.json()
+    assert _lookups(gateway) == {"bypass": 1, "miss": 1}
+
+
 def test_a_refetch_that_finds_new_data_drops_the_responses_holding_it(
     gateway: Gateway, emulator: Emulator
 ) -> None:

@@ -175,6 +175,7 @@ class GraphQLView(HTTPProtocol, GraphQL[Context, None]):
         )
         if getattr(request.state, "no_cache_refused", False):
             extensions["noCache"] = "refused: too many fresh reads; served from the cache"
+            request.state.reusable = False  # the note is for this caller, this time
         if extensions:
             data["extensions"] = extensions
         return data
