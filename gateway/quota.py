@@ -18,16 +18,16 @@ from gateway.rates import Rate, Rates
 
 __all__ = ["Quota"]
 
-# KEYS[1] bucket; ARGV rate/s, burst, longest wait (s). A caller that can have a token
-# within the longest wait reserves it (the bucket may go below zero: callers queue in
-# the order they asked) and is told how many milliseconds to wait; one that cannot is
-# told -1 and reserves nothing.
+# KEYS[1] bucket; ARGV rate/s, burst, longest wait (s), tokens of a new bucket. A caller
+# that can have a token within the longest wait reserves it (the bucket may go below zero:
+# callers queue in the order they asked) and is told how many milliseconds to wait; one
+# that cannot is told -1 and reserves nothing.
 _TAKE = """
 local now = redis.call('TIME')
 local t = tonumber(now[1]) + tonumber(now[2]) / 1e6
 local rate, burst, longest = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
 local state = redis.call('HMGET', KEYS[1], 'tokens', 'at')
-local tokens, at = tonumber(state[1]) or burst, tonumber(state[2]) or t
+local tokens, at = tonumber(state[1]) or tonumber(ARGV[4]), tonumber(state[2]) or t
 tokens = math.min(burst, tokens + (t - at) * rate)
 local wait = 0
 if tokens < 1 then wait = (1 - tokens) / rate end
@@ -41,7 +41,7 @@ return math.ceil(wait * 1000)
 class _LocalBucket:
     """The same reservation as `_TAKE`, in this process."""
 
-    def __init__(self, rate: float, burst: int, tokens: float) -> None:
+    def __init__(self, rate: float, burst: float, tokens: float) -> None:
         self.rate, self.burst = rate, burst
         self.tokens, self.at = tokens, time.monotonic()
 
@@ -69,6 +69,9 @@ class Quota:
         self._redis, self._replicas = redis, replicas
         self._queued: dict[str, int] = {}  # turns reserved in Redis, not yet come
         self._local: dict[str, _LocalBucket] = {}
+        # Until when a bucket this process has been spending on its own could still hold
+        # the quota's calls: a new shared bucket (Redis restarted empty) then starts empty.
+        self._local_until: dict[str, float] = {}
 
     async def take(self, operation: str) -> float:
         """Reserves a token for `operation` and waits for its turn; the seconds waited.
@@ -103,21 +106,28 @@ class Quota:
         """The wait for a reserved turn (-1: none within `longest`), and whether the turn
         is in the shared bucket."""
         if self._redis is not None and self._redis.shared:
+            fresh = 0 if time.monotonic() < self._local_until.get(operation, 0) else rate.burst
             try:
                 key = self._redis.key("quota", operation)
-                wait_ms = await self._redis.eval(_TAKE, [key], rate.per_second, rate.burst, longest)
-                return (-1.0 if int(wait_ms) < 0 else float(wait_ms) / 1000), True
+                wait_ms = await self._redis.eval(
+                    _TAKE, [key], rate.per_second, rate.burst, longest, fresh
+                )
             except Unavailable:
                 pass  # this process's bucket, at its share
+            else:
+                self._local.pop(operation, None)  # the next outage starts a bucket afresh
+                return (-1.0 if int(wait_ms) < 0 else float(wait_ms) / 1000), True
         bucket = self._local.get(operation)
         if bucket is None:
             # Without the shared bucket each replica keeps to its share of the quota. One
             # that lost it mid-way starts empty, and behind the turns it had reserved
             # there: those callers still go at their time.
-            burst = max(1, rate.burst // self._replicas)
+            # A share of the burst may be under one token: then every call waits its turn.
+            burst = rate.burst / self._replicas
             shared = self._redis is not None and self._redis.shared
             tokens = -self.queued(operation) if shared else burst
             bucket = self._local[operation] = _LocalBucket(
                 rate.per_second / self._replicas, burst, float(tokens)
             )
+        self._local_until[operation] = time.monotonic() + rate.burst / rate.per_second
         return bucket.reserve(longest), False

@@ -85,3 +85,31 @@ async def test_losing_redis_queues_behind_the_turns_reserved_there(
         assert waits == [0.0, 0.0, 0.5, 1.0, 1.5]  # in whatever order Redis saw them
     finally:
         await redis.close()
+
+
+async def test_a_restarted_redis_does_not_hand_out_the_burst_again(
+    private_redis: tuple[str, subprocess.Popen[bytes]],
+) -> None:
+    url, server = private_redis
+    redis = Coordinator(url, "t", 1.0)
+    quota = Quota(Rates.uniform(2, 4), 0.1, redis)
+    try:
+        assert await _takes(quota, 4) == [0.0] * 4  # the burst, in Redis
+        server.kill()
+        server.wait()
+        assert await _takes(quota, 2) == [None, None]  # alone, and the burst was spent
+        port = url.rsplit(":", 1)[1].split("/")[0]
+        again = await asyncio.create_subprocess_exec(
+            "redis-server", "--port", port, "--bind", "127.0.0.1", "--save", "",
+            stdout=subprocess.DEVNULL,
+        )  # fmt: skip
+        try:
+            while not await redis.ping():  # noqa: ASYNC110 (waits for the new server)
+                await asyncio.sleep(0.05)
+            # Redis came back empty; the bucket it starts is empty too, not a new burst.
+            assert (await _takes(quota, 4)).count(None) == 4
+        finally:
+            again.kill()
+            await again.wait()
+    finally:
+        await redis.close()

@@ -1,0 +1,362 @@
+"""Soak: a mixed load on 2 gateway replicas for a few minutes, with Connect failing in
+every way the emulator can, and the Redis restarted mid-run.
+
+    .venv/bin/python benchmarks/soak.py [--seconds 180] [--clients 16] [--latency-ms 20]
+        [--seed 1] [--logs DIR]
+
+Starts, as separate processes on 127.0.0.1: the emulator at Connect's default quotas
+(`connect-gateway emulator --connect-quotas`), a private redis-server on a free port
+(never the one on 6379; redis-server must be on PATH), and two `connect-gateway serve`
+sharing it (GATEWAY_QUOTA_REPLICAS=2, the quota guard at Connect's defaults). --clients
+loops send, for --seconds, a seeded mix over both replicas: contact-with-links reads
+(Zipf over the demo contacts; some with Cache-Control: no-cache), search pages, and
+hostile requests (malformed JSON, a body over the limit, a query too deep, too many
+aliases, a non-string operationName, deeply nested variables). Meanwhile, in turn every
+--fault-every seconds: 500s, answers slower than the read timeout, injected throttling
+(ThrottlingException), 500s on SearchContacts, and once a Redis restart (killed, back 10 s
+later on the same port).
+
+It prints: requests, 5xx (must be 0), lost answers (no HTTP answer, or a 200 without data
+or errors; must be 0), upstream 429s beyond the injected ones (the quota guard's failures;
+must be 0), p50/p99 latency, answers by kind, and each replica's RSS at start and end.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import random
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+from collections.abc import Callable
+from contextlib import ExitStack
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from gateway.emulator import DEMO_INSTANCE_ID
+from gateway.settings import Settings
+
+ROOT = Path(__file__).resolve().parent.parent
+READ = """query ContactWithLinks($contactId: ID!) {
+  contact(contactId: $contactId) {
+    id channel initiationMethod agent { username } queue { name }
+    previousContact { id initiationMethod } initialContact { id channel }
+    relatedContact { id channel }
+  }
+}"""
+SEARCH = """query SearchPage($from: DateTime!, $to: DateTime!) {
+  searchContacts(
+    timeRange: { type: INITIATION_TIMESTAMP, startTime: $from, endTime: $to }
+    criteria: { channels: [VOICE, CHAT] }
+    first: 10
+  ) { totalCount edges { node { id channel } } }
+}"""
+WINDOW = {"from": "2026-10-20T00:00:00Z", "to": "2026-11-02T09:00:00Z"}
+
+
+def hostile_bodies() -> list[tuple[str, bytes]]:
+    deep = "contact(contactId: $id) { " + "previousContact { " * 30 + "id" + " }" * 31
+    aliases = " ".join(f"a{n}: contact(contactId: $id) {{ id }}" for n in range(200))
+    bodies = {
+        "malformed": b'{"query": "{ contact(',
+        "oversized": json.dumps({"query": "{ __typename }", "pad": "x" * 200_000}).encode(),
+        "too-deep": json.dumps(
+            {"query": f"query($id: ID!) {{ {deep} }}", "variables": {"id": "x"}}
+        ),
+        "aliases": json.dumps(
+            {"query": f"query($id: ID!) {{ {aliases} }}", "variables": {"id": "x"}}
+        ),
+        "operation-name": json.dumps({"query": "{ __typename }", "operationName": 5}),
+        "nested-variables": '{"query": "{ __typename }", "variables": {"v": '
+        + "[" * 5000
+        + "]" * 5000
+        + "}}",
+    }
+    return [
+        (name, body if isinstance(body, bytes) else body.encode()) for name, body in bodies.items()
+    ]
+
+
+@dataclass
+class Tally:
+    latencies: list[float] = field(default_factory=list)
+    statuses: Counter[str] = field(default_factory=Counter)
+    kinds: Counter[str] = field(default_factory=Counter)
+    codes: Counter[str] = field(default_factory=Counter)
+    server_errors: int = 0
+    lost: int = 0
+
+
+class Child:
+    def __init__(self, name: str, argv: list[str], env: dict[str, str], logs: Path) -> None:
+        self.name, self.log = name, logs / f"{name}.log"
+        with self.log.open("ab") as out:
+            self.process = subprocess.Popen(
+                argv, env=env, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )  # fmt: skip
+
+    def wait_until(self, ready: Callable[[], bool], timeout: float = 90) -> None:
+        deadline = time.monotonic() + timeout
+        while not ready():
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                tail = self.log.read_text(errors="replace")[-3000:]
+                raise RuntimeError(f"{self.name} did not start:\n{tail}")
+            time.sleep(0.05)
+
+    def stop(self, sig: int = signal.SIGTERM) -> None:
+        if self.process.poll() is None:
+            self.process.send_signal(sig)
+            try:
+                self.process.wait(15)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(15)
+
+    def rss_mib(self) -> float:
+        for line in Path(f"/proc/{self.process.pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+        return 0.0
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def answers(url: str) -> bool:
+    try:
+        return httpx.get(url, timeout=2).status_code == 200
+    except httpx.HTTPError:
+        return False
+
+
+def redis_answers(port: int) -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=1) as sock:
+            sock.sendall(b"PING\r\n")
+            return sock.recv(16).startswith(b"+PONG")
+    except OSError:
+        return False
+
+
+def environment(redis_url: str, emulator_url: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("GATEWAY_", "AWS_"))}
+    env.update(AWS_ACCESS_KEY_ID="emulator", AWS_SECRET_ACCESS_KEY="emulator")
+    env.update(AWS_DEFAULT_REGION="us-east-1", AWS_EC2_METADATA_DISABLED="true")
+    wanted = {
+        "instance_id": DEMO_INSTANCE_ID,
+        "connect_endpoint_url": emulator_url,
+        "cache_url": redis_url,
+        "cache_namespace": f"soak-{random.getrandbits(32):x}",
+        "quota_replicas": "2",
+        "auth": "none",
+        "log_level": "WARNING",
+    }
+    env.update({f"GATEWAY_{k.upper()}": v for k, v in wanted.items() if k in Settings.model_fields})
+    return env
+
+
+class Soak:
+    def __init__(self, args: argparse.Namespace, stack: ExitStack, logs: Path) -> None:
+        self.args, self.logs = args, logs
+        self.rng = random.Random(args.seed)
+        bin_dir = Path(sys.executable).parent
+        gateway = [str(bin_dir / "connect-gateway")]
+        emulator_port, self.redis_port = free_port(), free_port()
+        self.emulator_url = f"http://127.0.0.1:{emulator_port}"
+        emulator = Child(
+            "emulator",
+            [*gateway, "emulator", "--port", str(emulator_port), "--connect-quotas",
+             "--latency-ms", str(args.latency_ms)],
+            dict(os.environ), logs,
+        )  # fmt: skip
+        stack.callback(emulator.stop)
+        emulator.wait_until(lambda: answers(f"{self.emulator_url}/_emulator/stats"))
+        self.redis = self._start_redis(stack)
+        env = environment(f"redis://127.0.0.1:{self.redis_port}/0", self.emulator_url)
+        self.replicas: list[Child] = []
+        self.urls: list[str] = []
+        for n in (1, 2):
+            port = free_port()
+            child = Child(f"gateway-{n}", [*gateway, "serve", "--port", str(port)], env, logs)
+            stack.callback(child.stop)
+            self.replicas.append(child)
+            self.urls.append(f"http://127.0.0.1:{port}")
+        for url, child in zip(self.urls, self.replicas, strict=True):
+            child.wait_until(lambda url=url: answers(f"{url}/healthz"))
+        contacts = httpx.get(f"{self.emulator_url}/_emulator/contacts").json()["contacts"]
+        ranked = sorted(c["id"] for c in contacts)
+        self.rng.shuffle(ranked)
+        self.ids = ranked
+        self.weights = [1 / rank**1.1 for rank in range(1, len(ranked) + 1)]
+        self.hostile = hostile_bodies()
+        self.injected_throttles = 0
+        self.events: list[str] = []
+
+    def _start_redis(self, stack: ExitStack) -> Child:
+        server = shutil.which("redis-server")
+        if server is None:
+            sys.exit("soak: redis-server is not on PATH")
+        argv = [server, "--port", str(self.redis_port), "--bind", "127.0.0.1", "--save", "",
+                "--appendonly", "no"]  # fmt: skip
+        child = Child("redis", argv, dict(os.environ), self.logs)
+        stack.callback(child.stop)
+        child.wait_until(lambda: redis_answers(self.redis_port))
+        return child
+
+    def request(self) -> tuple[str, dict[str, str], bytes]:
+        roll = self.rng.random()
+        if roll < 0.12:
+            name, body = self.rng.choice(self.hostile)
+            return f"hostile:{name}", {"content-type": "application/json"}, body
+        if roll < 0.22:
+            body = {"query": SEARCH, "variables": WINDOW, "operationName": "SearchPage"}
+            return "search", {}, json.dumps(body).encode()
+        contact = self.rng.choices(self.ids, weights=self.weights)[0]
+        body = {"query": READ, "variables": {"contactId": contact}}
+        headers = {"cache-control": "no-cache"} if roll > 0.98 else {}
+        return "read" if not headers else "read:no-cache", headers, json.dumps(body).encode()
+
+    async def client(self, http: httpx.AsyncClient, until: float, tally: Tally) -> None:
+        n = 0
+        while time.monotonic() < until:
+            kind, headers, body = self.request()
+            url = self.urls[n % 2]
+            n += 1
+            headers = {"content-type": "application/json", **headers}
+            started = time.monotonic()
+            try:
+                response = await http.post(f"{url}/graphql", content=body, headers=headers)
+            except httpx.HTTPError as error:
+                tally.lost += 1
+                tally.statuses[type(error).__name__] += 1
+                continue
+            tally.latencies.append(time.monotonic() - started)
+            tally.kinds[kind] += 1
+            tally.statuses[str(response.status_code)] += 1
+            if response.status_code >= 500:
+                tally.server_errors += 1
+                continue
+            try:
+                payload = response.json()
+            except ValueError:
+                payload = None
+            if not isinstance(payload, dict) or not ({"data", "errors"} & payload.keys()):
+                tally.lost += 1
+                continue
+            for error in payload.get("errors") or []:
+                tally.codes[str(error.get("extensions", {}).get("code"))] += 1
+
+    async def chaos(self, until: float) -> None:
+        faults: list[dict[str, Any]] = [
+            {"operation": "DescribeContact", "error": "InternalServiceException", "times": 15},
+            {"operation": "DescribeContact", "delayMs": 7000, "times": 4},
+            {"operation": "DescribeContact", "error": "ThrottlingException", "times": 10},
+            {"operation": "SearchContacts", "error": "InternalServiceException", "times": 3},
+        ]
+        restarted = False
+        turn = 0
+        async with httpx.AsyncClient(base_url=self.emulator_url, timeout=10) as http:
+            while time.monotonic() + self.args.fault_every < until:
+                await asyncio.sleep(self.args.fault_every)
+                if not restarted and turn == 2:
+                    restarted = True
+                    await asyncio.to_thread(self.restart_redis)
+                    continue
+                fault = faults[turn % len(faults)]
+                turn += 1
+                if fault.get("error") == "ThrottlingException":
+                    self.injected_throttles += fault["times"]
+                (await http.post("/_emulator/faults", json=fault)).raise_for_status()
+                self.events.append(f"{fault}")
+
+    def restart_redis(self) -> None:
+        self.events.append("redis killed")
+        self.redis.stop(signal.SIGKILL)
+        time.sleep(10)
+        self.redis = Child("redis", self.redis.process.args, dict(os.environ), self.logs)  # type: ignore[arg-type]
+        self.redis.wait_until(lambda: redis_answers(self.redis_port))
+        self.events.append("redis back")
+
+    async def run(self) -> tuple[Tally, float]:
+        tally = Tally()
+        until = time.monotonic() + self.args.seconds
+        limits = httpx.Limits(max_connections=self.args.clients * 2)
+        async with httpx.AsyncClient(timeout=60, limits=limits) as http:
+            started = time.monotonic()
+            await asyncio.gather(
+                self.chaos(until),
+                *(self.client(http, until, tally) for _ in range(self.args.clients)),
+            )
+            return tally, time.monotonic() - started
+
+    def quota_throttles(self) -> tuple[int, int]:
+        """(429s the emulator answered, of which injected), remaining faults deducted."""
+        stats = httpx.get(f"{self.emulator_url}/_emulator/stats").json()
+        faults = httpx.get(f"{self.emulator_url}/_emulator/faults").json()["faults"]
+        left = sum(f["times"] or 0 for f in faults if f["error"] == "ThrottlingException")
+        return sum(stats["throttled"].values()), self.injected_throttles - left
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))] if ordered else 0.0
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--seconds", type=float, default=180)
+    parser.add_argument("--clients", type=int, default=16)
+    parser.add_argument("--latency-ms", type=float, default=20)
+    parser.add_argument("--fault-every", type=float, default=15)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--logs", type=Path, help="keep the servers' logs here")
+    args = parser.parse_args()
+    logs = args.logs or Path(tempfile.mkdtemp(prefix="soak-"))
+    logs.mkdir(parents=True, exist_ok=True)
+    with ExitStack() as stack:
+        soak = Soak(args, stack, logs)
+        rss_start = [child.rss_mib() for child in soak.replicas]
+        tally, elapsed = asyncio.run(soak.run())
+        rss_end = [child.rss_mib() for child in soak.replicas]
+        throttled, injected = soak.quota_throttles()
+    requests = len(tally.latencies) + tally.lost
+    quota_429s = throttled - injected
+    print(
+        f"soak: {elapsed:.0f} s, {args.clients} clients, 2 replicas, emulator at Connect's quotas"
+    )
+    print(f"requests            {requests} ({requests / elapsed:.1f}/s)")
+    print(f"5xx                 {tally.server_errors}  (must be 0)")
+    print(f"lost answers        {tally.lost}  (must be 0)")
+    print(f"upstream 429s       {quota_429s} beyond the {injected} injected  (must be 0)")
+    print(f"latency p50 / p99   {percentile(tally.latencies, 0.5) * 1000:.0f} ms / "
+          f"{percentile(tally.latencies, 0.99) * 1000:.0f} ms")  # fmt: skip
+    for n, (start, end) in enumerate(zip(rss_start, rss_end, strict=True), 1):
+        print(f"RSS replica {n}       {start:.0f} MiB at start, {end:.0f} MiB at end "
+              f"({end - start:+.0f} MiB)")  # fmt: skip
+    print(f"by kind             {dict(sorted(tally.kinds.items()))}")
+    print(f"HTTP statuses       {dict(sorted(tally.statuses.items()))}")
+    print(f"GraphQL error codes {dict(sorted(tally.codes.items()))}")
+    print(f"chaos               {'; '.join(soak.events)}")
+    print(f"logs                {logs}")
+    ok = tally.server_errors == 0 and tally.lost == 0 and quota_429s == 0
+    print("verdict             " + ("PASS" if ok else "FAIL"))
+    sys.exit(0 if ok else 1)
+
+
+if __name__ == "__main__":
+    main()
