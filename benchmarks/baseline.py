@@ -34,6 +34,7 @@ from strawberry.types import ExecutionResult
 
 from gateway.api.context import Context
 from gateway.api.errors import format_error
+from gateway.api.limits import limits_of
 from gateway.api.schema import create_schema
 from gateway.connect.client import to_json
 from gateway.connect.errors import translate
@@ -187,7 +188,7 @@ def create_baseline_app(settings: Settings) -> Starlette:
     async def readyz(request: Request) -> JSONResponse:
         return JSONResponse({"status": "ready"})
 
-    schema = create_schema(settings.max_query_depth, settings.max_aliases)
+    schema = create_schema(limits_of(settings))
     return Starlette(
         routes=[Route("/graphql", DirectView(schema, settings)), Route("/readyz", readyz)],
         middleware=[Middleware(RequestIdMiddleware)],

@@ -18,9 +18,11 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Mount, Route
 
 from gateway import tracing
+from gateway.api.limits import limits_of
 from gateway.api.schema import create_schema
 from gateway.api.view import GraphQLView
 from gateway.assets import Assets
+from gateway.bodies import BodyLimitMiddleware
 from gateway.cache import Cache
 from gateway.connect import ConnectClient
 from gateway.coordination import Coordinator
@@ -87,7 +89,7 @@ def create_app(settings: Settings) -> Starlette:
             metrics.close()
 
     traced = tracing.setup()
-    schema = create_schema(settings.max_query_depth, settings.max_aliases, tracing=traced)
+    schema = create_schema(limits_of(settings), tracing=traced)
     assets = Assets()
     return Starlette(
         routes=[
@@ -107,6 +109,7 @@ def create_app(settings: Settings) -> Starlette:
                 expose_headers=["x-request-id"],
                 max_age=600,
             ),
+            Middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes),
             Middleware(GZipMiddleware, minimum_size=1024),
             *([Middleware(TracingMiddleware)] if traced else []),
         ],

@@ -82,6 +82,9 @@ class Settings(BaseSettings):
     cors_origins: CommaList = ()
     max_query_depth: int = Field(default=12, ge=2, le=100)
     max_aliases: int = Field(default=30, ge=1)
+    max_tokens: int = Field(default=5000, ge=100, le=100_000)
+    max_cost: int = Field(default=500, ge=1)
+    max_body_bytes: int = Field(default=65536, ge=1024, le=16 * 1024 * 1024)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     log_format: Literal["text", "json"] = "text"
 

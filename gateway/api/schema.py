@@ -7,16 +7,12 @@ from typing import Any
 
 import strawberry
 from graphql import GraphQLError
-from strawberry.extensions import (
-    MaxAliasesLimiter,
-    ParserCache,
-    QueryDepthLimiter,
-    ValidationCache,
-)
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext
 
+from gateway.api.documents import DocumentCaches, DocumentLimits
 from gateway.api.errors import log_unexpected
+from gateway.api.limits import Limits
 from gateway.api.members import SCALARS
 from gateway.api.query import Query
 from gateway.api.tracing import TracingExtension
@@ -32,17 +28,11 @@ class GatewaySchema(strawberry.Schema):
         log_unexpected(errors)
 
 
-def create_schema(
-    max_depth: int = 12, max_aliases: int = 30, *, tracing: bool = False
-) -> GatewaySchema:
-    # Factories: strawberry builds the extensions afresh for each request. The parse and
-    # validation caches still span requests (strawberry keeps one LRU per maxsize).
-    extensions: list[Any] = [
-        functools.partial(QueryDepthLimiter, max_depth=max_depth),
-        functools.partial(MaxAliasesLimiter, max_alias_count=max_aliases),
-        functools.partial(ParserCache, maxsize=256),
-        functools.partial(ValidationCache, maxsize=256),
-    ]
+def create_schema(limits: Limits | None = None, *, tracing: bool = False) -> GatewaySchema:
+    # A factory: strawberry builds the extension afresh for each request; the caches it
+    # reads (parse, limits, validation) span requests.
+    caches = DocumentCaches(limits or Limits())
+    extensions: list[Any] = [functools.partial(DocumentLimits, caches)]
     if tracing:
         extensions.append(TracingExtension)
     return GatewaySchema(

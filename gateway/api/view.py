@@ -4,7 +4,6 @@ malformed requests, and GraphiQL opened on a working example query."""
 from __future__ import annotations
 
 import functools
-import json
 import logging
 import time
 from typing import Any
@@ -15,7 +14,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.types import Receive, Scope, Send
 from strawberry.asgi import GraphQL
-from strawberry.http import GraphQLHTTPResponse
+from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
 from strawberry.types import ExecutionResult
 
 from gateway import deadline
@@ -23,9 +22,10 @@ from gateway.api.context import Context
 from gateway.api.errors import MASKED_MESSAGE, format_error
 from gateway.api.graphiql import graphiql_page
 from gateway.api.http import HTTPProtocol, MethodNotAllowed, error_response, is_request_error
+from gateway.api.payloads import check_members, decode_object
 from gateway.assets import Assets
 from gateway.caller import EVERYONE
-from gateway.errors import INTERNAL_SERVER_ERROR, BadUserInput, NotFound
+from gateway.errors import INTERNAL_SERVER_ERROR, BadUserInput, GatewayError, NotFound
 from gateway.loaders import Loaders
 from gateway.logs import request_id
 from gateway.metrics import Metrics
@@ -111,20 +111,21 @@ class GraphQLView(HTTPProtocol, GraphQL[Context, None]):
             return _error_response(error.reason, error.status_code)
         except MethodNotAllowed as error:
             return error_response(error.message, 405, headers={"allow": error.allow})
+        except GatewayError as error:
+            return _error_response(error.message, 400, error.code)
         except Exception:
             log.exception("unexpected error handling the request")
             return _error_response(MASKED_MESSAGE, 500, INTERNAL_SERVER_ERROR)
 
     def decode_json(self, data: str | bytes) -> object:
-        # Strawberry expects an object here (the body, or GET's variables); anything else,
-        # and bytes that are not UTF-8, would otherwise escape as a 500.
-        try:
-            value = json.loads(data)
-        except ValueError as error:
-            raise HTTPException(400, "Unable to parse request body as JSON") from error
-        if not isinstance(value, dict):
-            raise HTTPException(400, "Expected a JSON object (batched queries are not supported)")
-        return value
+        # Strawberry expects an object here (the body, or GET's variables or extensions).
+        return decode_object(data)
+
+    async def parse_http_body(self, request: Any) -> GraphQLRequestData:
+        data = await super().parse_http_body(request)
+        assert not isinstance(data, list)  # decode_json refuses batches
+        check_members(data.query, data.variables, data.operation_name, data.extensions)
+        return data
 
     async def get_context(self, request: Any, response: Any) -> Context:
         deadline.start(self.settings.request_timeout_seconds)

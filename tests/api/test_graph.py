@@ -131,7 +131,7 @@ def _filled(value: Any, path: str, seen: set[str]) -> None:
 def test_every_field_reads_from_the_demo_data(
     start_gateway: Callable[..., Gateway], emulator: Emulator
 ) -> None:
-    gateway = start_gateway(max_query_depth=20)
+    gateway = start_gateway(max_query_depth=20, max_cost=1000)  # every field of 100 contacts
     schema = create_schema()._schema
     contact_type = schema.type_map["Contact"]
     assert isinstance(contact_type, GraphQLObjectType)

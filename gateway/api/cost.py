@@ -1,0 +1,105 @@
+"""What each field can cost upstream: the one table of Connect calls per field.
+
+A field's worst-case cost is `calls + items x (each + the cost of its selections)`:
+`calls` are made once per resolution (a SearchContacts page), `items` bounds the list the
+field returns (a literal, or read from its arguments), `each` is paid per item (a
+DescribeContact per contact). A field not in the table costs nothing (it reads data
+already loaded). Add a row here for every field whose resolver can call Connect, and its
+line in README's "Limits" section.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from gateway.api.contact import MAX_CHAIN
+from gateway.api.inputs import MAX_CONTACT_IDS
+from gateway.api.search import MAX_PAGE
+
+__all__ = ["COSTS", "REFERENCE_GROUPS", "Arguments", "Bound", "FieldCost", "length", "value"]
+
+Arguments = Mapping[str, Any]
+"""A field's arguments as the request gives them (literals and variables resolved)."""
+
+Bound = int | Callable[[Arguments], int]
+
+REFERENCE_GROUPS = 3
+"""ListContactReferences calls for one contact: Connect takes at most 6 of its reference
+types a call (botocore's model; tests check this number against it), a page each."""
+
+_SEARCH_FIRST = 25  # searchContacts' default `first`
+
+
+@dataclass(frozen=True)
+class FieldCost:
+    calls: Bound = 0
+    items: Bound = 1
+    each: int = 0
+
+    def resolve(self, arguments: Callable[[], Arguments]) -> tuple[int, int, int]:
+        """(calls, items, each) for one occurrence, reading arguments only if needed."""
+        args: Arguments = {}
+        if callable(self.calls) or callable(self.items):
+            args = arguments()
+        calls = self.calls(args) if callable(self.calls) else self.calls
+        items = self.items(args) if callable(self.items) else self.items
+        return calls, items, self.each
+
+
+def length(argument: str, most: int) -> Callable[[Arguments], int]:
+    """The length of a list argument, at most `most` (the resolver refuses longer ones);
+    `most` when the request does not say (a variable not given)."""
+
+    def bound(args: Arguments) -> int:
+        given = args.get(argument)
+        if isinstance(given, list):
+            return min(len(given), most)
+        return most if given is None else 1  # a single value is coerced to a list of one
+
+    return bound
+
+
+def value(argument: str, default: int, most: int) -> Callable[[Arguments], int]:
+    """An integer argument, within 1..`most` (the resolver refuses others)."""
+
+    def bound(args: Arguments) -> int:
+        given = args.get(argument, default)
+        if isinstance(given, bool) or not isinstance(given, int):
+            return most
+        return max(1, min(given, most))
+
+    return bound
+
+
+def _search_pages(args: Arguments) -> int:
+    # From the start, one page of `first`; after a cursor, its pages may be as small as the
+    # page size the cursor came from: up to one page per item, plus the cursor's own page.
+    if args.get("after") is None:
+        return 1
+    return value("first", _SEARCH_FIRST, MAX_PAGE)(args) + 1
+
+
+_LINK = FieldCost(calls=1)  # one DescribeContact (DescribeUser, DescribeQueue)
+
+COSTS: dict[str, FieldCost] = {
+    "Query.contact": _LINK,
+    "Query.contacts": FieldCost(items=length("contactIds", MAX_CONTACT_IDS), each=1),
+    "Query.searchContacts": FieldCost(
+        calls=_search_pages, items=value("first", _SEARCH_FIRST, MAX_PAGE)
+    ),
+    # A search node holds Connect's summary; a field the summary lacks loads the contact.
+    "ContactEdge.node": _LINK,
+    "Contact.initialContact": _LINK,
+    "Contact.previousContact": _LINK,
+    "Contact.relatedContact": _LINK,
+    "Contact.contactAssociation": _LINK,
+    "Contact.chain": FieldCost(items=MAX_CHAIN, each=1),
+    "Contact.agent": _LINK,
+    "Contact.queue": _LINK,
+    # The chain's initial contact, then the contact itself if Connect purged the initial one.
+    "Contact.attributes": FieldCost(calls=2),
+    "Contact.references": FieldCost(calls=REFERENCE_GROUPS),
+    "QuickConnectContactData.contact": _LINK,
+}
