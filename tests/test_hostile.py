@@ -18,7 +18,7 @@ import pytest
 from tests.api.test_limits import fragment_bomb
 from tests.support import Emulator, Gateway
 
-DEADLINE = 1.0  # "well under a second", with room for a loaded machine
+DEADLINE = 3.0  # well under a second unloaded; generous for a machine shared by many test runs
 
 
 @contextmanager
