@@ -122,7 +122,7 @@ class GraphQLView(HTTPProtocol, GraphQL[Context, None]):
         return decode_object(data)
 
     async def parse_http_body(self, request: Any) -> GraphQLRequestData:
-        data = await super().parse_http_body(request)
+        data: GraphQLRequestData | list[GraphQLRequestData] = await super().parse_http_body(request)
         assert not isinstance(data, list)  # decode_json refuses batches
         check_members(data.query, data.variables, data.operation_name, data.extensions)
         return data
