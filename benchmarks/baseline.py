@@ -17,7 +17,7 @@ import contextlib
 import functools
 from collections.abc import AsyncIterator, Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, cast
 
 import boto3
@@ -36,15 +36,16 @@ from gateway.api.context import Context
 from gateway.api.errors import format_error
 from gateway.api.limits import limits_of
 from gateway.api.schema import create_schema
+from gateway.connect import ConnectClient
 from gateway.connect.client import to_json
 from gateway.connect.errors import translate
 from gateway.emulator import DEMO_INSTANCE_ID
 from gateway.errors import GatewayError, NotFound
-from gateway.loaders import Loaders
+from gateway.loaders import Loaders, Reads
 from gateway.logs import configure, request_id
 from gateway.middleware import RequestIdMiddleware
 from gateway.settings import Settings
-from gateway.store import EntityStore
+from gateway.store import EntityStore, Fetched, Kind
 
 __all__ = ["create_baseline_app"]
 
@@ -116,7 +117,11 @@ class DirectConnect:
                 params["NextToken"] = page["NextToken"]
         return summaries
 
-    async def search_contacts(self, params: dict[str, Any]) -> Any:
+    async def get(self, kind: Kind, instance_id: str, entity_id: str) -> Fetched:
+        """The store's interface, for search pages: each one a SearchContacts call."""
+        return Fetched(await kind.fetch(cast(ConnectClient, self), instance_id, entity_id))
+
+    async def search_contacts(self, **params: Any) -> Any:
         return await self.call("search_contacts", "instance", **params)
 
     def close(self) -> None:
@@ -144,6 +149,8 @@ class DirectLoaders:
     queue: DirectLoader
     attributes: DirectLoader
     references: DirectLoader
+    stale: list[Any] = field(default_factory=list)
+    reads: Reads = field(default_factory=Reads)
 
 
 class DirectView(GraphQL[Context, None]):
@@ -164,7 +171,7 @@ class DirectView(GraphQL[Context, None]):
         )
         return Context(
             settings=self.settings,
-            store=cast(EntityStore, connect),  # searchContacts calls store.search_contacts
+            store=cast(EntityStore, connect),  # searchContacts asks the store for its pages
             loaders=cast(Loaders, loaders),
             request_id=request_id.get(),
         )

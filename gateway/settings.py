@@ -58,6 +58,7 @@ class Settings(BaseSettings):
     ttl_not_found_seconds: float = Field(default=30, ge=0)
     ttl_directory_seconds: float = Field(default=3600, ge=0)
     ttl_contact_data_seconds: float = Field(default=60, ge=0)
+    ttl_search_seconds: float = Field(default=5, ge=0, le=3600)
     stale_while_revalidate_seconds: float = Field(default=30, ge=0)
     stale_if_error_seconds: float = Field(default=3600, ge=0)
     response_cache: bool = True

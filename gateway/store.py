@@ -141,10 +141,6 @@ class EntityStore:
             self._invalidated[key] = now
         await self._cache.forget_local(keys)
 
-    async def search_contacts(self, params: dict[str, Any]) -> dict[str, Any]:
-        """One SearchContacts page. Not cached: a search is about what is there now."""
-        return await deadline.bounded(self._connect.search_contacts(**params))
-
     async def get(
         self, kind: Kind, instance_id: str, entity_id: str, *, fresh: bool = False
     ) -> Fetched:

@@ -2,12 +2,16 @@
 
 Connect answers summaries (ContactSearchSummary); each node is a Contact holding its
 summary, so a field the summary has costs nothing more and a field it lacks loads the
-contact once (DescribeContact through the per-request loader).
+contact once (DescribeContact through the per-request loader). The arguments become a
+`gateway.search.Search`, whose pages the store shares between all callers for
+GATEWAY_TTL_SEARCH_SECONDS (a page is never fetched fresh on Cache-Control: no-cache:
+searches spend Connect's smallest quota).
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+from dataclasses import replace
+from datetime import UTC, datetime
 from enum import Enum
 from typing import Annotated, Any
 
@@ -16,7 +20,7 @@ import strawberry
 from gateway.api import inputs
 from gateway.api.contact import Contact
 from gateway.api.context import Info
-from gateway.api.cursors import Cursor, digest
+from gateway.api.cursors import Cursor
 from gateway.api.docs import doc, model
 from gateway.api.generated import (
     Channel,
@@ -28,6 +32,9 @@ from gateway.api.generated import (
 )
 from gateway.api.members import Place
 from gateway.errors import BadUserInput
+from gateway.loaders import Stale
+from gateway.search import Attributes, Criteria, KeyValues, Page, Search, Tags, TimeRange
+from gateway.search import TagCondition as Condition
 
 __all__ = ["ContactConnection", "SearchCriteria", "SearchSort", "SearchTimeRange", "search"]
 
@@ -136,22 +143,23 @@ async def search(
     if not 1 <= first <= MAX_PAGE:
         raise BadUserInput(f"first must be 1 to {MAX_PAGE} (got {first})")
     instance = inputs.instance_id(instance_id, info.context.settings)
-    params = _params(instance, time_range, criteria, sort)
-    query = digest(params)
-    cursor = Cursor.decode(after, query) if after else Cursor(None, first, 0, query)
-    return await _collect(info, instance, params, cursor, first)
+    asked = _search(instance, time_range, criteria, sort)
+    query = asked.digest()
+    if after:
+        cursor = Cursor.decode(after, query)
+        searched = asked.within(*cursor.window) if cursor.window else asked
+    else:
+        searched = asked.shared(info.context.settings.ttl_search_seconds, datetime.now(UTC))
+        window = (searched.time_range.start, searched.time_range.end)
+        cursor = Cursor(None, first, 0, query, window)
+    return await _collect(info, searched, cursor, first)
 
 
-async def _collect(
-    info: Info, instance: str, params: dict[str, Any], cursor: Cursor, first: int
-) -> ContactConnection:
-    # A search is about what is there now: no response holding one is reused.
-    info.context.loaders.reads.note(f"search:{instance}:{cursor.search}", 0.0)
+async def _collect(info: Info, searched: Search, cursor: Cursor, first: int) -> ContactConnection:
     edges: list[ContactEdge] = []
     token, skip, total, has_next = cursor.token, cursor.skip, None, False
     while True:
-        paging = {"MaxResults": cursor.size} | ({"NextToken": token} if token else {})
-        page = await info.context.store.search_contacts(params | paging)
+        page = await _page(info, Page(searched, cursor.size, token))
         total, items, next_token = (
             page.get("TotalCount"),
             page.get("Contacts", []),
@@ -163,13 +171,12 @@ async def _collect(
                 break
             at_end = index + 1 == len(items) and next_token
             where = (
-                Cursor(next_token, cursor.size, 0, cursor.search)
+                replace(cursor, token=next_token, skip=0)
                 if at_end
-                else Cursor(token, cursor.size, index + 1, cursor.search)
+                else replace(cursor, token=token, skip=index + 1)
             )
-            edges.append(
-                ContactEdge(cursor=where.encode(), node=_node(info, instance, items[index]))
-            )
+            node = _node(info, searched.instance_id, items[index])
+            edges.append(ContactEdge(cursor=where.encode(), node=node))
         if has_next or not next_token:
             break
         if len(edges) == first:
@@ -182,6 +189,18 @@ async def _collect(
     )
 
 
+async def _page(info: Info, page: Page) -> dict[str, Any]:
+    """The page from the store: shared by every caller asking for it within its TTL."""
+    kind, instance, page_id = page.kind, page.search.instance_id, page.id
+    fetched = await info.context.store.get(kind, instance, page_id)
+    loaders = info.context.loaders
+    loaders.reads.note(kind.tag(instance, page_id), fetched.fresh_for)
+    if fetched.stale_age is not None:
+        loaders.stale.append(Stale(kind.name, instance, page_id, fetched.stale_age))
+    value: dict[str, Any] = fetched.value
+    return value
+
+
 def _node(info: Info, instance: str, summary: dict[str, Any]) -> Contact:
     loader = info.context.loaders.contact
     key = (instance, summary["Id"])
@@ -191,84 +210,86 @@ def _node(info: Info, instance: str, summary: dict[str, Any]) -> Contact:
     return node
 
 
-def _params(
+def _search(
     instance: str,
     time_range: SearchTimeRange,
     criteria: SearchCriteria | None,
     sort: SearchSort | None,
-) -> dict[str, Any]:
-    params: dict[str, Any] = {
-        "InstanceId": instance,
-        "TimeRange": {
-            "Type": _value(time_range.type),
-            "StartTime": time_range.start_time,
-            "EndTime": time_range.end_time,
-        },
-    }
-    if criteria is not None:
-        params["SearchCriteria"] = _criteria(criteria)
-    if sort is not None:
-        params["Sort"] = {"FieldName": _value(sort.field_name), "Order": _value(sort.order)}
-    return params
+) -> Search:
+    return Search(
+        instance,
+        TimeRange(_value(time_range.type), _utc(time_range.start_time), _utc(time_range.end_time)),
+        None if criteria is None else _criteria(criteria),
+        None if sort is None else (_value(sort.field_name), _value(sort.order)),
+    )
 
 
-def _criteria(criteria: SearchCriteria) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    if criteria.channels is not None:
-        out["Channels"] = [_value(v) for v in criteria.channels]
-    if criteria.initiation_methods is not None:
-        out["InitiationMethods"] = [_value(v) for v in criteria.initiation_methods]
-    if criteria.queue_ids is not None:
-        out["QueueIds"] = [str(v) for v in criteria.queue_ids]
-    if criteria.agent_ids is not None:
-        out["AgentIds"] = [str(v) for v in criteria.agent_ids]
-    if criteria.agent_hierarchy_groups is not None:
-        groups = criteria.agent_hierarchy_groups
-        levels = [
-            groups.level1_ids,
-            groups.level2_ids,
-            groups.level3_ids,
-            groups.level4_ids,
-            groups.level5_ids,
-        ]
-        out["AgentHierarchyGroups"] = {
-            f"L{n}Ids": [str(v) for v in ids] for n, ids in enumerate(levels, 1) if ids is not None
-        }
-    if criteria.name is not None:
-        out["Name"] = {
-            "SearchText": criteria.name.search_text,
-            "MatchType": _value(criteria.name.match_type),
-        }
-    if criteria.contact_attributes is not None:
-        out["SearchableContactAttributes"] = _attributes(criteria.contact_attributes)
-    if criteria.segment_attributes is not None:
-        out["SearchableSegmentAttributes"] = _attributes(criteria.segment_attributes)
-    if criteria.tags is not None:
-        out["ContactTags"] = _tags(criteria.tags)
-    return out
+def _criteria(criteria: SearchCriteria) -> Criteria:
+    groups = criteria.agent_hierarchy_groups
+    levels = (
+        None
+        if groups is None
+        else tuple(
+            _strings(ids)
+            for ids in (
+                groups.level1_ids,
+                groups.level2_ids,
+                groups.level3_ids,
+                groups.level4_ids,
+                groups.level5_ids,
+            )
+        )
+    )
+    name = criteria.name
+    return Criteria(
+        channels=_values(criteria.channels),
+        initiation_methods=_values(criteria.initiation_methods),
+        queue_ids=_strings(criteria.queue_ids),
+        agent_ids=_strings(criteria.agent_ids),
+        hierarchy=levels,
+        name_texts=None if name is None else tuple(name.search_text),
+        name_match_type=None if name is None else _value(name.match_type),
+        contact_attributes=_attributes(criteria.contact_attributes),
+        segment_attributes=_attributes(criteria.segment_attributes),
+        tags=None if criteria.tags is None else _tags(criteria.tags),
+    )
 
 
-def _attributes(criteria: AttributesCriteria) -> dict[str, Any]:
-    out: dict[str, Any] = {
-        "Criteria": [{"Key": c.key, "Values": c.values} for c in criteria.criteria]
-    }
-    if criteria.match_type is not None:
-        out["MatchType"] = _value(criteria.match_type)
-    return out
+def _attributes(criteria: AttributesCriteria | None) -> Attributes | None:
+    if criteria is None:
+        return None
+    return Attributes(
+        tuple(KeyValues(c.key, tuple(c.values)) for c in criteria.criteria),
+        None if criteria.match_type is None else _value(criteria.match_type),
+    )
 
 
-def _tags(tags: TagFilter) -> dict[str, Any]:
-    def condition(c: TagCondition) -> dict[str, str]:
-        return {"TagKey": c.tag_key, "TagValue": c.tag_value}
+def _tags(tags: TagFilter) -> Tags:
+    def condition(c: TagCondition) -> Condition:
+        return Condition(c.tag_key, c.tag_value)
 
-    out: dict[str, Any] = {}
-    if tags.or_conditions is not None:
-        out["OrConditions"] = [[condition(c) for c in group] for group in tags.or_conditions]
-    if tags.and_conditions is not None:
-        out["AndConditions"] = [condition(c) for c in tags.and_conditions]
-    if tags.tag_condition is not None:
-        out["TagCondition"] = condition(tags.tag_condition)
-    return out
+    return Tags(
+        or_conditions=None
+        if tags.or_conditions is None
+        else tuple(tuple(condition(c) for c in group) for group in tags.or_conditions),
+        and_conditions=None
+        if tags.and_conditions is None
+        else tuple(condition(c) for c in tags.and_conditions),
+        condition=None if tags.tag_condition is None else condition(tags.tag_condition),
+    )
+
+
+def _values(values: list[Any] | None) -> tuple[str, ...] | None:
+    return None if values is None else tuple(_value(value) for value in values)
+
+
+def _strings(values: list[strawberry.ID] | None) -> tuple[str, ...] | None:
+    return None if values is None else tuple(str(value) for value in values)
+
+
+def _utc(moment: datetime) -> datetime:
+    """A time without a zone is UTC, as the schema's DateTime says."""
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
 def _value(value: Enum) -> str:
