@@ -7,14 +7,17 @@ request: within `GATEWAY_TTL_SEARCH_SECONDS` the same page costs one SearchConta
 for every caller and replica (the store's cache, single-flight and Redis lease), tagged
 `search:<instance ID>:<digest>` for invalidations and the response cache.
 
-A range that reaches the present ("the last 10 minutes": its end within a TTL of now, or
-later) is different for each poller, by the milliseconds between their clocks, so it is
-first moved onto a grid of TTL-long windows (`shared`): its end forward to the next
-multiple of the TTL since the epoch, its start by as much and then back to the grid. Two
-pollers of the same relative range within one window then make the same request; the
-answer is at most a TTL old, as any cached page is, and may hold contacts up to a TTL older
-than the start asked for, never fewer than asked. A range wholly in the past is left as it
-is.
+A range that reaches the present ("the last 10 minutes": its end within a minute, or a
+TTL if longer, of the gateway's clock) is different for each poller, by the milliseconds
+or seconds between their clocks, so it is first moved onto a grid of TTL-long windows
+(`shared`): its end to the end of the gateway's current window (the next multiple of the
+TTL since the epoch), its start by as much and then back to the grid. Pollers of the same
+relative range within one window then make the same request: the range asked for, as of
+the window's end, and at most a TTL longer at its start so that rounding never leaves out
+a contact of the range's length. Such a page is kept until its window ends and a TTL more,
+for requests still under way at the turn of the window (which would otherwise search the
+old window again, beside the new one's search, and spend two calls of Connect's 0.5/s at
+once). Other ranges are left as they are; their pages are fresh for a TTL.
 """
 
 from __future__ import annotations
@@ -42,6 +45,8 @@ __all__ = [
 ]
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_SKEW = 60.0
+"""Seconds a poller's clock may be off the gateway's and its range still be "until now"."""
 _MICROSECOND = timedelta(microseconds=1)
 
 
@@ -118,15 +123,19 @@ class Search:
         return params
 
     def digest(self) -> str:
-        """A short digest of the search (its paging aside)."""
-        return _digest(self.params())
+        """A short digest of what is searched for: all but paging and the range's times
+        (a cursor carries the range its search was made over)."""
+        params = self.params()
+        params["TimeRange"] = {"Type": self.time_range.type}
+        return _digest(params)
 
     def shared(self, window: float, now: datetime) -> Search:
         """This search on the grid of `window`-second windows, if its range reaches `now`."""
-        if window <= 0 or self.time_range.end < now - timedelta(seconds=window):
+        reach = timedelta(seconds=max(window, _SKEW))
+        if window <= 0 or abs(self.time_range.end - now) > reach:
             return self
         grid = round(window * 1_000_000)
-        end = _on_grid(self.time_range.end, grid, up=True)
+        end = _on_grid(now, grid, up=True)
         start = _on_grid(self.time_range.start + (end - self.time_range.end), grid, up=False)
         return self.within(start, end)
 
@@ -156,10 +165,19 @@ class Page:
     def kind(self) -> Kind:
         params = self.params
 
+        end = self.search.time_range.end
+
         async def fetch(connect: ConnectClient, instance_id: str, page_id: str) -> Any:
             return await connect.search_contacts(**params)
 
-        return replace(SEARCH, fetch=fetch)
+        def ttl(settings: Settings, page: Any) -> float:
+            # A page whose window has not ended yet is asked for until it does, and a
+            # little after (requests under way): kept until then, and a TTL more.
+            window = settings.ttl_search_seconds
+            ahead = (end - datetime.now(UTC)).total_seconds()
+            return min(max(ahead, 0.0), window) + window
+
+        return replace(SEARCH, fetch=fetch, ttl=ttl)
 
 
 async def _unbound(connect: ConnectClient, instance_id: str, page_id: str) -> Any:

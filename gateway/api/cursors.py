@@ -5,7 +5,8 @@ first page), the page size, and how many of that page's items come before the ne
 edge. Connect's tokens are only good for the same search, so a cursor also carries a
 digest of the search and is refused for another, and the time range the first page was
 searched over (a range reaching the present is moved onto a shared window, see
-`gateway.search`), so that later pages search it too.
+`gateway.search`): later pages search that range, whatever times the request that brings
+the cursor gives, so that a dashboard asking for "the last hour" can page through it.
 """
 
 from __future__ import annotations
