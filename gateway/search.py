@@ -7,17 +7,16 @@ request: within `GATEWAY_TTL_SEARCH_SECONDS` the same page costs one SearchConta
 for every caller and replica (the store's cache, single-flight and Redis lease), tagged
 `search:<instance ID>:<digest>` for invalidations and the response cache.
 
-A range that reaches the present ("the last 10 minutes": its end within a minute, or a
-TTL if longer, of the gateway's clock) is different for each poller, by the milliseconds
-or seconds between their clocks, so it is first moved onto a grid of TTL-long windows
-(`shared`): its end to the end of the gateway's current window (the next multiple of the
-TTL since the epoch), its start by as much and then back to the grid. Pollers of the same
-relative range within one window then make the same request: the range asked for, as of
-the window's end, and at most a TTL longer at its start so that rounding never leaves out
-a contact of the range's length. Such a page is kept until its window ends and a TTL more,
-for requests still under way at the turn of the window (which would otherwise search the
-old window again, beside the new one's search, and spend two calls of Connect's 0.5/s at
-once). Other ranges are left as they are; their pages are fresh for a TTL.
+A range that ends now ("the last 10 minutes": its end within a minute, or a TTL if
+longer, of the gateway's clock) differs between pollers by the milliseconds or seconds
+between their clocks, so such a first page is not named by its times: its ID holds the
+range's length (to the second) instead, and it is searched as of the moment it is fetched,
+ending then (`Page.recent`). Every poller of that relative range shares it; it is fresh
+for a TTL from that fetch, then served stale while one refresh runs, so SearchContacts is
+called at most once a TTL for it, whenever the pollers started. The page keeps the range it
+was searched over (`SearchedRange`, beside Connect's members), which the cursor carries:
+later pages are ordinary pages of that absolute range, which Connect's NextToken was issued
+for. A range that does not end now is searched as given.
 """
 
 from __future__ import annotations
@@ -44,10 +43,8 @@ __all__ = [
     "TimeRange",
 ]
 
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _SKEW = 60.0
-"""Seconds a poller's clock may be off the gateway's and its range still be "until now"."""
-_MICROSECOND = timedelta(microseconds=1)
+"""Seconds a poller's clock may be off the gateway's and its range still end "now"."""
 
 
 @dataclass(frozen=True)
@@ -129,15 +126,10 @@ class Search:
         params["TimeRange"] = {"Type": self.time_range.type}
         return _digest(params)
 
-    def shared(self, window: float, now: datetime) -> Search:
-        """This search on the grid of `window`-second windows, if its range reaches `now`."""
+    def ends_now(self, now: datetime, window: float) -> bool:
+        """True when the range ends within a minute (or `window` seconds) of `now`."""
         reach = timedelta(seconds=max(window, _SKEW))
-        if window <= 0 or abs(self.time_range.end - now) > reach:
-            return self
-        grid = round(window * 1_000_000)
-        end = _on_grid(now, grid, up=True)
-        start = _on_grid(self.time_range.start + (end - self.time_range.end), grid, up=False)
-        return self.within(start, end)
+        return abs(self.time_range.end - now) <= reach
 
     def within(self, start: datetime, end: datetime) -> Search:
         """This search over another time range of the same type."""
@@ -146,11 +138,15 @@ class Search:
 
 @dataclass(frozen=True)
 class Page:
-    """One page of a search: its entity ID in the store, and the kind that fetches it."""
+    """One page of a search: its entity ID in the store, and the kind that fetches it.
+
+    A `recent` page (a first page whose range ends now) is named by its range's length and
+    searched over the range of that length ending when it is fetched."""
 
     search: Search
     size: int
-    token: str | None
+    token: str | None = None
+    recent: bool = False
 
     @property
     def params(self) -> dict[str, Any]:
@@ -159,25 +155,34 @@ class Page:
 
     @property
     def id(self) -> str:
-        return _digest(self.params)
+        params = self.params
+        if self.recent:
+            params["TimeRange"] = {"Type": self.search.time_range.type, "Last": self._length}
+        return _digest(params)
 
     @property
     def kind(self) -> Kind:
-        params = self.params
-
-        end = self.search.time_range.end
+        page = self
 
         async def fetch(connect: ConnectClient, instance_id: str, page_id: str) -> Any:
-            return await connect.search_contacts(**params)
+            searched = page.search
+            if page.recent:
+                end = datetime.now(UTC).replace(microsecond=0)
+                searched = searched.within(end - page._length * timedelta(seconds=1), end)
+            found = await connect.search_contacts(**replace(page, search=searched).params)
+            window = [
+                moment.isoformat()
+                for moment in (searched.time_range.start, searched.time_range.end)
+            ]
+            return found | {"SearchedRange": window}
 
-        def ttl(settings: Settings, page: Any) -> float:
-            # A page whose window has not ended yet is asked for until it does, and a
-            # little after (requests under way): kept until then, and a TTL more.
-            window = settings.ttl_search_seconds
-            ahead = (end - datetime.now(UTC)).total_seconds()
-            return min(max(ahead, 0.0), window) + window
+        return replace(SEARCH, fetch=fetch)
 
-        return replace(SEARCH, fetch=fetch, ttl=ttl)
+    @property
+    def _length(self) -> int:
+        """The range's length, in whole seconds (at least one)."""
+        length = self.search.time_range.end - self.search.time_range.start
+        return max(1, round(length.total_seconds()))
 
 
 async def _unbound(connect: ConnectClient, instance_id: str, page_id: str) -> Any:
@@ -202,13 +207,6 @@ def _json_default(value: Any) -> str:
     if isinstance(value, datetime):
         return value.astimezone(UTC).isoformat()
     raise TypeError(f"not JSON: {type(value).__name__}")
-
-
-def _on_grid(moment: datetime, grid: int, *, up: bool) -> datetime:
-    """`moment` moved to a multiple of `grid` microseconds since the epoch."""
-    micros = (moment - _EPOCH) // _MICROSECOND
-    steps = -(-micros // grid) if up else micros // grid
-    return _EPOCH + steps * grid * _MICROSECOND
 
 
 def _criteria(criteria: Criteria) -> dict[str, Any]:

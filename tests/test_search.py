@@ -4,9 +4,9 @@ shared window of ranges that reach the present."""
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any, cast
 
-import pytest
-
+from gateway.connect import ConnectClient
 from gateway.search import SEARCH, Attributes, Criteria, KeyValues, Page, Search, TimeRange
 from gateway.settings import Settings
 
@@ -63,49 +63,58 @@ def test_a_page_is_named_by_its_whole_request() -> None:
     assert first.params == search.params() | {"MaxResults": 25}
 
 
-@pytest.mark.parametrize("window", [5.0, 2.5, 60.0])
-def test_pollers_of_a_relative_range_share_one_window(window: float) -> None:
-    """Pollers a few hundred milliseconds apart, within one window, ask the same."""
-    grid_start = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
-    moments = [grid_start + timedelta(seconds=window * f) for f in (0.01, 0.3, 0.77, 0.99)]
-    shared = {last(10, moment).shared(window, moment) for moment in moments}
-    assert len(shared) == 1
-    later = grid_start + timedelta(seconds=window * 1.5)
-    assert last(10, later).shared(window, later) != last(10, moments[0]).shared(window, moments[0])
+def test_pollers_of_a_relative_range_share_one_recent_page() -> None:
+    """Pollers whose clocks differ by milliseconds or seconds name the same page."""
+    pages = {
+        Page(last(10, NOW + timedelta(milliseconds=skew)), 25, recent=True).id
+        for skew in (-3000, -1, 0, 1, 250, 40_000)
+    }
+    assert len(pages) == 1
+    assert Page(last(11), 25, recent=True).id not in pages
+    assert Page(last(10), 25).id not in pages
 
 
-def test_the_shared_window_is_the_range_asked_for_at_most_a_ttl_later() -> None:
-    ttl = timedelta(seconds=5)
-    for offset_ms in range(0, 10_000, 137):
-        now = NOW + timedelta(milliseconds=offset_ms)
-        asked = last(7.04, now).time_range
-        shared = last(7.04, now).shared(5.0, now).time_range
-        assert asked.end <= shared.end < asked.end + ttl
-        duration, asked_duration = shared.end - shared.start, asked.end - asked.start
-        assert asked_duration <= duration < asked_duration + ttl
-        assert shared.end.timestamp() % 5 == 0
-        assert shared.start.timestamp() % 5 == 0
+def test_which_ranges_end_now() -> None:
+    assert last(10).ends_now(NOW, 5.0)
+    assert last(10, NOW - timedelta(seconds=50)).ends_now(NOW, 5.0)
+    assert last(10, NOW + timedelta(seconds=50)).ends_now(NOW, 5.0)
+    assert not last(10, NOW - timedelta(minutes=2)).ends_now(NOW, 5.0)
+    assert last(10, NOW - timedelta(minutes=2)).ends_now(NOW, 300.0)
 
 
-def test_past_ranges_and_a_zero_ttl_are_left_alone() -> None:
-    past = last(60, NOW - timedelta(hours=2))
-    assert past.shared(5.0, NOW) == past
-    assert last(10).shared(0.0, NOW) == last(10)
-    ahead = Search(INSTANCE, TimeRange("SCHEDULED_TIMESTAMP", NOW, NOW + timedelta(days=1)))
-    assert ahead.shared(5.0, NOW).time_range.end >= ahead.time_range.end
+class Recorder:
+    """Stands in for the Connect client: records what SearchContacts was asked."""
+
+    def __init__(self) -> None:
+        self.asked: list[dict[str, Any]] = []
+
+    async def search_contacts(self, **params: Any) -> dict[str, Any]:
+        self.asked.append(params)
+        return {"Contacts": [], "TotalCount": 0}
 
 
-def test_a_pollers_skewed_clock_still_shares_the_gateways_window() -> None:
-    behind, ahead = last(10, NOW - timedelta(seconds=3)), last(10, NOW + timedelta(seconds=40))
-    assert behind.shared(5.0, NOW) == ahead.shared(5.0, NOW) == last(10).shared(5.0, NOW)
-    minutes_ago = last(10, NOW - timedelta(minutes=2))
-    assert minutes_ago.shared(5.0, NOW) == minutes_ago
+async def test_a_recent_page_is_searched_as_of_its_fetch() -> None:
+    page = Page(last(10, NOW - timedelta(seconds=30)), 25, recent=True)
+    connect = Recorder()
+    before = datetime.now(UTC)
+    found = await page.kind.fetch(cast(ConnectClient, connect), INSTANCE, page.id)
+    searched = connect.asked[0]["TimeRange"]
+    assert before - timedelta(seconds=1) <= searched["EndTime"] <= datetime.now(UTC)
+    assert searched["EndTime"] - searched["StartTime"] == timedelta(minutes=10)
+    assert found["SearchedRange"] == [
+        searched["StartTime"].isoformat(),
+        searched["EndTime"].isoformat(),
+    ]
+    assert found["TotalCount"] == 0
 
 
-def test_a_page_of_the_current_window_is_kept_until_it_ends_and_a_ttl_more() -> None:
-    settings = Settings(ttl_search_seconds=5)
-    now = datetime.now(UTC)
-    current = Page(last(10, now).shared(5.0, now), 10, None)
-    assert 5 <= current.kind.ttl(settings, {}) <= 10
-    past = Page(last(10, now - timedelta(hours=1)), 10, None)
-    assert past.kind.ttl(settings, {}) == 5
+async def test_other_pages_are_searched_as_given() -> None:
+    search = last(10, NOW - timedelta(hours=3))
+    connect = Recorder()
+    page = Page(search, 25, "token")
+    await page.kind.fetch(cast(ConnectClient, connect), INSTANCE, page.id)
+    assert connect.asked == [search.params() | {"MaxResults": 25, "NextToken": "token"}]
+
+
+def test_pages_are_fresh_for_the_search_ttl() -> None:
+    assert Page(last(10), 10, recent=True).kind.ttl(Settings(ttl_search_seconds=7), {}) == 7

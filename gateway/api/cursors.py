@@ -4,9 +4,10 @@ A cursor says where an edge sits: the NextToken that fetched its page (None for 
 first page), the page size, and how many of that page's items come before the next
 edge. Connect's tokens are only good for the same search, so a cursor also carries a
 digest of the search and is refused for another, and the time range the first page was
-searched over (a range reaching the present is moved onto a shared window, see
-`gateway.search`): later pages search that range, whatever times the request that brings
-the cursor gives, so that a dashboard asking for "the last hour" can page through it.
+searched over (a range ending now is searched as of the moment its shared first page was
+fetched, see `gateway.search`): later pages search that range, whatever times the request
+that brings the cursor gives, so that a dashboard asking for "the last hour" can page
+through it.
 """
 
 from __future__ import annotations

@@ -148,18 +148,26 @@ async def search(
     if after:
         cursor = Cursor.decode(after, query)
         searched = asked.within(*cursor.window) if cursor.window else asked
+        recent = False
     else:
-        searched = asked.shared(info.context.settings.ttl_search_seconds, datetime.now(UTC))
-        window = (searched.time_range.start, searched.time_range.end)
-        cursor = Cursor(None, first, 0, query, window)
-    return await _collect(info, searched, cursor, first)
+        cursor = Cursor(None, first, 0, query)
+        searched = asked
+        recent = asked.ends_now(datetime.now(UTC), info.context.settings.ttl_search_seconds)
+    return await _collect(info, searched, cursor, first, recent)
 
 
-async def _collect(info: Info, searched: Search, cursor: Cursor, first: int) -> ContactConnection:
+async def _collect(
+    info: Info, searched: Search, cursor: Cursor, first: int, recent: bool
+) -> ContactConnection:
     edges: list[ContactEdge] = []
     token, skip, total, has_next = cursor.token, cursor.skip, None, False
     while True:
-        page = await _page(info, Page(searched, cursor.size, token))
+        page = await _page(info, Page(searched, cursor.size, token, recent and token is None))
+        if cursor.window is None:
+            # Later pages go on with the range this one was searched over.
+            since, until = (datetime.fromisoformat(moment) for moment in page["SearchedRange"])
+            cursor = replace(cursor, window=(since, until))
+            searched = searched.within(since, until)
         total, items, next_token = (
             page.get("TotalCount"),
             page.get("Contacts", []),
