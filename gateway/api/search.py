@@ -202,7 +202,9 @@ async def _page(info: Info, page: Page) -> dict[str, Any]:
     kind, instance, page_id = page.kind, page.search.instance_id, page.id
     fetched = await info.context.store.get(kind, instance, page_id)
     loaders = info.context.loaders
-    loaders.reads.note(kind.tag(instance, page_id), fetched.fresh_for)
+    # The page is shared below; a whole response holding one is not reused (the response
+    # cache would keep it past the moment a dashboard asks for "now").
+    loaders.reads.note(kind.tag(instance, page_id), 0.0)
     if fetched.stale_age is not None:
         loaders.stale.append(Stale(kind.name, instance, page_id, fetched.stale_age))
     value: dict[str, Any] = fetched.value
