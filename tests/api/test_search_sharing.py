@@ -13,6 +13,7 @@ import httpx
 import pytest
 
 from gateway.emulator import EmulatorOptions, create_emulator_app
+from gateway.rates import CONNECT_QUOTAS
 from gateway.servers import ServerThread
 from tests.conftest import REDIS_URL
 from tests.support import Emulator, Gateway
@@ -34,9 +35,9 @@ query($from: DateTime!, $to: DateTime!, $first: Int!, $after: String) {
 
 @pytest.fixture
 def connect_quota() -> Iterator[Emulator]:
-    """An emulator at Connect's SearchContacts quota (here for every operation: the
-    pollers ask only what summaries hold)."""
-    with ServerThread(create_emulator_app(EmulatorOptions(rate=0.5, burst=1))) as server:
+    """An emulator at Connect's default quotas (SearchContacts: 0.5 a second, burst 1)."""
+    options = EmulatorOptions(quotas=dict(CONNECT_QUOTAS))
+    with ServerThread(create_emulator_app(options)) as server:
         client = Emulator(server.url)
         yield client
         client.http.close()
