@@ -9,14 +9,13 @@
 
   var fetcher = GraphiQL.createFetcher({ url: url.href, subscriptionUrl: socket.href });
   var explorer = GraphiQLPluginExplorer.explorerPlugin();
-  var params = new URLSearchParams(window.location.search);
 
   function App() {
     return React.createElement(GraphiQL, {
       fetcher: fetcher,
       plugins: [explorer],
-      query: params.get("query") || config.query,
-      variables: params.get("variables") || config.variables,
+      query: config.query,
+      variables: config.variables,
       defaultEditorToolsVisibility: true,
       isHeadersEditorEnabled: true,
       // API keys and tokens stay in the page's memory, never in localStorage.
