@@ -79,6 +79,9 @@ def _parser() -> argparse.ArgumentParser:
         metavar="OP=RATE/BURST",
         help="one operation's quota, e.g. SearchContacts=0.5/1 (repeatable)",
     )
+    emulator.add_argument(
+        "--max-page-size", type=int, help="answer at most this many items a page (MaxResults)"
+    )
     emulator.set_defaults(command=emulator_command)
 
     export = commands.add_parser("export-schema", help="print the GraphQL schema (SDL)")
@@ -252,6 +255,7 @@ def emulator_command(args: argparse.Namespace) -> int:
             events_url=args.events_url,
             events_api_key=args.events_api_key,
             events=knobs,
+            max_page_size=args.max_page_size,
         )
     except ValueError as error:
         sys.exit(f"connect-gateway emulator: {error}")

@@ -30,6 +30,9 @@ change:
   including the voicemail ones), in the order they were made, 3 a page. Simplification:
   Connect documents NextToken as always null (one page); the emulator pages so that
   clients' paging loops are exercised.
+- ListAssociatedContacts: the contact's tree (see `gateway.emulator.trees`), itself
+  included, in initiation order, AssociatedContactSummary records, MaxResults 1..100, by
+  default 25 a page. Simplification: Connect does not document how it orders the list.
 - SearchContacts (see `gateway.emulator.search` and `gateway.emulator.criteria`): every
   TimeRange type, ends included; a range longer than 8 weeks (the contact search limit)
   or ending before it starts is refused; every SearchCriteria member; Sort on every
@@ -83,9 +86,13 @@ What is simplified:
 
 Test endpoints (never counted, throttled or delayed): GET /_emulator/stats (with the
 events' counters), POST /_emulator/reset, GET /_emulator/contacts (each contact's links,
-and how many attributes and references it has), POST /_emulator/contacts (a new contact
-arrives), GET|POST /_emulator/events (where events go, and the knobs), GET|POST|DELETE
-/_emulator/faults.
+the root of its tree, and how many attributes and references it has), POST
+/_emulator/contacts (a new contact arrives), GET|POST /_emulator/events (where events go,
+and the knobs), GET|POST|DELETE /_emulator/faults.
+
+Knob `max_page_size` (`--max-page-size`): the operations that take MaxResults answer at
+most that many items a page, as a service may answer fewer than asked, so that clients'
+paging shows on small data.
 """
 
 from __future__ import annotations

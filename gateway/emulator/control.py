@@ -19,6 +19,7 @@ from gateway.emulator.attributes import chain_key
 from gateway.emulator.dataset import DEMO_INSTANCE_ID, Instance
 from gateway.emulator.faults import FaultError, parse_fault
 from gateway.emulator.state import EmulatorState
+from gateway.emulator.trees import tree_root
 
 __all__ = ["Control", "contact_row"]
 
@@ -107,8 +108,9 @@ class Control:
 
 
 def contact_row(instance: Instance, record: dict[str, Any]) -> dict[str, Any]:
-    """One contact and its links, as `GET /_emulator/contacts` lists it, with how many
-    attributes (its chain's) and references it has."""
+    """One contact and its links, as `GET /_emulator/contacts` lists it, with the root of
+    its tree (what ListAssociatedContacts lists) and how many attributes (its chain's) and
+    references it has."""
     return {
         "instanceId": instance.id,
         "id": record["Id"],
@@ -122,6 +124,7 @@ def contact_row(instance: Instance, record: dict[str, Any]) -> dict[str, Any]:
         "previousContactId": record.get("PreviousContactId"),
         "relatedContactId": record.get("RelatedContactId"),
         "contactAssociationId": record.get("ContactAssociationId"),
+        "rootContactId": tree_root(instance, record),
         "agentId": record.get("AgentInfo", {}).get("Id"),
         "queueId": record.get("QueueInfo", {}).get("Id"),
         "name": record.get("Name"),

@@ -11,7 +11,9 @@ between agents while keeping their RelatedContactId, so that a contact can have 
 initial and related links to three different contacts), email threads
 (INBOUND and AGENT_REPLY in turn, sharing a ContactAssociationId), monitored calls
 (MONITOR), in-app calls (WEBRTC_API), third-party legs (EXTERNAL_OUTBOUND), outbound and
-campaign calls, voicemails. Contacts whose events run past NOW are still active: no
+campaign calls, voicemails; and, made apart so that the rest stays as it was, contact
+trees that branch (`gateway.emulator.branches`: a called-back call transferred, consulted
+on, followed by tasks and an email thread). Contacts whose events run past NOW are still active: no
 DisconnectTimestamp. SECOND_INSTANCE_ID holds about ten contacts of its own, and its
 agents come from a directory (they have a DirectoryUserId).
 
@@ -35,6 +37,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import partial
 
+from gateway.emulator import branches as b
 from gateway.emulator import chains as c
 from gateway.emulator import journeys as j
 from gateway.emulator.attributes import Attributes, seed_attributes
@@ -61,6 +64,7 @@ DEMO_INSTANCE_ID = "d7a3c8e4-2f61-4b9e-8c05-93e1f6a2b7d4"
 SECOND_INSTANCE_ID = "5e0b9f12-8c3d-4e7a-a691-0f4d2c8b6e35"
 
 _DEMO_SIZE = 240
+_CONSULTED_CALLS = 4
 
 Journey = Callable[[ContactFactory, datetime], list[Record]]
 
@@ -104,7 +108,7 @@ class Dataset:
 
 
 def build_dataset(seed: int = 20170808) -> Dataset:
-    demo = _instance(seed, DEMO_INSTANCE_ID, (15, 8), _demo_journeys)
+    demo = _instance(seed, DEMO_INSTANCE_ID, (15, 8), _demo_journeys, trees=_demo_trees)
     second = _instance(seed, SECOND_INSTANCE_ID, (4, 3), _second_journeys, directory_backed=True)
     return Dataset({demo.id: demo, second.id: second})
 
@@ -116,6 +120,7 @@ def _instance(
     journeys: Callable[[ContactFactory], None],
     *,
     directory_backed: bool = False,
+    trees: Callable[[ContactFactory], None] | None = None,
 ) -> Instance:
     """An instance of `size` (agents, queues), its contacts made by `journeys`.
 
@@ -131,6 +136,9 @@ def _instance(
     )
     factory = ContactFactory(rng("contacts"), arn, directory, DEMO_ACCOUNT_ID)
     journeys(factory)
+    if trees is not None:
+        # From an RNG of their own, so that the other journeys' contacts stay as they were.
+        trees(ContactFactory(rng("trees"), arn, directory, DEMO_ACCOUNT_ID, factory.contacts))
     ordered = sorted(factory.contacts.values(), key=lambda record: record["InitiationTimestamp"])
     attributes = seed_attributes(rng("attributes"), ordered)
     return Instance(
@@ -154,6 +162,11 @@ def _demo_journeys(f: ContactFactory) -> None:
     while len(f.contacts) < _DEMO_SIZE:
         journey = f.rng.choices([journey for journey, _ in weighted], [w for _, w in weighted])[0]
         journey(f, _past(f))
+
+
+def _demo_trees(f: ContactFactory) -> None:
+    for _ in range(_CONSULTED_CALLS):
+        b.consulted_call(f, _past(f))
 
 
 def _second_journeys(f: ContactFactory) -> None:

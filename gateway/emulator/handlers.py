@@ -20,15 +20,19 @@ from gateway.emulator.paging import page
 from gateway.emulator.references import REFERENCE_MEMBERS
 from gateway.emulator.search import search_contacts
 from gateway.emulator.state import EmulatorState
+from gateway.emulator.trees import associated_summary, contact_tree
 from gateway.emulator.updates import update_contact, update_contact_attributes
 
-__all__ = ["HANDLERS", "REFERENCES_PAGE_SIZE", "Handler"]
+__all__ = ["ASSOCIATED_PAGE_SIZE", "HANDLERS", "REFERENCES_PAGE_SIZE", "Handler"]
 
 Handler = Callable[[EmulatorState, Mapping[str, Any]], dict[str, Any]]
 Reader = Callable[[Dataset, Mapping[str, Any]], dict[str, Any]]
 
 REFERENCES_PAGE_SIZE = 3
 """ListContactReferences' page size: small, so that clients' paging is exercised."""
+
+ASSOCIATED_PAGE_SIZE = 25
+"""ListAssociatedContacts' page size when MaxResults is not given (the SDKs document 25)."""
 
 
 def describe_contact(dataset: Dataset, params: Mapping[str, Any]) -> dict[str, Any]:
@@ -71,6 +75,17 @@ def list_contact_references(dataset: Dataset, params: Mapping[str, Any]) -> dict
     return {"ReferenceSummaryList": items, "NextToken": token}
 
 
+def list_associated_contacts(dataset: Dataset, params: Mapping[str, Any]) -> dict[str, Any]:
+    """The contact's whole tree (itself included) in initiation order, a page at a time."""
+    instance = instance_of(dataset, params)
+    record = contact_of(instance, params["ContactId"])
+    tree = [associated_summary(other) for other in contact_tree(instance, record)]
+    query = {"InstanceId": instance.id, "ContactId": record["Id"]}
+    size = params.get("MaxResults") or ASSOCIATED_PAGE_SIZE
+    items, token = page(tree, size, params.get("NextToken"), query)
+    return {"ContactSummaryList": items, "NextToken": token}
+
+
 def _reference_members(types: Sequence[str]) -> set[str]:
     unknown = [kind for kind in types if kind not in REFERENCE_MEMBERS]
     if unknown:
@@ -93,6 +108,7 @@ HANDLERS: Mapping[str, Handler] = {
     "DescribeQueue": _reading(describe_queue),
     "GetContactAttributes": _reading(get_contact_attributes),
     "ListContactReferences": _reading(list_contact_references),
+    "ListAssociatedContacts": _reading(list_associated_contacts),
     "SearchContacts": _reading(search_contacts),
     "UpdateContact": update_contact,
     "UpdateContactAttributes": update_contact_attributes,

@@ -1,4 +1,5 @@
-"""The emulator's knobs: latency, rate limits, the dataset's seed, time and contact events."""
+"""The emulator's knobs: latency, rate limits, page size, the dataset's seed, time and
+contact events."""
 
 from __future__ import annotations
 
@@ -23,6 +24,9 @@ class EmulatorOptions:
     there as EventBridge would, with header X-API-Key when `events_api_key` is given;
     `events` drops, duplicates and delays them; `quotas`
     gives some operations their own rate (Connect's defaults: `gateway.rates.CONNECT_QUOTAS`).
+    `max_page_size` caps the pages of the operations that take MaxResults (None: as
+    asked), as a service may answer fewer items than asked for: it lets tests page through
+    small data.
     """
 
     latency_ms: float = 0.0
@@ -34,6 +38,7 @@ class EmulatorOptions:
     events_url: str | None = None
     events_api_key: str | None = None
     events: EventKnobs = field(default_factory=EventKnobs)
+    max_page_size: int | None = None
 
     def __post_init__(self) -> None:
         if self.latency_ms < 0:
@@ -46,6 +51,8 @@ class EmulatorOptions:
             raise ValueError("time_scale must be 0 (stopped) to 1000000")
         if self.events_url is not None and not self.events_url.startswith(("http://", "https://")):
             raise ValueError("events_url must be an http:// or https:// URL")
+        if self.max_page_size is not None and self.max_page_size < 1:
+            raise ValueError("max_page_size must be at least 1")
 
     @property
     def bucket_size(self) -> int | None:

@@ -97,10 +97,18 @@ class ConnectService:
         handler = HANDLERS.get(name)
         if handler is None:
             raise ConnectError("InvalidRequestException", f"The emulator does not implement {name}")
-        output = handler(state, params)
+        output = handler(state, _capped(operation, params, state.options.max_page_size))
         if fault is not None and fault.patch:
             output = patched(output, fault.patch)
         return output
+
+
+def _capped(operation: OperationModel, params: dict[str, Any], cap: int | None) -> dict[str, Any]:
+    """`params` with MaxResults at most `cap`, for the operations that take it."""
+    shape = operation.input_shape
+    if cap is None or shape is None or "MaxResults" not in shape.members:
+        return params
+    return params | {"MaxResults": min(params.get("MaxResults") or cap, cap)}
 
 
 class _Malformed(Exception):

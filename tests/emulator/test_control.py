@@ -99,3 +99,8 @@ def test_contacts_listing(control: httpx.Client) -> None:
     ]
     assert len(purged) == 1
     assert rows[0]["initiationTimestamp"].endswith("Z")
+    by_id = {row["id"]: row for row in rows}
+    for row in rows:
+        root = by_id[row["rootContactId"]]
+        assert root["instanceId"] == row["instanceId"]
+        assert not {root["previousContactId"], root["relatedContactId"]} & set(by_id)

@@ -117,7 +117,12 @@ def test_chains_link_previous_and_initial_consistently(demo: dict[str, Record]) 
         for contact in chain[1:]:
             assert contact["InitialContactId"] == head["Id"]
         for before, after in itertools.pairwise(chain):
-            assert before["DisconnectTimestamp"] <= after["InitiationTimestamp"]
+            # A consult starts while the contact it continues goes on: the tree branches.
+            if after.get("Description") == "Agent-to-agent consult":
+                assert before["InitiationTimestamp"] < after["InitiationTimestamp"]
+                assert after["DisconnectTimestamp"] <= before["DisconnectTimestamp"]
+            else:
+                assert before["DisconnectTimestamp"] <= after["InitiationTimestamp"]
 
 
 def test_transfer_chains_five_deep(demo: dict[str, Record]) -> None:
@@ -184,7 +189,8 @@ def test_email_threads(demo: dict[str, Record]) -> None:
     assert max(threads.values()) >= 4
     for reply in replies:
         thread = chain_of(reply, demo)
-        assert thread[0]["InitiationMethod"] == "INBOUND"
+        # A customer's email starts a thread, or an agent's (a summary after a call).
+        assert thread[0]["InitiationMethod"] in ("INBOUND", "OUTBOUND")
         assert {contact["ContactAssociationId"] for contact in thread} == {thread[0]["Id"]}
         assert all(contact["Channel"] == "EMAIL" for contact in thread)
 
