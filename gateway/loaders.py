@@ -14,7 +14,16 @@ from typing import Any
 
 from strawberry.dataloader import DataLoader
 
-from gateway.store import AGENT, ATTRIBUTES, CONTACT, QUEUE, REFERENCES, EntityStore, Kind
+from gateway.store import (
+    AGENT,
+    ASSOCIATED,
+    ATTRIBUTES,
+    CONTACT,
+    QUEUE,
+    REFERENCES,
+    EntityStore,
+    Kind,
+)
 
 __all__ = ["EntityKey", "Loader", "Loaders", "Reads", "Stale"]
 
@@ -59,6 +68,7 @@ class Loaders:
     queue: Loader
     attributes: Loader
     references: Loader
+    associated: Loader
     stale: list[Stale] = field(default_factory=list)
     reads: Reads = field(default_factory=Reads)
 
@@ -89,6 +99,7 @@ class Loaders:
             queue=loader(QUEUE),
             attributes=loader(ATTRIBUTES),
             references=loader(REFERENCES),
+            associated=loader(ASSOCIATED),
             stale=stale,
             reads=reads,
         )

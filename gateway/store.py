@@ -35,6 +35,7 @@ from gateway.settings import Settings
 
 __all__ = [
     "AGENT",
+    "ASSOCIATED",
     "ATTRIBUTES",
     "CONTACT",
     "KINDS",
@@ -84,7 +85,18 @@ REFERENCES = Kind(
 )
 
 
-KINDS = {kind.name: kind for kind in (CONTACT, AGENT, QUEUE, ATTRIBUTES, REFERENCES)}
+def _tree_ttl(settings: Settings, summaries: Any) -> float:
+    # A tree grows while a contact of it is active, and later too (a callback, a reply):
+    # an active tree is fresh as long as an active contact, an ended one as contact data.
+    if any(not summary.get("DisconnectTimestamp") for summary in summaries):
+        return settings.ttl_active_seconds
+    return settings.ttl_contact_data_seconds
+
+
+ASSOCIATED = Kind("associated", ConnectClient.list_associated_contacts, _tree_ttl)
+"""A contact's tree (ListAssociatedContacts), keyed by the initial contact of its chain."""
+
+KINDS = {kind.name: kind for kind in (CONTACT, AGENT, QUEUE, ATTRIBUTES, REFERENCES, ASSOCIATED)}
 
 
 @dataclass(frozen=True)

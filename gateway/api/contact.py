@@ -121,6 +121,20 @@ class Contact(ContactMembers):
         return chain
 
     @strawberry.field(
+        description=(
+            "Every contact of this contact's tree, itself included, in initiation order "
+            "(ListAssociatedContacts, every page): transfers, consults, callbacks, tasks, "
+            "email replies. Each one's id, arn, channel, initiationMethod, timestamps and "
+            "initial/previous/related IDs come with the list; any other field loads that "
+            "contact (DescribeContact)."
+        )
+    )
+    async def associated_contacts(self, info: Info) -> list[Contact] | None:
+        from gateway.api.associated import associated_contacts
+
+        return await associated_contacts(info, self)
+
+    @strawberry.field(
         description="The agent who accepted the contact (agentInfo.id), from DescribeUser."
     )
     async def agent(self, info: Info) -> Agent | None:

@@ -153,6 +153,22 @@ class ConnectClient:
                 return references
             params["NextToken"] = page["NextToken"]
 
+    async def list_associated_contacts(self, instance_id: str, contact_id: str) -> list[Record]:
+        """The contact's whole tree (AssociatedContactSummary records), every page, 100 a
+        page (Connect's most)."""
+        params: dict[str, Any] = {
+            "InstanceId": instance_id,
+            "ContactId": contact_id,
+            "MaxResults": 100,
+        }
+        summaries: list[Record] = []
+        while True:
+            page = await self._call(self._client.list_associated_contacts, "contact", **params)
+            summaries += to_json(page.get("ContactSummaryList", []))
+            if not page.get("NextToken"):
+                return summaries
+            params["NextToken"] = page["NextToken"]
+
     async def search_contacts(self, **params: Any) -> Record:
         response = await self._call(self._client.search_contacts, "instance", **params)
         record: Record = to_json(response)
