@@ -27,6 +27,7 @@ from gateway.cache import Cache
 from gateway.connect import ConnectClient
 from gateway.coordination import Coordinator
 from gateway.invalidation import Invalidations
+from gateway.journey import journey_route
 from gateway.logs import configure
 from gateway.metrics import Metrics
 from gateway.middleware import RequestIdMiddleware
@@ -97,6 +98,7 @@ def create_app(settings: Settings) -> Starlette:
             Route("/healthz", healthz),
             Route("/readyz", readyz),
             Route("/metrics", _metrics_endpoint(metrics)),
+            journey_route(assets),
             Mount("/static", assets, name="static"),
         ],
         middleware=[

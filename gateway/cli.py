@@ -11,6 +11,7 @@ import socket
 import sys
 import tempfile
 import urllib.request
+from collections import Counter
 from collections.abc import Sequence
 from typing import Any
 
@@ -165,11 +166,12 @@ def _start_demo(settings: Settings) -> tuple[Any, Settings]:
     from gateway.servers import ServerThread
 
     emulator = ServerThread(create_emulator_app()).start()
-    example = _example_contact(emulator.url)
+    example, journey = _example_contacts(emulator.url)
     print(
         "connect-gateway: DEMO MODE: GATEWAY_INSTANCE_ID is not set, so the gateway serves the\n"
         f"built-in Amazon Connect emulator's demo data (instance {DEMO_INSTANCE_ID}),\n"
-        f"running at {emulator.url}. Open /graphql in a browser for GraphiQL.",
+        f"running at {emulator.url}. Open /graphql in a browser for GraphiQL, and\n"
+        f"/journey?contactId={journey} for the journey of a transferred, consulted call.",
         flush=True,
     )
     demo = settings.model_copy(
@@ -194,10 +196,26 @@ def _emulator_instance(settings: Settings) -> Settings:
     return settings.model_copy(update={"instance_id": DEMO_INSTANCE_ID})
 
 
-def _example_contact(emulator_url: str) -> str | None:
-    """The demo contact that shows the most links: the deepest of a transfer chain."""
+def _example_contacts(emulator_url: str) -> tuple[str | None, str | None]:
+    """The demo contact that shows the most links (the deepest of a transfer chain), and the
+    transferred call of the largest tree (called back, transferred, consulted on, ...)."""
     with urllib.request.urlopen(f"{emulator_url}/_emulator/contacts", timeout=10) as response:
         contacts = json.load(response)["contacts"]
+    return _deepest(contacts), _consulted_call(contacts)
+
+
+def _consulted_call(contacts: list[dict[str, Any]]) -> str | None:
+    roots = Counter(contact["rootContactId"] for contact in contacts)
+    if not roots:
+        return None
+    [(root, _)] = roots.most_common(1)
+    tree = [contact for contact in contacts if contact["rootContactId"] == root]
+    # The queued TRANSFER (the consult went straight to an agent, without a queue).
+    transferred = [c for c in tree if c["initiationMethod"] == "TRANSFER" and c["queueId"]]
+    return str((transferred or tree)[0]["id"])
+
+
+def _deepest(contacts: list[dict[str, Any]]) -> str | None:
     by_id = {contact["id"]: contact for contact in contacts}
 
     def depth(contact: dict[str, Any]) -> int:

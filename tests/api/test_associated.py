@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -34,10 +35,10 @@ def tree_of(rows: list[Row], contact: Row) -> list[Row]:
 
 
 def consulted(rows: list[Row]) -> list[Row]:
-    """The largest tree of the demo (a called-back, transferred, consulted call)."""
+    """The largest tree of the demo (a called-back, transferred, consulted call), the
+    first of them if several are as large."""
     by_id = demo_contacts(rows)
-    roots = [r["rootContactId"] for r in by_id.values()]
-    biggest = max(set(roots), key=roots.count)
+    [(biggest, _)] = Counter(r["rootContactId"] for r in by_id.values()).most_common(1)
     return tree_of(rows, by_id[biggest])
 
 
