@@ -99,8 +99,10 @@ def test_a_request_is_traced_down_to_each_connect_call(
         assert "errors" not in first.json(), first.text
         # The server span ends last and may come in a later export than the calls.
         spans = receiver.wait_for(
-            lambda spans: sum(s["name"] == "Connect DescribeContact" for s in spans) >= 4
-            and any(s["name"] == "POST /graphql" for s in spans)
+            lambda spans: (
+                sum(s["name"] == "Connect DescribeContact" for s in spans) >= 4
+                and any(s["name"] == "POST /graphql" for s in spans)
+            )
         )
     assert receiver.resources[0]["service.name"] == "gateway-under-test"
     ours = [s for s in spans if s["trace_id"] == TRACE_ID]
