@@ -16,6 +16,7 @@ import httpx
 import pytest
 
 from gateway.api.view import EXAMPLE_QUERY
+from tests.emulator.receiver import receiving
 from tests.support import Emulator, Process
 
 SCHEMA = Path(__file__).parent.parent / "schema" / "schema.graphql"
@@ -124,3 +125,37 @@ def _ready(url: str) -> bool:
         return httpx.get(f"{url}/healthz", timeout=2).status_code == 200
     except httpx.HTTPError:
         return False
+
+
+def test_emulator_posts_contact_events_where_asked() -> None:
+    with receiving() as receiver:
+        port = _free_port()
+        args = ["--port", str(port), "--time-scale", "1000", "--events-url", receiver.url]
+        process = Process("emulator", *args, "--events-api-key", "k", env=_env())
+        try:
+            process.wait_for(r"Uvicorn running on|Application startup complete")
+            url = f"http://127.0.0.1:{port}"
+            created = httpx.post(f"{url}/_emulator/contacts", json={"channel": "TASK"})
+            assert created.status_code == 201
+            mine = []
+            while len(mine) < 2:  # the clock runs: the demo's active contacts move on too
+                key, event = receiver.take_with_keys(1)[0]
+                assert key == "k"
+                if event["detail"]["contactId"] == created.json()["id"]:
+                    mine.append(event["detail"]["eventType"])
+            assert mine == ["INITIATED", "QUEUED"]
+        finally:
+            process.stop()
+
+
+def test_emulator_refuses_nonsense_knobs() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "gateway", "emulator", "--events-drop", "2"],
+        env=_env(),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode != 0
+    assert "drop must be 0 to 1" in result.stderr
+    assert "Traceback" not in result.stderr
