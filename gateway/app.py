@@ -18,6 +18,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Mount, Route
 
 from gateway import tracing
+from gateway.api.cursors import warn_if_per_process
 from gateway.api.limits import limits_of
 from gateway.api.schema import create_schema
 from gateway.api.view import GraphQLView
@@ -70,6 +71,7 @@ def create_app(settings: Settings) -> Starlette:
         # drops the responses (and copies) holding the old value.
         store = EntityStore(connect, cache, redis, settings, metrics, invalidations.publish)
         await _listen(invalidations, store, responses, metrics)
+        warn_if_per_process(settings)
         log.info(
             "gateway ready: instance %s, cache %s",
             settings.default_instance,

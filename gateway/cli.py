@@ -6,6 +6,7 @@ import argparse
 import json
 import logging
 import os
+import secrets
 import shutil
 import socket
 import sys
@@ -87,6 +88,16 @@ def _parser() -> argparse.ArgumentParser:
 
     export = commands.add_parser("export-schema", help="print the GraphQL schema (SDL)")
     export.set_defaults(command=export_schema_command)
+
+    manifest = commands.add_parser(
+        "persisted-manifest",
+        help="write the Apollo persisted query manifest of a folder of operations",
+    )
+    manifest.add_argument(
+        "--operations", default="schema/operations", help="folder of *.graphql operations"
+    )
+    manifest.add_argument("--output", help="file to write (default: standard output)")
+    manifest.set_defaults(command=persisted_manifest_command)
     return parser
 
 
@@ -121,7 +132,10 @@ def serve_command(args: argparse.Namespace) -> int:
             )
             _Server(config).run()
         else:
-            # Worker processes read their settings from the environment.
+            # Worker processes read their settings from the environment; they sign cursors
+            # with one secret (made here when none is set) so any worker takes any cursor.
+            if settings.cursor_secret is None:
+                settings = settings.model_copy(update={"cursor_secret": secrets.token_urlsafe(32)})
             os.environ.update(_environment(settings))
             metrics_dir = _metrics_directory()
             uvicorn.run(
@@ -287,6 +301,22 @@ def export_schema_command(args: argparse.Namespace) -> int:
     from gateway.api.schema import create_schema
 
     sys.stdout.write(create_schema().as_str() + "\n")
+    return 0
+
+
+def persisted_manifest_command(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from gateway.api.persisted import manifest_of
+
+    paths = sorted(Path(args.operations).glob("*.graphql"))
+    if not paths:
+        sys.exit(f"connect-gateway: no *.graphql operations in {args.operations}")
+    text = json.dumps(manifest_of((p.name, p.read_text()) for p in paths), indent=2) + "\n"
+    if args.output:
+        Path(args.output).write_text(text)
+    else:
+        sys.stdout.write(text)
     return 0
 
 

@@ -86,6 +86,9 @@ class Settings(BaseSettings):
     max_tokens: int = Field(default=5000, ge=100, le=100_000)
     max_cost: int = Field(default=500, ge=1)
     max_body_bytes: int = Field(default=65536, ge=1024, le=16 * 1024 * 1024)
+    cursor_secret: str | None = Field(default=None, repr=False, min_length=32)
+    trusted_documents: str | None = None
+    trusted_documents_only: bool = False
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     log_format: Literal["text", "json"] = "text"
 
@@ -152,6 +155,21 @@ class Settings(BaseSettings):
                 # A wildcard would let any web page read customer data with a user's access.
                 raise ValueError(f"{origin!r} is not an origin like https://app.example.com")
         return value
+
+    @field_validator("trusted_documents")
+    @classmethod
+    def _manifest(cls, value: str | None) -> str | None:
+        if value:
+            from gateway.api.persisted import Manifest
+
+            Manifest.load(value)  # refused at start-up, not at the first request
+        return value or None
+
+    @model_validator(mode="after")
+    def _trusted_only(self) -> Settings:
+        if self.trusted_documents_only and self.trusted_documents is None:
+            raise ValueError("GATEWAY_TRUSTED_DOCUMENTS_ONLY needs GATEWAY_TRUSTED_DOCUMENTS")
+        return self
 
     @model_validator(mode="after")
     def _instance(self) -> Settings:

@@ -250,3 +250,41 @@ def test_a_ten_megabyte_body(gateway: Gateway, emulator: Emulator, chunked: bool
     assert took < DEADLINE
     assert len(sent) < 160  # answered before the client could send it all
     assert emulator.stats()["calls"] == {}
+
+
+SEARCH = (
+    "query($from: DateTime!, $to: DateTime!, $agents: [ID!]) { searchContacts("
+    "timeRange: {type: INITIATION_TIMESTAMP, startTime: $from, endTime: $to}, "
+    "criteria: {agentIds: $agents}) { totalCount } }"
+)
+
+
+@pytest.mark.parametrize(
+    ("variables", "message"),
+    [
+        ({"from": "2024-01-01T00:00:00Z", "to": "2024-02-26T00:00:01Z"}, "at most 8 weeks"),
+        ({"from": "2024-01-01T00:00:00", "to": "2024-06-01T00:00:00"}, "at most 8 weeks"),
+        ({"from": "2024-02-01T00:00:00Z", "to": "2024-01-01T00:00:00Z"}, "must not be before"),
+        (
+            {"from": "2024-01-01T00:00:00Z", "to": "2024-01-02T00:00:00Z", "agents": ["a"] * 101},
+            "SearchCriteria.AgentIds",
+        ),
+    ],
+    ids=["eight-weeks-and-a-second", "naive-months", "backwards", "101-agents"],
+)
+def test_a_search_connect_would_refuse(
+    gateway: Gateway, emulator: Emulator, variables: dict[str, Any], message: str
+) -> None:
+    response = refused(gateway, emulator, post(gateway, {"query": SEARCH, "variables": variables}))
+
+    assert code(response) == "BAD_USER_INPUT"
+    assert message in response.json()["errors"][0]["message"]
+
+
+def test_a_search_of_exactly_eight_weeks_runs(gateway: Gateway, emulator: Emulator) -> None:
+    variables = {"from": "2024-01-01T00:00:00Z", "to": "2024-02-26T00:00:00Z"}
+
+    result = gateway.query(SEARCH, **variables)
+
+    assert "errors" not in result
+    assert emulator.stats()["calls"] == {"SearchContacts": 1}

@@ -20,7 +20,7 @@ import strawberry
 from gateway.api import inputs
 from gateway.api.contact import Contact
 from gateway.api.context import Info
-from gateway.api.cursors import Cursor
+from gateway.api.cursors import Cursor, cursor_key
 from gateway.api.docs import doc, model
 from gateway.api.generated import (
     Channel,
@@ -144,9 +144,10 @@ async def search(
         raise BadUserInput(f"first must be 1 to {MAX_PAGE} (got {first})")
     instance = inputs.instance_id(instance_id, info.context.settings)
     asked = _search(instance, time_range, criteria, sort)
+    inputs.search_params(asked.params())
     query = asked.digest()
-    if after:
-        cursor = Cursor.decode(after, query)
+    if after is not None:
+        cursor = Cursor.decode(after, query, cursor_key(info.context.settings))
         searched = asked.within(*cursor.window) if cursor.window else asked
         recent = False
     else:
@@ -184,7 +185,9 @@ async def _collect(
                 else replace(cursor, token=token, skip=index + 1)
             )
             node = _node(info, searched.instance_id, items[index])
-            edges.append(ContactEdge(cursor=where.encode(), node=node))
+            edges.append(
+                ContactEdge(cursor=where.encode(cursor_key(info.context.settings)), node=node)
+            )
         if has_next or not next_token:
             break
         if len(edges) == first:

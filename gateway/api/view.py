@@ -23,6 +23,7 @@ from gateway.api.errors import MASKED_MESSAGE, format_error
 from gateway.api.graphiql import graphiql_page
 from gateway.api.http import HTTPProtocol, MethodNotAllowed, error_response, is_request_error
 from gateway.api.payloads import check_members, decode_object
+from gateway.api.persisted import PersistedOperations
 from gateway.assets import Assets
 from gateway.caller import EVERYONE
 from gateway.errors import INTERNAL_SERVER_ERROR, BadUserInput, GatewayError, NotFound
@@ -65,6 +66,7 @@ class GraphQLView(HTTPProtocol, GraphQL[Context, None]):
         self.settings = settings
         self.metrics = metrics
         self.assets = assets or Assets()
+        self.persisted = PersistedOperations.from_settings(settings)
         self.refreshes = Refreshes(settings.no_cache_per_minute)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -112,7 +114,7 @@ class GraphQLView(HTTPProtocol, GraphQL[Context, None]):
         except MethodNotAllowed as error:
             return error_response(error.message, 405, headers={"allow": error.allow})
         except GatewayError as error:
-            return _error_response(error.message, 400, error.code)
+            return _error_response(error.message, getattr(error, "status", 400), error.code)
         except Exception:
             log.exception("unexpected error handling the request")
             return _error_response(MASKED_MESSAGE, 500, INTERNAL_SERVER_ERROR)
@@ -144,6 +146,8 @@ class GraphQLView(HTTPProtocol, GraphQL[Context, None]):
         )
 
     async def execute_operation(self, request: Any, *args: Any, **kwargs: Any) -> Any:
+        store = getattr(request.state, "cache", None)
+        kwargs["request_data"] = await self.persisted.resolve_request(kwargs["request_data"], store)
         data = kwargs.get("request_data", args[1] if len(args) > 1 else None)
         request.state.operation = data
         name = self.metrics.operation_label(getattr(data, "operation_name", None))
