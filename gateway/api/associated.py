@@ -24,7 +24,10 @@ from gateway.errors import NotFound
 if TYPE_CHECKING:
     from gateway.api.contact import Contact
 
-__all__ = ["SUMMARY_MEMBERS", "associated_contacts"]
+__all__ = ["SUMMARY_MEMBERS", "TREE_PAGE", "associated_contacts"]
+
+TREE_PAGE = 100
+"""Connect's largest ListAssociatedContacts page: the tree size the cost model assumes."""
 
 SUMMARY_MEMBERS = {
     "ContactId": "Id",

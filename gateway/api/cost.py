@@ -14,6 +14,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from gateway.api.associated import TREE_PAGE
 from gateway.api.contact import MAX_CHAIN
 from gateway.api.inputs import MAX_CONTACT_IDS
 from gateway.api.search import MAX_PAGE
@@ -101,5 +102,9 @@ COSTS: dict[str, FieldCost] = {
     # The chain's initial contact, then the contact itself if Connect purged the initial one.
     "Contact.attributes": FieldCost(calls=2),
     "Contact.references": FieldCost(calls=REFERENCE_GROUPS),
+    # ListAssociatedContacts under the chain's initial contact, then under the contact itself
+    # if Connect purged the initial one; each node loads its contact for a field its summary
+    # lacks. A tree past one page of Connect's costs one more call per 100 contacts.
+    "Contact.associatedContacts": FieldCost(calls=2, items=TREE_PAGE, each=1),
     "QuickConnectContactData.contact": _LINK,
 }

@@ -159,7 +159,7 @@ class ConnectClient:
         params: dict[str, Any] = {
             "InstanceId": instance_id,
             "ContactId": contact_id,
-            "MaxResults": 100,
+            "MaxResults": 100,  # Connect's most (api/associated.py's TREE_PAGE)
         }
         summaries: list[Record] = []
         while True:

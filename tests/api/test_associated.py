@@ -4,10 +4,14 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
+from graphql import parse
 
+from gateway.api.limits import Limits, measure
+from gateway.api.schema import create_schema
 from gateway.emulator import EmulatorOptions, create_emulator_app
 from gateway.servers import ServerThread
 from tests.chains import demo_contacts
@@ -154,3 +158,10 @@ def test_throttled_list_fails_only_its_field(gateway: Gateway, emulator: Emulato
     assert result["data"]["contact"] == {"id": tree[0]["id"], "associatedContacts": None}
     assert result["errors"][0]["extensions"]["code"] == "UPSTREAM_THROTTLED"
     assert result["errors"][0]["path"] == ["contact", "associatedContacts"]
+
+
+def test_the_cost_of_a_journey() -> None:
+    path = Path(__file__).parents[2] / "schema" / "operations" / "ContactJourney.graphql"
+    found = measure(create_schema()._schema, parse(path.read_text()), None, {}, Limits())
+    # The contact, two lists at most, and per contact of a page: itself, its agent, its queue.
+    assert found["ContactJourney"].cost == 1 + 2 + 100 * (1 + 1 + 1)
