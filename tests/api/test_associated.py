@@ -88,8 +88,9 @@ def test_the_tree_is_cached_for_its_whole_chain(gateway: Gateway, emulator: Emul
 
 
 def test_fields_beyond_the_summary_load_each_contact_once(
-    gateway: Gateway, emulator: Emulator
+    start_gateway: Callable[..., Gateway], emulator: Emulator
 ) -> None:
+    gateway = start_gateway(max_cost=20_000)  # a tree in a tree: 100 x 100 in the worst case
     tree = consulted(emulator.contacts())
     emulator.reset()
 
