@@ -304,12 +304,14 @@ class Soak:
             )
             return tally, time.monotonic() - started
 
-    def quota_throttles(self) -> tuple[int, int]:
-        """(429s the emulator answered, of which injected), remaining faults deducted."""
+    def quota_throttles(self) -> tuple[int, int, dict[str, int]]:
+        """429s the emulator answered, of which injected (remaining faults deducted), and
+        the 429s by operation."""
         stats = httpx.get(f"{self.emulator_url}/_emulator/stats").json()
         faults = httpx.get(f"{self.emulator_url}/_emulator/faults").json()["faults"]
         left = sum(f["times"] or 0 for f in faults if f["error"] == "ThrottlingException")
-        return sum(stats["throttled"].values()), self.injected_throttles - left
+        throttled = stats["throttled"]
+        return sum(throttled.values()), self.injected_throttles - left, throttled
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -333,7 +335,7 @@ def main() -> None:
         rss_start = [child.rss_mib() for child in soak.replicas]
         tally, elapsed = asyncio.run(soak.run())
         rss_end = [child.rss_mib() for child in soak.replicas]
-        throttled, injected = soak.quota_throttles()
+        throttled, injected, by_operation = soak.quota_throttles()
     requests = len(tally.latencies) + tally.lost
     quota_429s = throttled - injected
     print(
@@ -343,6 +345,7 @@ def main() -> None:
     print(f"5xx                 {tally.server_errors}  (must be 0)")
     print(f"lost answers        {tally.lost}  (must be 0)")
     print(f"upstream 429s       {quota_429s} beyond the {injected} injected  (must be 0)")
+    print(f"429s by operation   {by_operation}")
     print(f"latency p50 / p99   {percentile(tally.latencies, 0.5) * 1000:.0f} ms / "
           f"{percentile(tally.latencies, 0.99) * 1000:.0f} ms")  # fmt: skip
     for n, (start, end) in enumerate(zip(rss_start, rss_end, strict=True), 1):

@@ -43,6 +43,8 @@ CONNECT_QUOTAS: Mapping[str, Rate] = {
 }
 CONNECT_DEFAULT = Rate(2, 5)
 
+JITTER_SECONDS = 0.5
+
 _ENTRY = re.compile(r"^([A-Z][A-Za-z0-9]{1,127})=([0-9.]+)/([0-9]+)$")
 
 
@@ -56,11 +58,13 @@ class Rates:
     def of(self, operation: str) -> Rate:
         return self.table.get(operation, self.default)
 
-    def scaled(self, factor: float) -> Rates:
-        """Every rate times `factor` (bursts unchanged)."""
+    def guarded(self, headroom: float) -> Rates:
+        """The rates to keep to so that Connect never sees one call too many: `headroom`
+        of each, and calls spaced enough to absorb `JITTER_SECONDS` of delay between a
+        turn and its arrival where the burst has no spare tokens to (burst 1: SearchContacts)."""
         return Rates(
-            {op: Rate(r.per_second * factor, r.burst) for op, r in self.table.items()},
-            Rate(self.default.per_second * factor, self.default.burst),
+            {op: _guarded(rate, headroom) for op, rate in self.table.items()},
+            _guarded(self.default, headroom),
         )
 
     @classmethod
@@ -69,6 +73,12 @@ class Rates:
 
     def __str__(self) -> str:
         return ",".join(f"{op}={rate}" for op, rate in self.table.items())
+
+
+def _guarded(rate: Rate, headroom: float) -> Rate:
+    spare = (rate.burst - 1) / rate.per_second  # seconds of delay the burst absorbs
+    spacing = 1 / rate.per_second + max(0.0, JITTER_SECONDS - spare)
+    return Rate(min(rate.per_second * headroom, 1 / spacing), rate.burst)
 
 
 def parse_rate(text: str) -> tuple[str, Rate]:

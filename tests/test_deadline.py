@@ -110,7 +110,7 @@ def test_a_call_the_quota_refused_is_no_breaker_success(
 
     assert _codes(gateway.query(CONTACT, id=a)) == {"contact": "UPSTREAM_UNAVAILABLE"}  # 1st
     assert _codes(gateway.query(CONTACT, id=b)) == {"contact": "UPSTREAM_THROTTLED"}  # refused
-    time.sleep(1.2)  # a turn of the quota again
+    time.sleep(1.7)  # a turn of the quota again (1 s, plus the jitter margin of a burst of 1)
     assert _codes(gateway.query(CONTACT, id=c)) == {"contact": "UPSTREAM_UNAVAILABLE"}  # 2nd
 
     # Two failures in a row (the refusal between them counted neither way): open.
