@@ -23,8 +23,10 @@ from gateway.api.limits import limits_of
 from gateway.api.schema import create_schema
 from gateway.api.view import GraphQLView
 from gateway.assets import Assets
+from gateway.auth import AuthenticationMiddleware, Authenticator
 from gateway.bodies import BodyLimitMiddleware
 from gateway.cache import Cache
+from gateway.caller import METRICS_READ, Caller
 from gateway.connect import ConnectClient
 from gateway.coordination import Coordinator
 from gateway.invalidation import Invalidations
@@ -45,6 +47,7 @@ log = logging.getLogger(__name__)
 
 def create_app(settings: Settings) -> Starlette:
     metrics = Metrics()
+    authenticator = Authenticator.from_settings(settings)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[dict[str, object]]:
@@ -83,6 +86,7 @@ def create_app(settings: Settings) -> Starlette:
                 "cache": cache,
                 "responses": responses,
                 "invalidations": invalidations,
+                "authenticator": authenticator,
             }
         finally:
             await invalidations.close()
@@ -92,7 +96,9 @@ def create_app(settings: Settings) -> Starlette:
             metrics.close()
 
     traced = tracing.setup()
-    schema = create_schema(limits_of(settings), tracing=traced)
+    schema = create_schema(
+        limits_of(settings), tracing=traced, introspection=settings.introspection
+    )
     assets = Assets()
     return Starlette(
         routes=[
@@ -109,13 +115,18 @@ def create_app(settings: Settings) -> Starlette:
                 CORSMiddleware,
                 allow_origins=list(settings.cors_origins),
                 allow_methods=["GET", "POST"],
-                allow_headers=["content-type", "authorization", "x-request-id"],
+                allow_headers=["content-type", "authorization", "x-api-key", "x-request-id"],
                 expose_headers=["x-request-id"],
                 max_age=600,
             ),
             Middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes),
             Middleware(GZipMiddleware, minimum_size=1024),
             *([Middleware(TracingMiddleware)] if traced else []),
+            Middleware(
+                AuthenticationMiddleware,
+                authenticator=authenticator,
+                graphiql=settings.graphiql_enabled,
+            ),
         ],
         lifespan=lifespan,
     )
@@ -147,6 +158,13 @@ async def readyz(request: Request) -> JSONResponse:
 
 def _metrics_endpoint(metrics: Metrics) -> Callable[[Request], Awaitable[Response]]:
     async def endpoint(request: Request) -> Response:
+        caller: Caller = request.state.caller
+        if not caller.has(METRICS_READ):
+            error = {
+                "message": "/metrics needs the metrics:read scope",
+                "extensions": {"code": "FORBIDDEN"},
+            }
+            return JSONResponse({"errors": [error]}, status_code=403)
         return Response(metrics.render(), media_type=CONTENT_TYPE_LATEST)
 
     return endpoint

@@ -3,7 +3,7 @@ into a small object that every layer below only reads.
 
 Scopes: `contacts:read` (any contact data), `contacts:pii` (personal data fields),
 `instance:<instance ID>` or `instance:*` (which instances a caller may name), and
-`events:write` (the events endpoint).
+`events:write` (the events endpoint), `metrics:read` (`/metrics`).
 """
 
 from __future__ import annotations
@@ -17,6 +17,9 @@ __all__ = [
     "EVENTS_WRITE",
     "EVERYONE",
     "INSTANCE_ANY",
+    "METRICS_READ",
+    "NOBODY",
+    "SCOPES",
     "Caller",
 ]
 
@@ -24,6 +27,9 @@ CONTACTS_READ = "contacts:read"
 CONTACTS_PII = "contacts:pii"
 EVENTS_WRITE = "events:write"
 INSTANCE_ANY = "instance:*"
+METRICS_READ = "metrics:read"
+SCOPES = frozenset({CONTACTS_READ, CONTACTS_PII, EVENTS_WRITE, INSTANCE_ANY, METRICS_READ})
+"""Every scope but `instance:<id>`, which names one instance."""
 
 
 @dataclass(frozen=True)
@@ -46,4 +52,7 @@ class Caller:
 
 
 # GATEWAY_AUTH=none (demo mode, or behind an authenticating proxy): every scope.
-EVERYONE = Caller("anonymous", frozenset({CONTACTS_READ, CONTACTS_PII, EVENTS_WRITE, INSTANCE_ANY}))
+EVERYONE = Caller("anonymous", SCOPES)
+
+# Authentication required, no credentials sent: what a public page (health, GraphiQL) sees.
+NOBODY = Caller("-", frozenset())

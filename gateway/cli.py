@@ -1,4 +1,4 @@
-"""`connect-gateway serve | emulator | export-schema`."""
+"""`connect-gateway serve | emulator | export-schema | api-key`."""
 
 from __future__ import annotations
 
@@ -98,6 +98,18 @@ def _parser() -> argparse.ArgumentParser:
     )
     manifest.add_argument("--output", help="file to write (default: standard output)")
     manifest.set_defaults(command=persisted_manifest_command)
+
+    api_key = commands.add_parser(
+        "api-key", help="make a new API key: prints the key, and its entry for the keys file"
+    )
+    api_key.add_argument("--id", required=True, help="who the key is for, e.g. dashboard")
+    api_key.add_argument(
+        "--scope",
+        action="append",
+        required=True,
+        help="a scope of the key (repeat): contacts:read, contacts:pii, instance:<id>, ...",
+    )
+    api_key.set_defaults(command=api_key_command)
     return parser
 
 
@@ -127,8 +139,15 @@ def serve_command(args: argparse.Namespace) -> int:
             from gateway.app import create_app
 
             app = create_app(settings)
+            # No access log: its lines would carry query strings (GET /graphql?variables=...);
+            # the audit line (gateway.audit) says who read what instead.
             config = uvicorn.Config(
-                app, host=settings.host, port=settings.port, proxy_headers=True, log_config=None
+                app,
+                host=settings.host,
+                port=settings.port,
+                proxy_headers=True,
+                log_config=None,
+                access_log=False,
             )
             _Server(config).run()
         else:
@@ -146,6 +165,7 @@ def serve_command(args: argparse.Namespace) -> int:
                 workers=settings.workers,
                 proxy_headers=True,
                 log_config=None,
+                access_log=False,
             )
             if metrics_dir is not None:
                 shutil.rmtree(metrics_dir, ignore_errors=True)
@@ -194,6 +214,9 @@ def _start_demo(settings: Settings) -> tuple[Any, Settings]:
             "allowed_instances": (DEMO_INSTANCE_ID, SECOND_INSTANCE_ID),
             "connect_endpoint_url": emulator.url,
             "example_contact_id": settings.example_contact_id or example,
+            # Demo data needs no credentials, and GraphiQL is the way in.
+            "auth": settings.auth or "none",
+            "graphiql": True if settings.graphiql is None else settings.graphiql,
             # The demo emulator has no quota to guard, unless one was asked for.
             "quota_rate": settings.quota_rate
             if {"quota_rate", "quotas"} & settings.model_fields_set
@@ -207,7 +230,9 @@ def _emulator_instance(settings: Settings) -> Settings:
     from gateway.emulator import DEMO_INSTANCE_ID
 
     log.info("GATEWAY_INSTANCE_ID is not set: using the emulator's demo instance")
-    return settings.model_copy(update={"instance_id": DEMO_INSTANCE_ID})
+    return settings.model_copy(
+        update={"instance_id": DEMO_INSTANCE_ID, "auth": settings.auth or "none"}
+    )
 
 
 def _example_contacts(emulator_url: str) -> tuple[str | None, str | None]:
@@ -317,6 +342,19 @@ def persisted_manifest_command(args: argparse.Namespace) -> int:
         Path(args.output).write_text(text)
     else:
         sys.stdout.write(text)
+    return 0
+
+
+def api_key_command(args: argparse.Namespace) -> int:
+    from gateway.auth.keys import new_key
+
+    try:
+        key, entry = new_key(args.id, args.scope)
+    except ValueError as error:
+        sys.exit(f"connect-gateway api-key: {error}")
+    print(f"API key (give it to the client; it is not stored anywhere): {key}")
+    print('Entry for GATEWAY_API_KEYS_FILE\'s "keys" list:')
+    print(json.dumps(entry))
     return 0
 
 

@@ -3,7 +3,8 @@
     GatewayError
      ├── NotFound              NOT_FOUND             the entity does not exist (field is null)
      ├── BadUserInput          BAD_USER_INPUT        rejected before any upstream call
-     ├── Forbidden             FORBIDDEN             Connect refused the gateway's credentials
+     ├── Unauthenticated       UNAUTHENTICATED       no, invalid or expired credentials (HTTP 401)
+     ├── Forbidden             FORBIDDEN             the caller's scopes, or Connect, refuse it
      ├── UpstreamThrottled     UPSTREAM_THROTTLED    Connect's quota held, retries used up
      └── UpstreamUnavailable   UPSTREAM_UNAVAILABLE  Connect failed, timed out or is unreachable
 
@@ -22,6 +23,7 @@ __all__ = [
     "Forbidden",
     "GatewayError",
     "NotFound",
+    "Unauthenticated",
     "UpstreamThrottled",
     "UpstreamUnavailable",
 ]
@@ -45,6 +47,10 @@ class NotFound(GatewayError):
 
 class BadUserInput(GatewayError):
     code = "BAD_USER_INPUT"
+
+
+class Unauthenticated(GatewayError):
+    code = "UNAUTHENTICATED"
 
 
 class Forbidden(GatewayError):

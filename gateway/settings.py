@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import math
 import re
+from pathlib import Path
 from typing import Annotated, Literal
 from urllib.parse import urlparse
 
-from pydantic import Field, field_serializer, field_validator, model_validator
+from pydantic import Field, ValidationInfo, field_serializer, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from gateway.auth.keys import ApiKeys
 from gateway.rates import CONNECT_DEFAULT, CONNECT_QUOTAS, Rate, Rates, parse_rates
 
 __all__ = ["Settings", "instance_id_of"]
@@ -21,6 +23,8 @@ __all__ = ["Settings", "instance_id_of"]
 _ARN = re.compile(r"^arn:aws[a-z-]*:connect:([a-z0-9-]+):(\d{12}):instance/([^/]+)$")
 _INSTANCE_ID = re.compile(r"^[A-Za-z0-9-]{1,100}$")
 _ORIGIN = re.compile(r"^https?://[^/\s*]+$")
+
+AUTH_METHODS = ("api-key", "jwt")
 
 CommaList = Annotated[tuple[str, ...], NoDecode]
 
@@ -34,6 +38,10 @@ def instance_id_of(value: str) -> str:
     if _INSTANCE_ID.match(value):
         return value
     raise ValueError(f"{value!r} is not a Connect instance ID or instance ARN")
+
+
+def _methods(auth: object) -> frozenset[str]:
+    return frozenset(str(auth).split(",")) - {"none"} if auth else frozenset()
 
 
 def _comma_list(value: object) -> object:
@@ -91,6 +99,19 @@ class Settings(BaseSettings):
     trusted_documents_only: bool = False
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     log_format: Literal["text", "json"] = "text"
+
+    # Who may read what (gateway/auth/): no default with a real instance (_auth).
+    auth: str | None = Field(default=None, validate_default=True)
+    api_keys_file: Path | None = Field(default=None, validate_default=True)
+    jwt_jwks_url: str | None = Field(default=None, validate_default=True)
+    jwt_issuer: str | None = Field(default=None, validate_default=True)
+    jwt_audience: str | None = Field(default=None, validate_default=True)
+    jwt_scopes_claim: str | None = None
+    jwt_leeway_seconds: float = Field(default=30, ge=0, le=300)
+    jwt_jwks_ttl_seconds: float = Field(default=300, gt=0)
+    jwt_jwks_refetch_seconds: float = Field(default=30, ge=0)
+    graphiql: bool | None = None
+    introspection: bool = True
 
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=0, le=65535)
@@ -171,6 +192,47 @@ class Settings(BaseSettings):
             raise ValueError("GATEWAY_TRUSTED_DOCUMENTS_ONLY needs GATEWAY_TRUSTED_DOCUMENTS")
         return self
 
+    @field_validator("auth")
+    @classmethod
+    def _auth(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if value is None or not value.strip():
+            if info.data.get("instance_id") is not None:
+                raise ValueError(
+                    "must be set with a real instance: api-key, jwt, api-key,jwt, or none "
+                    "(only behind a proxy that authenticates callers itself)"
+                )
+            return None
+        methods = {item.strip().lower() for item in value.split(",") if item.strip()}
+        if methods == {"none"}:
+            return "none"
+        if not methods or not methods <= set(AUTH_METHODS):
+            raise ValueError("must be api-key, jwt, api-key,jwt or none")
+        return ",".join(m for m in AUTH_METHODS if m in methods)
+
+    @field_validator("api_keys_file")
+    @classmethod
+    def _keys_file(cls, value: Path | None, info: ValidationInfo) -> Path | None:
+        if value is None:
+            if "api-key" in _methods(info.data.get("auth")):
+                raise ValueError("is required with GATEWAY_AUTH=api-key")
+            return None
+        ApiKeys.load(value)  # a bad file stops the start-up here, with its reason
+        return value
+
+    @field_validator("jwt_jwks_url", "jwt_issuer", "jwt_audience")
+    @classmethod
+    def _jwt(cls, value: str | None, info: ValidationInfo) -> str | None:
+        value = value.strip() if value else None
+        if value is None and "jwt" in _methods(info.data.get("auth")):
+            raise ValueError("is required with GATEWAY_AUTH=jwt")
+        if value is not None and info.field_name == "jwt_jwks_url":
+            url = urlparse(value)
+            # Keys fetched in clear could be swapped on the way: only a local issuer may.
+            loopback = url.hostname in ("127.0.0.1", "localhost", "::1")
+            if url.scheme != "https" and not (url.scheme == "http" and loopback):
+                raise ValueError("must be an https:// URL")
+        return value
+
     @model_validator(mode="after")
     def _instance(self) -> Settings:
         if self.instance_id is not None:
@@ -193,6 +255,15 @@ class Settings(BaseSettings):
             burst = self.quota_burst or max(1, math.ceil(2 * self.quota_rate))
             return Rates(dict(self.quotas), Rate(self.quota_rate, burst))
         return Rates({**CONNECT_QUOTAS, **self.quotas}, CONNECT_DEFAULT)
+
+    @property
+    def auth_methods(self) -> frozenset[str]:
+        """`api-key`, `jwt`, both, or none at all (GATEWAY_AUTH=none, or unset in demo)."""
+        return _methods(self.auth)
+
+    @property
+    def graphiql_enabled(self) -> bool:
+        return self.demo if self.graphiql is None else self.graphiql
 
     @property
     def demo(self) -> bool:

@@ -63,6 +63,8 @@ def settings_for(emulator: Emulator) -> Callable[..., Settings]:
             "cache_namespace": f"test-{uuid.uuid4().hex}",
             "connect_max_attempts": 1,
             "quota_rate": "off",  # tests of the quota guard turn it on
+            "auth": "none",  # like demo mode; tests of authentication set it
+            "graphiql": True,
         }
         values.update(overrides)
         return Settings(**values)

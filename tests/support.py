@@ -109,7 +109,9 @@ class Process:
 def gateway_process(**settings: str) -> Iterator[Gateway]:
     """`connect-gateway serve --port 0` in a process of its own, configured by GATEWAY_*."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("GATEWAY_")}
-    env |= {f"GATEWAY_{name.upper()}": value for name, value in settings.items()}
+    env |= {"GATEWAY_AUTH": "none"} | {
+        f"GATEWAY_{name.upper()}": value for name, value in settings.items()
+    }
     process = Process("serve", "--port", "0", env=env)
     try:
         match, _ = process.wait_for(r"serving GraphQL at (http://[\d.]+:\d+)/graphql")

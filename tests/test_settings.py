@@ -12,6 +12,7 @@ def test_lists_from_comma_separated_environment(monkeypatch: pytest.MonkeyPatch)
         "GATEWAY_ALLOWED_INSTANCES", "aaaa-1,arn:aws:connect:eu-west-2:123456789012:instance/bbbb-2"
     )
     monkeypatch.setenv("GATEWAY_INSTANCE_ID", "arn:aws:connect:eu-west-2:123456789012:instance/cc")
+    monkeypatch.setenv("GATEWAY_AUTH", "none")
 
     settings = Settings()
 
@@ -41,6 +42,7 @@ def test_demo_when_nothing_is_configured() -> None:
 def test_unsafe_or_invalid_settings_are_refused(
     monkeypatch: pytest.MonkeyPatch, field: str, value: str, message: str
 ) -> None:
+    monkeypatch.setenv("GATEWAY_AUTH", "none")
     monkeypatch.setenv(f"GATEWAY_{field.upper()}", value)
 
     with pytest.raises(ValidationError, match=message):

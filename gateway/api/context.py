@@ -1,12 +1,13 @@
 """The per-request context: fresh DataLoaders for each request, the settings, the request id,
-and the caller (who, which scopes)."""
+the caller (who, which scopes) and the request's audit record."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from strawberry.types import Info as StrawberryInfo
 
+from gateway.audit import Audit
 from gateway.caller import EVERYONE, Caller
 from gateway.loaders import Loaders
 from gateway.settings import Settings
@@ -22,6 +23,7 @@ class Context:
     loaders: Loaders
     request_id: str
     caller: Caller = EVERYONE
+    audit: Audit = field(default_factory=Audit)
 
 
 Info = StrawberryInfo[Context, None]

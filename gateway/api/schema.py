@@ -7,6 +7,7 @@ from typing import Any
 
 import strawberry
 from graphql import GraphQLError
+from strawberry.extensions import DisableIntrospection
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext
 
@@ -28,13 +29,17 @@ class GatewaySchema(strawberry.Schema):
         log_unexpected(errors)
 
 
-def create_schema(limits: Limits | None = None, *, tracing: bool = False) -> GatewaySchema:
+def create_schema(
+    limits: Limits | None = None, *, tracing: bool = False, introspection: bool = True
+) -> GatewaySchema:
     # A factory: strawberry builds the extension afresh for each request; the caches it
     # reads (parse, limits, validation) span requests.
     caches = DocumentCaches(limits or Limits())
     extensions: list[Any] = [functools.partial(DocumentLimits, caches)]
     if tracing:
         extensions.append(TracingExtension)
+    if not introspection:
+        extensions.append(DisableIntrospection)
     return GatewaySchema(
         query=Query, extensions=extensions, config=StrawberryConfig(scalar_map=SCALARS)
     )

@@ -25,7 +25,8 @@ from gateway.api.http import HTTPProtocol, MethodNotAllowed, error_response, is_
 from gateway.api.payloads import check_members, decode_object
 from gateway.api.persisted import PersistedOperations
 from gateway.assets import Assets
-from gateway.caller import EVERYONE
+from gateway.audit import Audit
+from gateway.caller import Caller
 from gateway.errors import INTERNAL_SERVER_ERROR, BadUserInput, GatewayError, NotFound
 from gateway.loaders import Loaders
 from gateway.logs import request_id
@@ -62,7 +63,11 @@ class GraphQLView(HTTPProtocol, GraphQL[Context, None]):
     def __init__(
         self, schema: Any, settings: Settings, metrics: Metrics, assets: Assets | None = None
     ) -> None:
-        super().__init__(schema, graphql_ide="graphiql", multipart_uploads_enabled=False)
+        super().__init__(
+            schema,
+            graphql_ide="graphiql" if settings.graphiql_enabled else None,
+            multipart_uploads_enabled=False,
+        )
         self.settings = settings
         self.metrics = metrics
         self.assets = assets or Assets()
@@ -76,6 +81,8 @@ class GraphQLView(HTTPProtocol, GraphQL[Context, None]):
         response = self.refuse(request)
         if response is None:
             response = self.finish(request, await self._answer(request))
+        # Contact data must not linger in browser or proxy caches.
+        response.headers["cache-control"] = "no-store"
         await response(scope, receive, send)
 
     async def _answer(self, request: Request) -> Response:
@@ -84,7 +91,7 @@ class GraphQLView(HTTPProtocol, GraphQL[Context, None]):
         responses: ResponseCache | None = getattr(request.state, "responses", None)
         if responses is None:
             return await self._execute(request)
-        caller = getattr(request.state, "caller", EVERYONE)
+        caller: Caller = request.state.caller
         key = await request_key(request, caller.scope_key, self.settings.default_instance)
         if key is not None:
             if _no_cache(request.headers):
@@ -132,17 +139,21 @@ class GraphQLView(HTTPProtocol, GraphQL[Context, None]):
     async def get_context(self, request: Any, response: Any) -> Context:
         deadline.start(self.settings.request_timeout_seconds)
         store = request.state.store
-        caller = getattr(request.state, "caller", EVERYONE)
+        # Set by the authentication middleware: no default, so a request it never saw
+        # fails instead of reading as everyone.
+        caller: Caller = request.state.caller
         fresh = _no_cache(request.headers)
         request.state.no_cache_refused = fresh and not self.refreshes.allow(caller.id)
         loaders = Loaders.for_request(store, fresh=fresh and not request.state.no_cache_refused)
         request.state.loaders = loaders
+        request.state.audit = audit = Audit(caller.id)
         return Context(
             settings=self.settings,
             store=store,
             loaders=loaders,
             request_id=request_id.get(),
             caller=caller,
+            audit=audit,
         )
 
     async def execute_operation(self, request: Any, *args: Any, **kwargs: Any) -> Any:
@@ -154,7 +165,10 @@ class GraphQLView(HTTPProtocol, GraphQL[Context, None]):
         request.state.operation_label = name
         self.metrics.requests.labels(name).inc()
         with self.metrics.request_latency.labels(name).time():
-            return await super().execute_operation(request, *args, **kwargs)
+            result = await super().execute_operation(request, *args, **kwargs)
+        errors = getattr(result, "errors", None) or []
+        request.state.audit.write(getattr(data, "operation_name", None), len(errors))
+        return result
 
     async def process_result(self, request: Any, result: ExecutionResult) -> GraphQLHTTPResponse:
         data: GraphQLHTTPResponse = {} if is_request_error(result) else {"data": result.data}
