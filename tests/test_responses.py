@@ -3,19 +3,17 @@ dropped when an entity they hold changes; errors, searches and no-cache requests
 
 from __future__ import annotations
 
+import json
 import re
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
+from pathlib import Path
 
-import httpx
 import pytest
-from starlette.types import ASGIApp, Receive, Scope, Send
 
-from gateway.app import create_app
-from gateway.caller import CONTACTS_READ, INSTANCE_ANY, Caller
+from gateway.auth.keys import new_key
+from gateway.caller import CONTACTS_PII, CONTACTS_READ, INSTANCE_ANY, METRICS_READ
 from gateway.responses import MAX_TTL, ResponseCache
-from gateway.servers import ServerThread
 from gateway.settings import Settings
 from tests.chains import deepest, demo_contacts
 from tests.conftest import REDIS_URL
@@ -204,42 +202,29 @@ def _until(condition: Callable[[], bool], timeout: float = 30) -> bool:
     return True
 
 
-class _AsCaller:
-    """Stands in for the authentication middleware: the caller a request names in a header
-    (X-Test-Scopes), as request.state.caller."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http":
-            scopes = dict(scope["headers"]).get(b"x-test-scopes", b"").decode().split()
-            scope["state"]["caller"] = Caller("test", frozenset(scopes))
-        await self.app(scope, receive, send)
-
-
-@contextmanager
-def _gateway_with_callers(settings: Settings) -> Iterator[httpx.Client]:
-    with (
-        ServerThread(_AsCaller(create_app(settings))) as server,
-        httpx.Client(base_url=server.url, timeout=60) as client,
-    ):
-        yield client
-
-
 def test_never_shared_across_scopes(
-    settings_for: Callable[..., Settings], emulator: Emulator
+    start_gateway: Callable[..., Gateway], emulator: Emulator, tmp_path: Path
 ) -> None:
     contact, _ = _linked(emulator)
     body = {"query": LINKED, "variables": {"id": contact}}
-    reader = {"x-test-scopes": f"{CONTACTS_READ} {INSTANCE_ANY}"}
-    other = {"x-test-scopes": f"{CONTACTS_READ} {INSTANCE_ANY} contacts:pii"}
-    with _gateway_with_callers(settings_for()) as client:
-        client.post("/graphql", json=body, headers=reader)
-        client.post("/graphql", json=body, headers=other)
-        client.post("/graphql", json=body, headers=reader)
-        client.post("/graphql", json=body, headers=other)
-        text = client.get("/metrics").text
+    keys = {
+        name: new_key(name, scopes)
+        for name, scopes in [
+            ("reader", [CONTACTS_READ, INSTANCE_ANY]),
+            ("other", [CONTACTS_READ, INSTANCE_ANY, CONTACTS_PII]),
+            ("scraper", [METRICS_READ]),
+        ]
+    }
+    keys_file = tmp_path / "keys.json"
+    keys_file.write_text(json.dumps({"keys": [entry for _, entry in keys.values()]}))
+    gateway = start_gateway(auth="api-key", api_keys_file=keys_file)
+    reader, other, scraper = ({"x-api-key": keys[n][0]} for n in ("reader", "other", "scraper"))
+    client = gateway.http
+    client.post("/graphql", json=body, headers=reader)
+    client.post("/graphql", json=body, headers=other)
+    client.post("/graphql", json=body, headers=reader)
+    client.post("/graphql", json=body, headers=other)
+    text = client.get("/metrics", headers=scraper).text
 
     assert 'gateway_response_cache_lookups_total{result="miss"} 2.0' in text
     assert 'gateway_response_cache_lookups_total{result="hit"} 2.0' in text
