@@ -194,6 +194,7 @@ async def _finally(action: Callable[[], Any]) -> AsyncIterator[None]:
 def store_for(emulator: Emulator) -> Callable[[Cache], EntityStore]:
     settings = Settings(
         instance_id="unused",
+        auth="none",
         connect_endpoint_url=emulator.url,
         connect_max_attempts=1,
         quota_rate="off",
