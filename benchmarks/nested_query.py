@@ -33,7 +33,9 @@ def main() -> None:
         contact_id = _deepest_contact(http)
         cold, warm, cold_calls, warm_calls = [], [], [], []
         for _ in range(args.samples):
-            settings = Settings(instance_id=DEMO_INSTANCE_ID, connect_endpoint_url=emu.url)
+            settings = Settings(
+                instance_id=DEMO_INSTANCE_ID, auth="none", connect_endpoint_url=emu.url
+            )
             with ServerThread(create_app(settings)) as gateway:
                 client = httpx.Client(base_url=gateway.url, timeout=30)
                 body = {"query": EXAMPLE_QUERY, "variables": {"contactId": contact_id}}

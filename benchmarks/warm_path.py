@@ -119,6 +119,7 @@ def _gateway_env(emulator_url: str, **extra: str) -> dict[str, str]:
     env = base_environment()
     env.update(
         GATEWAY_INSTANCE_ID=DEMO_INSTANCE_ID,
+        GATEWAY_AUTH="none",  # the emulator's demo data
         GATEWAY_CONNECT_ENDPOINT_URL=emulator_url,
         GATEWAY_QUOTA_RATE="off",
         GATEWAY_LOG_LEVEL="WARNING",
