@@ -116,6 +116,7 @@ def test_a_cold_burst_of_50_contacts_at_connects_quotas_draws_no_429(
     settings = Settings(
         connect_endpoint_url=connect_emulator.url,
         instance_id=DEMO_INSTANCE_ID,
+        auth="none",
         cache_namespace="test-cold-burst",
         quota_wait_seconds=30,  # a loaded machine may take longer than the 4 s it needs
     )  # the quota guard at its defaults: Connect's
