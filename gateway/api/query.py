@@ -10,8 +10,9 @@ import strawberry
 from gateway.api import inputs
 from gateway.api.contact import Contact, load_contact
 from gateway.api.context import Info
+from gateway.api.permissions import check_read, readable_instance
 from gateway.api.search import ContactConnection, search
-from gateway.errors import BadUserInput
+from gateway.errors import BadUserInput, Forbidden
 
 __all__ = ["Query"]
 
@@ -20,6 +21,10 @@ _INSTANCE = (
     "Must be one the gateway is allowed to query."
 )
 InstanceArg = Annotated[strawberry.ID | None, strawberry.argument(description=_INSTANCE)]
+
+
+async def _refused(error: Forbidden) -> Contact:
+    raise error
 
 
 @strawberry.type
@@ -31,7 +36,7 @@ class Query:
         contact_id: strawberry.ID,
         instance_id: InstanceArg = None,
     ) -> Contact | None:
-        instance = inputs.instance_id(instance_id, info.context.settings)
+        instance = readable_instance(instance_id, info.context.settings, info.context.caller)
         return await load_contact(info, instance, inputs.contact_id(contact_id))
 
     @strawberry.field(
@@ -54,7 +59,12 @@ class Query:
         ids = [inputs.contact_id(value, f"contactIds[{n}]") for n, value in enumerate(contact_ids)]
         # Awaitables, not values: graphql-core completes each item on its own, so a missing
         # contact nulls its own index (with its error) instead of failing the whole list.
-        items = [load_contact(info, instance, contact_id) for contact_id in ids]
+        try:
+            check_read(info.context.caller, instance)
+        except Forbidden as error:
+            items = [_refused(error) for _ in ids]
+        else:
+            items = [load_contact(info, instance, contact_id) for contact_id in ids]
         return cast(list[Contact | None], cast(list[Awaitable[Contact]], items))
 
     search_contacts: ContactConnection = strawberry.field(

@@ -31,6 +31,7 @@ from gateway.api.generated import (
     SortOrder,
 )
 from gateway.api.members import Place
+from gateway.api.permissions import readable_instance
 from gateway.errors import BadUserInput
 from gateway.loaders import Stale
 from gateway.search import Attributes, Criteria, KeyValues, Page, Search, Tags, TimeRange
@@ -142,7 +143,7 @@ async def search(
 ) -> ContactConnection:
     if not 1 <= first <= MAX_PAGE:
         raise BadUserInput(f"first must be 1 to {MAX_PAGE} (got {first})")
-    instance = inputs.instance_id(instance_id, info.context.settings)
+    instance = readable_instance(instance_id, info.context.settings, info.context.caller)
     asked = _search(instance, time_range, criteria, sort)
     inputs.search_params(asked.params())
     query = asked.digest()
