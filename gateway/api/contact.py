@@ -44,6 +44,7 @@ async def load_contact(info: Info, instance_id: str, contact_id: str) -> Contact
         raise NotFound(f"contact {contact_id!r} was not found in instance {instance_id!r}")
     contact = Contact.of(record, Place(instance_id))
     assert contact is not None
+    info.context.audit.read(instance_id, contact_id)
     return contact
 
 

@@ -221,6 +221,7 @@ def _node(info: Info, instance: str, summary: dict[str, Any]) -> Contact:
     place = Place(instance, model().shape_for("ContactSearchSummary"), lambda: loader.load(key))
     node = Contact.of(summary, place)
     assert node is not None
+    info.context.audit.read(instance, summary["Id"])
     return node
 
 

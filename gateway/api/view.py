@@ -100,6 +100,7 @@ class GraphQLView(HTTPProtocol, GraphQL[Context, None]):
                 self.metrics.requests.labels(entry.operation).inc()
                 latency = time.perf_counter() - started
                 self.metrics.request_latency.labels(entry.operation).observe(latency)
+                Audit.of_tags(caller.id, entry.tags).write(entry.operation, 0)
                 return replay(entry)
         since = responses.epoch
         response = await self._execute(request)

@@ -4,8 +4,11 @@ for what was refused."""
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Callable
 from pathlib import Path
+
+import pytest
 
 from gateway.auth.keys import new_key
 from gateway.emulator import DEMO_INSTANCE_ID, SECOND_INSTANCE_ID
@@ -80,3 +83,31 @@ def test_without_contacts_read_nothing_is_read(
     assert answer["data"] == {"contact": None}
     assert answer["errors"][0]["extensions"]["code"] == "FORBIDDEN"
     assert sum(emulator.stats()["calls"].values()) == 0
+
+
+def test_the_audit_line_names_the_caller_and_contacts_and_no_variables(
+    start_gateway: Callable[..., Gateway],
+    emulator: Emulator,
+    tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    contact = next(c for c in emulator.contacts() if c["instanceId"] == DEMO_INSTANCE_ID)
+    gateway, key = _gateway(start_gateway, tmp_path / "keys.json", ["contacts:read", "instance:*"])
+
+    with caplog.at_level(logging.INFO):
+        gateway.http.get(
+            "/graphql",
+            params={
+                "query": "query Audited($id: ID!) { contact(contactId: $id) { id } }",
+                "variables": json.dumps({"id": contact["id"]}),
+                "operationName": "Audited",
+            },
+            headers={"x-api-key": key},
+        )
+
+    [line] = [r.getMessage() for r in caplog.records if r.name == "gateway.audit"]
+    assert line.startswith("caller=scoped operation=Audited")
+    assert f"contacts={contact['id']}" in line
+    served = [r for r in caplog.records if r.name.startswith(("gateway", "uvicorn"))]
+    assert served
+    assert all("variables" not in r.getMessage() for r in served)
