@@ -23,6 +23,7 @@ __all__ = [
     "Forbidden",
     "GatewayError",
     "NotFound",
+    "ScopeRefused",
     "Unauthenticated",
     "UpstreamThrottled",
     "UpstreamUnavailable",
@@ -55,6 +56,11 @@ class Unauthenticated(GatewayError):
 
 class Forbidden(GatewayError):
     code = "FORBIDDEN"
+
+
+class ScopeRefused(Forbidden):
+    """The caller's scopes do not cover it: the same answer every time for the same scopes
+    (unlike Connect refusing the gateway's credentials), so a cached response may keep it."""
 
 
 class UpstreamThrottled(GatewayError):

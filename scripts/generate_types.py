@@ -21,6 +21,9 @@ import botocore
 import botocore.session
 from botocore.model import Shape
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from personal_data import CLASSIFIED, personal
+
 OUTPUT = Path(__file__).resolve().parent.parent / "gateway" / "api" / "generated.py"
 
 # Root shapes, and the Python names of the classes the hand-written types extend.
@@ -84,6 +87,12 @@ def main() -> int:
 
 def generate() -> str:
     model = botocore.session.get_session().get_service_model("connect")
+    unclassified = unclassified_members(model)
+    if unclassified:
+        raise SystemExit(
+            "classify these members in scripts/personal_data.py (personal or not) first: "
+            + ", ".join(unclassified)
+        )
     shapes: dict[str, Shape] = {}
     for root in ROOTS:
         _collect(model.shape_for(root), shapes)
@@ -97,6 +106,16 @@ def generate() -> str:
         elif shape.type_name == "structure":
             parts.append(_structure(shape))
     return _formatted("\n\n".join(parts) + "\n")
+
+
+def unclassified_members(model: botocore.model.ServiceModel) -> list[str]:
+    """Members of the classified shapes that scripts/personal_data.py does not list."""
+    return [
+        f"{shape}.{member}"
+        for shape, members in CLASSIFIED.items()
+        for member in model.shape_for(shape).members  # type: ignore[attr-defined]
+        if member not in members
+    ]
 
 
 def _formatted(source: str) -> str:
@@ -158,9 +177,10 @@ def _structure(shape: Shape) -> str:
         annotation = _annotation(target, member)
         if (shape.name, member) not in REQUIRED:
             annotation += " | None"
+        flag = ", personal=True" if personal(shape.name, member) else ""
         lines.append(
             f"    {_snake(member)}: {annotation} = "
-            f'member("{shape.name}", "{member}", "{_camel(member)}")'
+            f'member("{shape.name}", "{member}", "{_camel(member)}"{flag})'
         )
     return "\n".join(lines)
 

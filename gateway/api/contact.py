@@ -21,6 +21,7 @@ from gateway.api.generated import (
     UserMembers,
 )
 from gateway.api.members import Node, Place, shape
+from gateway.api.personal import PERSONAL_NOTE, PersonalData
 from gateway.errors import NotFound
 from gateway.loaders import Loader
 
@@ -154,8 +155,9 @@ class Contact(ContactMembers):
     @strawberry.field(  # type: ignore[misc]
         description=(
             "The contact attributes of this contact's chain (GetContactAttributes on the "
-            "initial contact), optionally only some keys."
-        )
+            f"initial contact), optionally only some keys. {PERSONAL_NOTE}"
+        ),
+        permission_classes=[PersonalData],
     )
     async def attributes(
         self,
@@ -181,8 +183,9 @@ class Contact(ContactMembers):
     @strawberry.field(
         description=(
             "The contact's references (ListContactReferences, every page), "
-            "optionally only some types."
-        )
+            f"optionally only some types. {PERSONAL_NOTE}"
+        ),
+        permission_classes=[PersonalData],
     )
     async def references(
         self,

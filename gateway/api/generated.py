@@ -308,8 +308,8 @@ class ContactMembers(Node):
     initiation_method: ContactInitiationMethod | None = member(
         "Contact", "InitiationMethod", "initiationMethod"
     )
-    name: str | None = member("Contact", "Name", "name")
-    description: str | None = member("Contact", "Description", "description")
+    name: str | None = member("Contact", "Name", "name", personal=True)
+    description: str | None = member("Contact", "Description", "description", personal=True)
     channel: Channel | None = member("Contact", "Channel", "channel")
     queue_info: QueueInfo | None = member("Contact", "QueueInfo", "queueInfo")
     agent_info: AgentInfo | None = member("Contact", "AgentInfo", "agentInfo")
@@ -342,9 +342,9 @@ class ContactMembers(Node):
         "Contact", "RelatedContactId", "relatedContactId"
     )
     wisdom_info: WisdomInfo | None = member("Contact", "WisdomInfo", "wisdomInfo")
-    customer_id: strawberry.ID | None = member("Contact", "CustomerId", "customerId")
+    customer_id: strawberry.ID | None = member("Contact", "CustomerId", "customerId", personal=True)
     customer_endpoint: EndpointInfo | None = member(
-        "Contact", "CustomerEndpoint", "customerEndpoint"
+        "Contact", "CustomerEndpoint", "customerEndpoint", personal=True
     )
     system_endpoint: EndpointInfo | None = member("Contact", "SystemEndpoint", "systemEndpoint")
     queue_time_adjustment_seconds: int | None = member(
@@ -358,7 +358,7 @@ class ContactMembers(Node):
     routing_criteria: RoutingCriteria | None = member(
         "Contact", "RoutingCriteria", "routingCriteria"
     )
-    customer: Customer | None = member("Contact", "Customer", "customer")
+    customer: Customer | None = member("Contact", "Customer", "customer", personal=True)
     campaign: Campaign | None = member("Contact", "Campaign", "campaign")
     answering_machine_detection_status: AnsweringMachineDetectionStatus | None = member(
         "Contact", "AnsweringMachineDetectionStatus", "answeringMachineDetectionStatus"
@@ -372,12 +372,14 @@ class ContactMembers(Node):
         "Contact", "DisconnectDetails", "disconnectDetails"
     )
     additional_email_recipients: AdditionalEmailRecipients | None = member(
-        "Contact", "AdditionalEmailRecipients", "additionalEmailRecipients"
+        "Contact", "AdditionalEmailRecipients", "additionalEmailRecipients", personal=True
     )
     segment_attributes: list[SegmentAttributesEntry] | None = member(
-        "Contact", "SegmentAttributes", "segmentAttributes"
+        "Contact", "SegmentAttributes", "segmentAttributes", personal=True
     )
-    recordings: list[RecordingInfo] | None = member("Contact", "Recordings", "recordings")
+    recordings: list[RecordingInfo] | None = member(
+        "Contact", "Recordings", "recordings", personal=True
+    )
     disconnect_reason: str | None = member("Contact", "DisconnectReason", "disconnectReason")
     contact_evaluations: list[ContactEvaluationsEntry] | None = member(
         "Contact", "ContactEvaluations", "contactEvaluations"
@@ -386,11 +388,15 @@ class ContactMembers(Node):
         "Contact", "TaskTemplateInfo", "taskTemplateInfo"
     )
     cases: list[CaseEntry] | None = member("Contact", "Cases", "cases")
-    contact_details: ContactDetails | None = member("Contact", "ContactDetails", "contactDetails")
+    contact_details: ContactDetails | None = member(
+        "Contact", "ContactDetails", "contactDetails", personal=True
+    )
     outbound_strategy: OutboundStrategy | None = member(
         "Contact", "OutboundStrategy", "outboundStrategy"
     )
-    attributes: list[AttributesEntry] | None = member("Contact", "Attributes", "attributes")
+    attributes: list[AttributesEntry] | None = member(
+        "Contact", "Attributes", "attributes", personal=True
+    )
     next_contacts: list[NextContactEntry] | None = member("Contact", "NextContacts", "nextContacts")
     global_resiliency_metadata: GlobalResiliencyMetadata | None = member(
         "Contact", "GlobalResiliencyMetadata", "globalResiliencyMetadata"
@@ -1017,38 +1023,46 @@ class ReferenceStatus(Enum):
 @shape("ReferenceSummary")
 @strawberry.type(name="ReferenceSummary", description=doc("ReferenceSummary"))
 class ReferenceSummary(Node):
-    url: UrlReference | None = member("ReferenceSummary", "Url", "url")
-    attachment: AttachmentReference | None = member("ReferenceSummary", "Attachment", "attachment")
+    url: UrlReference | None = member("ReferenceSummary", "Url", "url", personal=True)
+    attachment: AttachmentReference | None = member(
+        "ReferenceSummary", "Attachment", "attachment", personal=True
+    )
     email_message: EmailMessageReference | None = member(
-        "ReferenceSummary", "EmailMessage", "emailMessage"
+        "ReferenceSummary", "EmailMessage", "emailMessage", personal=True
     )
     email_message_redacted: EmailMessageReference | None = member(
-        "ReferenceSummary", "EmailMessageRedacted", "emailMessageRedacted"
+        "ReferenceSummary", "EmailMessageRedacted", "emailMessageRedacted", personal=True
     )
     email_message_plain_text: EmailMessageReference | None = member(
-        "ReferenceSummary", "EmailMessagePlainText", "emailMessagePlainText"
+        "ReferenceSummary", "EmailMessagePlainText", "emailMessagePlainText", personal=True
     )
     email_message_plain_text_redacted: EmailMessageReference | None = member(
-        "ReferenceSummary", "EmailMessagePlainTextRedacted", "emailMessagePlainTextRedacted"
+        "ReferenceSummary",
+        "EmailMessagePlainTextRedacted",
+        "emailMessagePlainTextRedacted",
+        personal=True,
     )
-    string: StringReference | None = member("ReferenceSummary", "String", "string")
-    number: NumberReference | None = member("ReferenceSummary", "Number", "number")
-    date: DateReference | None = member("ReferenceSummary", "Date", "date")
-    email: EmailReference | None = member("ReferenceSummary", "Email", "email")
+    string: StringReference | None = member("ReferenceSummary", "String", "string", personal=True)
+    number: NumberReference | None = member("ReferenceSummary", "Number", "number", personal=True)
+    date: DateReference | None = member("ReferenceSummary", "Date", "date", personal=True)
+    email: EmailReference | None = member("ReferenceSummary", "Email", "email", personal=True)
     contact_analysis: ContactAnalysisReference | None = member(
-        "ReferenceSummary", "ContactAnalysis", "contactAnalysis"
+        "ReferenceSummary", "ContactAnalysis", "contactAnalysis", personal=True
     )
     voicemail_recording: VoicemailRecordingReference | None = member(
-        "ReferenceSummary", "VoicemailRecording", "voicemailRecording"
+        "ReferenceSummary", "VoicemailRecording", "voicemailRecording", personal=True
     )
     voicemail_recording_redacted: VoicemailRecordingReference | None = member(
-        "ReferenceSummary", "VoicemailRecordingRedacted", "voicemailRecordingRedacted"
+        "ReferenceSummary",
+        "VoicemailRecordingRedacted",
+        "voicemailRecordingRedacted",
+        personal=True,
     )
     voicemail_analysis: VoicemailAnalysisReference | None = member(
-        "ReferenceSummary", "VoicemailAnalysis", "voicemailAnalysis"
+        "ReferenceSummary", "VoicemailAnalysis", "voicemailAnalysis", personal=True
     )
     voicemail_analysis_redacted: VoicemailAnalysisReference | None = member(
-        "ReferenceSummary", "VoicemailAnalysisRedacted", "voicemailAnalysisRedacted"
+        "ReferenceSummary", "VoicemailAnalysisRedacted", "voicemailAnalysisRedacted", personal=True
     )
 
 
@@ -1245,8 +1259,12 @@ class UserMembers(Node):
     id: strawberry.ID | None = member("User", "Id", "id")
     arn: str | None = member("User", "Arn", "arn")
     username: str | None = member("User", "Username", "username")
-    identity_info: UserIdentityInfo | None = member("User", "IdentityInfo", "identityInfo")
-    phone_config: UserPhoneConfig | None = member("User", "PhoneConfig", "phoneConfig")
+    identity_info: UserIdentityInfo | None = member(
+        "User", "IdentityInfo", "identityInfo", personal=True
+    )
+    phone_config: UserPhoneConfig | None = member(
+        "User", "PhoneConfig", "phoneConfig", personal=True
+    )
     directory_user_id: strawberry.ID | None = member("User", "DirectoryUserId", "directoryUserId")
     security_profile_ids: list[strawberry.ID] | None = member(
         "User", "SecurityProfileIds", "securityProfileIds"
@@ -1265,7 +1283,7 @@ class UserMembers(Node):
         "User", "AfterContactWorkConfigs", "afterContactWorkConfigs"
     )
     phone_number_configs: list[PhoneNumberConfig] | None = member(
-        "User", "PhoneNumberConfigs", "phoneNumberConfigs"
+        "User", "PhoneNumberConfigs", "phoneNumberConfigs", personal=True
     )
     persistent_connection_configs: list[PersistentConnectionConfig] | None = member(
         "User", "PersistentConnectionConfigs", "persistentConnectionConfigs"

@@ -30,6 +30,7 @@ from strawberry.types.scalar import ScalarDefinition
 
 from gateway.api.docs import doc, model
 from gateway.api.enums import enum_value
+from gateway.api.personal import PERSONAL_NOTE, PersonalData
 
 __all__ = [
     "SCALARS",
@@ -165,12 +166,16 @@ async def resolved(value: Any) -> Any:
     return await value if inspect.isawaitable(value) else value
 
 
-def member(shape: str, name: str, field: str, **options: Any) -> Any:
+def member(shape: str, name: str, field: str, *, personal: bool = False, **options: Any) -> Any:
     """The field `field` for member `name` of `shape`, described by Connect's documentation
     (`options` go to strawberry.field). A map takes a `keys` argument, so it has a resolver;
-    any other member is a plain attribute of the node."""
+    any other member is a plain attribute of the node. A `personal` member (classified in
+    scripts/personal_data.py) answers only callers with the contacts:pii scope."""
     target = model().shape_for(shape).members[name]
     description = doc(shape, name)
+    if personal:
+        description = f"{description} {PERSONAL_NOTE}"
+        options["permission_classes"] = [PersonalData]
     if target.type_name == "map":
 
         def resolve_map(

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from gateway.api import inputs
 from gateway.caller import CONTACTS_READ, Caller
-from gateway.errors import Forbidden
+from gateway.errors import ScopeRefused
 from gateway.settings import Settings
 
 __all__ = ["check_read", "readable_instance"]
@@ -14,9 +14,9 @@ __all__ = ["check_read", "readable_instance"]
 
 def check_read(caller: Caller, instance: str) -> None:
     if not caller.has(CONTACTS_READ):
-        raise Forbidden("reading contacts needs the contacts:read scope")
+        raise ScopeRefused("reading contacts needs the contacts:read scope")
     if not caller.may_read_instance(instance):
-        raise Forbidden(f"instance {instance!r} is not in this caller's scopes (instance:<id>)")
+        raise ScopeRefused(f"instance {instance!r} is not in this caller's scopes (instance:<id>)")
 
 
 def readable_instance(value: str | None, settings: Settings, caller: Caller) -> str:

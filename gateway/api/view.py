@@ -27,7 +27,13 @@ from gateway.api.persisted import PersistedOperations
 from gateway.assets import Assets
 from gateway.audit import Audit
 from gateway.caller import Caller
-from gateway.errors import INTERNAL_SERVER_ERROR, BadUserInput, GatewayError, NotFound
+from gateway.errors import (
+    INTERNAL_SERVER_ERROR,
+    BadUserInput,
+    GatewayError,
+    NotFound,
+    ScopeRefused,
+)
 from gateway.loaders import Loaders
 from gateway.logs import request_id
 from gateway.metrics import Metrics
@@ -188,7 +194,7 @@ class GraphQLView(HTTPProtocol, GraphQL[Context, None]):
         request.state.reusable = (
             loaders is not None
             and not loaders.stale
-            and codes <= {NotFound.code}
+            and _deterministic(result.errors or [])
             and _is_query(
                 getattr(operation, "query", None), getattr(operation, "operation_name", None)
             )
@@ -226,3 +232,9 @@ def _no_cache(headers: Any) -> bool:
 def _error_response(message: str, status: int, code: str = BadUserInput.code) -> JSONResponse:
     error = {"message": message, "extensions": {"code": code, "requestId": request_id.get()}}
     return JSONResponse({"errors": [error]}, status_code=status)
+
+
+def _deterministic(errors: list[GraphQLError]) -> bool:
+    """Errors a cached response may repeat: no such entity, or outside the caller's scopes
+    (the cache key holds the scopes). Anything else may be gone on the next try."""
+    return all(isinstance(e.original_error, NotFound | ScopeRefused) for e in errors)

@@ -1,0 +1,125 @@
+"""Personal data: every member classified in scripts/personal_data.py; without contacts:pii
+each personal field is null with FORBIDDEN, its siblings answer, nothing is fetched for it,
+and a cache warmed by a caller with the scope shows such a caller nothing personal."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+from collections.abc import Callable
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import botocore.session
+
+from gateway.auth.keys import new_key
+from gateway.emulator import DEMO_INSTANCE_ID
+from tests.support import Emulator, Gateway
+
+SCRIPTS = Path(__file__).resolve().parents[2] / "scripts"
+
+QUERY = """query Personal($id: ID!) {
+  contact(contactId: $id) {
+    id channel initiationTimestamp
+    name
+    customerEndpoint { address type }
+    attributes { key value }
+    segmentAttributes { key }
+    additionalEmailRecipients { toList { address } }
+    references { string { name value } }
+    agent { id username identityInfo { firstName email } }
+  }
+}"""
+PERSONAL = {
+    "name",
+    "customerEndpoint",
+    "attributes",
+    "segmentAttributes",
+    "additionalEmailRecipients",
+    "references",
+}
+
+
+def _classification() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("personal_data", SCRIPTS / "personal_data.py")
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_every_member_is_classified_and_nothing_else() -> None:
+    model = botocore.session.get_session().get_service_model("connect")
+    classified: dict[str, dict[str, Any]] = _classification().CLASSIFIED
+    assert set(classified) == {"Contact", "User", "Queue", "ReferenceSummary"}
+    for shape, members in classified.items():
+        assert set(members) == set(model.shape_for(shape).members), shape
+    at_least = {("Contact", m[0].upper() + m[1:]) for m in PERSONAL - {"references"}}
+    at_least.add(("User", "IdentityInfo"))
+    assert all(classified[shape][member] for shape, member in at_least)
+
+
+def _rich_contact(emulator: Emulator) -> dict[str, Any]:
+    """An email contact with an agent, attributes and references."""
+    return next(
+        c
+        for c in emulator.contacts()
+        if c["instanceId"] == DEMO_INSTANCE_ID
+        and c["channel"] == "EMAIL"
+        and c["agentId"]
+        and c["attributeCount"]
+        and c["referenceCount"]
+    )
+
+
+def _ask(gateway: Gateway, key: str, contact_id: str) -> dict[str, Any]:
+    response = gateway.http.post(
+        "/graphql",
+        json={"query": QUERY, "variables": {"id": contact_id}},
+        headers={"x-api-key": key},
+    )
+    assert response.status_code == 200
+    return response.json()  # type: ignore[no-any-return]
+
+
+def test_personal_fields_need_the_pii_scope_even_from_a_warm_cache(
+    start_gateway: Callable[..., Gateway], emulator: Emulator, tmp_path: Path
+) -> None:
+    reader, reader_entry = new_key("dashboard", ["contacts:read", "instance:*"])
+    trusted, trusted_entry = new_key("quality", ["contacts:read", "contacts:pii", "instance:*"])
+    keys = tmp_path / "keys.json"
+    keys.write_text(json.dumps({"keys": [reader_entry, trusted_entry]}))
+    gateway = start_gateway(auth="api-key", api_keys_file=keys)
+    contact = _rich_contact(emulator)
+    emulator.reset()
+
+    cold = _ask(gateway, reader, contact["id"])
+
+    answered = cold["data"]["contact"]
+    assert answered["id"] == contact["id"]
+    assert answered["channel"] == "EMAIL"
+    assert answered["agent"]["id"] == contact["agentId"]
+    assert answered["agent"]["identityInfo"] is None
+    assert all(answered[field] is None for field in PERSONAL)
+    forbidden = {
+        tuple(e["path"][1:]) for e in cold["errors"] if e["extensions"]["code"] == "FORBIDDEN"
+    }
+    assert forbidden == {(f,) for f in PERSONAL} | {("agent", "identityInfo")}
+    calls = emulator.stats()["calls"]
+    assert "GetContactAttributes" not in calls, "nothing is fetched for a refused field"
+    assert "ListContactReferences" not in calls
+
+    full = _ask(gateway, trusted, contact["id"])["data"]["contact"]
+    assert full["customerEndpoint"]["address"]
+    assert full["attributes"]
+    assert full["references"]
+    assert full["agent"]["identityInfo"]["email"]
+
+    warm = _ask(gateway, reader, contact["id"])
+    assert warm["data"] == cold["data"]
+    text = json.dumps(warm)
+    secrets = [full["customerEndpoint"]["address"], full["agent"]["identityInfo"]["email"]]
+    secrets += [entry["value"] for entry in full["attributes"]]
+    assert not [s for s in secrets if s and len(s) > 5 and s in text]  # not "2" in a timestamp
