@@ -15,7 +15,7 @@ from starlette.middleware.cors import CORSMiddleware
 from starlette.middleware.gzip import GZipMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Mount, Route
+from starlette.routing import Mount, Route, WebSocketRoute
 
 from gateway import tracing
 from gateway.api.cursors import warn_if_per_process
@@ -29,6 +29,7 @@ from gateway.cache import Cache
 from gateway.caller import METRICS_READ, Caller
 from gateway.connect import ConnectClient
 from gateway.coordination import Coordinator
+from gateway.events import events_endpoint
 from gateway.invalidation import Invalidations
 from gateway.journey import journey_route
 from gateway.logs import configure
@@ -38,6 +39,7 @@ from gateway.quota import Quota
 from gateway.responses import ResponseCache
 from gateway.settings import Settings
 from gateway.store import EntityStore
+from gateway.subscriptions import Subscriptions
 from gateway.tracing import TracingMiddleware
 
 __all__ = ["create_app", "create_app_from_env"]
@@ -73,7 +75,8 @@ def create_app(settings: Settings) -> Starlette:
         # A fetch that finds an entity changed invalidates it everywhere: every replica
         # drops the responses (and copies) holding the old value.
         store = EntityStore(connect, cache, redis, settings, metrics, invalidations.publish)
-        await _listen(invalidations, store, responses, metrics)
+        subscriptions = Subscriptions(settings.max_subscriptions)
+        await _listen(invalidations, store, responses, subscriptions, metrics)
         warn_if_per_process(settings)
         log.info(
             "gateway ready: instance %s, cache %s",
@@ -87,6 +90,7 @@ def create_app(settings: Settings) -> Starlette:
                 "responses": responses,
                 "invalidations": invalidations,
                 "authenticator": authenticator,
+                "subscriptions": subscriptions,
             }
         finally:
             await invalidations.close()
@@ -102,11 +106,13 @@ def create_app(settings: Settings) -> Starlette:
     assets = Assets()
     return Starlette(
         routes=[
-            Route("/graphql", GraphQLView(schema, settings, metrics, assets)),
+            Route("/graphql", view := GraphQLView(schema, settings, metrics, assets)),
+            WebSocketRoute("/graphql", view),
             Route("/healthz", healthz),
             Route("/readyz", readyz),
             Route("/metrics", _metrics_endpoint(metrics)),
             journey_route(assets),
+            Route("/events", events_endpoint(settings, metrics), methods=["POST"]),
             Mount("/static", assets, name="static"),
         ],
         middleware=[
@@ -180,6 +186,7 @@ async def _listen(
     invalidations: Invalidations,
     store: EntityStore,
     responses: ResponseCache | None,
+    subscriptions: Subscriptions,
     metrics: Metrics,
 ) -> None:
     """Every replica forgets what an invalidation names: its memory and responses; the
@@ -188,6 +195,8 @@ async def _listen(
     invalidations.subscribe(store.drop_local)
     if responses is not None:
         invalidations.subscribe(responses.drop)
+    # After the store's own listener: a woken subscription reads what it dropped.
+    invalidations.subscribe(subscriptions.notify)
     invalidations.on_publish(store.drop_shared)
     await invalidations.start()
 

@@ -86,8 +86,11 @@ class Invalidations:
         batch = list(dict.fromkeys(tags))
         if not batch:
             return
+        # The shared entries go first, so that a listener woken here (a subscription about
+        # to push the contact) cannot read what is being invalidated.
+        shared = await self._share(batch, send=False)
         await _call(self._listeners, batch)
-        if not await self._share(batch):
+        if not (shared and await self._share(batch, run_publishers=False)):
             self._keep(batch)
 
     async def start(self) -> None:
@@ -108,12 +111,15 @@ class Invalidations:
         if self._redis is not None:
             await self._redis.aclose()
 
-    async def _share(self, batch: list[str]) -> bool:
+    async def _share(
+        self, batch: list[str], *, run_publishers: bool = True, send: bool = True
+    ) -> bool:
         """Runs the publishers and sends `batch` to the other replicas; False if either
         failed (Redis unreachable)."""
         try:
-            await _call(self._publishers, batch, raise_errors=True)
-            if self._redis is not None:
+            if run_publishers:
+                await _call(self._publishers, batch, raise_errors=True)
+            if send and self._redis is not None:
                 message = json.dumps({"origin": self._origin, "tags": batch})
                 await self._redis.publish(self.channel, message)
         except asyncio.CancelledError:

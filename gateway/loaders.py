@@ -72,6 +72,12 @@ class Loaders:
     stale: list[Stale] = field(default_factory=list)
     reads: Reads = field(default_factory=Reads)
 
+    def clear(self) -> None:
+        """Forgets what was loaded: a subscription's next push reads the store again."""
+        for loader in (self.contact, self.agent, self.queue, self.attributes, self.references):
+            loader.clear_all()
+        self.stale.clear()
+
     @classmethod
     def for_request(cls, store: EntityStore, *, fresh: bool = False) -> Loaders:
         stale: list[Stale] = []

@@ -93,8 +93,9 @@ class Metrics:
         )
         self.events = Counter(
             "gateway_contact_events",
-            "Contact events received on /events, by outcome: accepted, or ignored because "
-            "the gateway does not serve the instance (foreign_instance) or of another type.",
+            "Contact events received on /events, by outcome: accepted, foreign_instance "
+            "(ignored: an instance this gateway does not serve), rejected (a request refused "
+            "as malformed, counted once).",
             ["outcome"],
             registry=registry,
         )

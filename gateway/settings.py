@@ -18,13 +18,21 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from gateway.auth.keys import ApiKeys
 from gateway.rates import CONNECT_DEFAULT, CONNECT_QUOTAS, Rate, Rates, parse_rates
 
-__all__ = ["Settings", "instance_id_of"]
+__all__ = [
+    "EVENTS_TTL_CONTACT_DATA_SECONDS",
+    "EVENTS_TTL_ENDED_SECONDS",
+    "Settings",
+    "instance_id_of",
+]
 
 _ARN = re.compile(r"^arn:aws[a-z-]*:connect:([a-z0-9-]+):(\d{12}):instance/([^/]+)$")
 _INSTANCE_ID = re.compile(r"^[A-Za-z0-9-]{1,100}$")
 _ORIGIN = re.compile(r"^https?://[^/\s*]+$")
 
 AUTH_METHODS = ("api-key", "jwt")
+EVENTS_TTL_ENDED_SECONDS = 21_600.0
+EVENTS_TTL_CONTACT_DATA_SECONDS = 3_600.0
+_TRUE = ("1", "true", "on", "yes")
 
 CommaList = Annotated[tuple[str, ...], NoDecode]
 
@@ -88,6 +96,10 @@ class Settings(BaseSettings):
     connect_read_timeout: float = Field(default=5.0, gt=0)
     connect_max_attempts: int = Field(default=3, ge=1, le=10)
 
+    events: bool = False
+    max_subscriptions: int = Field(default=1000, ge=0)
+    max_subscriptions_per_connection: int = Field(default=10, ge=1, le=100)
+
     cors_origins: CommaList = ()
     max_query_depth: int = Field(default=12, ge=2, le=100)
     max_aliases: int = Field(default=30, ge=1)
@@ -117,6 +129,17 @@ class Settings(BaseSettings):
     port: int = Field(default=8000, ge=0, le=65535)
     workers: int = Field(default=1, ge=1, le=64)
     example_contact_id: str | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _event_ttls(cls, values: object) -> object:
+        # With contact events flowing, an ended contact is invalidated when it changes:
+        # its TTL only bounds staleness when an event is lost, so it can be long.
+        if isinstance(values, dict) and str(values.get("events", "")).lower() in _TRUE:
+            values = dict(values)
+            values.setdefault("ttl_ended_seconds", EVENTS_TTL_ENDED_SECONDS)
+            values.setdefault("ttl_contact_data_seconds", EVENTS_TTL_CONTACT_DATA_SECONDS)
+        return values
 
     _split = field_validator("allowed_instances", "cors_origins", mode="before")(_comma_list)
 

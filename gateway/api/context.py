@@ -12,6 +12,7 @@ from gateway.caller import EVERYONE, Caller
 from gateway.loaders import Loaders
 from gateway.settings import Settings
 from gateway.store import EntityStore
+from gateway.subscriptions import Subscriptions
 
 __all__ = ["Context", "Info"]
 
@@ -24,6 +25,7 @@ class Context:
     request_id: str
     caller: Caller = EVERYONE
     audit: Audit = field(default_factory=Audit)
+    subscriptions: Subscriptions | None = None  # websocket connections only
 
 
 Info = StrawberryInfo[Context, None]

@@ -10,7 +10,7 @@ from graphql import GraphQLError
 
 from gateway.errors import INTERNAL_SERVER_ERROR, BadUserInput, GatewayError
 
-__all__ = ["MASKED_MESSAGE", "error_code", "format_error", "log_unexpected"]
+__all__ = ["MASKED_MESSAGE", "code_errors", "error_code", "format_error", "log_unexpected"]
 
 log = logging.getLogger("gateway.errors")
 
@@ -37,6 +37,16 @@ def format_error(error: GraphQLError, request_id: str) -> dict[str, Any]:
         extensions["requestId"] = request_id
     formatted["extensions"] = extensions
     return formatted
+
+
+def code_errors(errors: list[GraphQLError]) -> None:
+    """Gives the errors their code (and masks unexpected ones) in place, for transports
+    that send `error.formatted` as it is (subscriptions over websockets)."""
+    for error in errors:
+        code = error_code(error)
+        error.extensions = {**(error.extensions or {}), "code": code}
+        if code == INTERNAL_SERVER_ERROR:
+            error.message = MASKED_MESSAGE
 
 
 def log_unexpected(errors: list[GraphQLError]) -> None:

@@ -12,10 +12,11 @@ from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext
 
 from gateway.api.documents import DocumentCaches, DocumentLimits
-from gateway.api.errors import log_unexpected
+from gateway.api.errors import code_errors, log_unexpected
 from gateway.api.limits import Limits
 from gateway.api.members import SCALARS
 from gateway.api.query import Query
+from gateway.api.subscription import Subscription
 from gateway.api.tracing import TracingExtension
 
 __all__ = ["GatewaySchema", "create_schema"]
@@ -27,6 +28,7 @@ class GatewaySchema(strawberry.Schema):
     ) -> None:
         # Expected errors (NOT_FOUND, BAD_USER_INPUT, ...) are answers, not incidents.
         log_unexpected(errors)
+        code_errors(errors)
 
 
 def create_schema(
@@ -41,5 +43,8 @@ def create_schema(
     if not introspection:
         extensions.append(DisableIntrospection)
     return GatewaySchema(
-        query=Query, extensions=extensions, config=StrawberryConfig(scalar_map=SCALARS)
+        query=Query,
+        subscription=Subscription,
+        extensions=extensions,
+        config=StrawberryConfig(scalar_map=SCALARS),
     )

@@ -13,11 +13,15 @@ from graphql import GraphQLError, OperationType, get_operation_ast, parse
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.types import Receive, Scope, Send
+from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
+from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.types import ExecutionResult
+from strawberry.types.unset import UNSET, UnsetType
 
 from gateway import deadline
+from gateway.api import connection
 from gateway.api.context import Context
 from gateway.api.errors import MASKED_MESSAGE, format_error
 from gateway.api.graphiql import graphiql_page
@@ -66,6 +70,8 @@ log = logging.getLogger(__name__)
 
 
 class GraphQLView(HTTPProtocol, GraphQL[Context, None]):
+    websocket_adapter_class = connection.WebSocketAdapter
+
     def __init__(
         self, schema: Any, settings: Settings, metrics: Metrics, assets: Assets | None = None
     ) -> None:
@@ -73,6 +79,9 @@ class GraphQLView(HTTPProtocol, GraphQL[Context, None]):
             schema,
             graphql_ide="graphiql" if settings.graphiql_enabled else None,
             multipart_uploads_enabled=False,
+            subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
+            max_subscriptions_per_connection=settings.max_subscriptions_per_connection,
+            allowed_origins=settings.cors_origins,
         )
         self.settings = settings
         self.metrics = metrics
@@ -81,7 +90,10 @@ class GraphQLView(HTTPProtocol, GraphQL[Context, None]):
         self.refreshes = Refreshes(settings.no_cache_per_minute)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":  # no subscriptions: the schema has none
+        if scope["type"] == "websocket":
+            await self.run(WebSocket(scope, receive, send))
+            return
+        if scope["type"] != "http":
             return
         request = Request(scope, receive)
         response = self.refuse(request)
@@ -143,7 +155,14 @@ class GraphQLView(HTTPProtocol, GraphQL[Context, None]):
         check_members(data.query, data.variables, data.operation_name, data.extensions)
         return data
 
+    async def on_ws_connect(self, context: Context) -> UnsetType | dict[str, object] | None:
+        await connection.authenticate(context)
+        unset: UnsetType = UNSET
+        return unset
+
     async def get_context(self, request: Any, response: Any) -> Context:
+        if isinstance(request, WebSocket):
+            return connection.connection_context(request, self.settings, request_id.get())
         deadline.start(self.settings.request_timeout_seconds)
         store = request.state.store
         # Set by the authentication middleware: no default, so a request it never saw

@@ -1,0 +1,74 @@
+"""Live subscriptions' side of invalidations: which open subscriptions wait on which tags,
+woken when an invalidation names one (from whichever replica), within a per-process limit.
+
+A wake-up is a flag, not a queue: several invalidations before the subscriber has pushed
+collapse into one push of the contact as it is then.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from gateway.errors import GatewayError
+
+__all__ = ["Subscriptions", "TooManySubscriptions", "Watch"]
+
+
+class TooManySubscriptions(GatewayError):
+    code = "TOO_MANY_SUBSCRIPTIONS"
+
+
+class Watch:
+    """One subscription's wake-up flag."""
+
+    def __init__(self) -> None:
+        self._changed = asyncio.Event()
+
+    def notify(self) -> None:
+        self._changed.set()
+
+    async def changed(self) -> None:
+        """Returns once something this watch waits on changed (since the last return)."""
+        await self._changed.wait()
+        self._changed.clear()
+
+
+class Subscriptions:
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self._by_tag: dict[str, set[Watch]] = {}
+        self._count = 0
+
+    def __len__(self) -> int:
+        return self._count
+
+    def notify(self, tags: list[str]) -> None:
+        """An invalidation listener: wakes every watch on one of the tags."""
+        for tag in tags:
+            for watch in self._by_tag.get(tag, ()):
+                watch.notify()
+
+    @contextmanager
+    def watch(self, tags: list[str]) -> Iterator[Watch]:
+        """A watch on `tags` while the block runs; TooManySubscriptions at the limit."""
+        if self._count >= self.limit:
+            raise TooManySubscriptions(
+                f"this gateway holds its maximum of {self.limit} subscriptions "
+                "(GATEWAY_MAX_SUBSCRIPTIONS); try again later or another replica"
+            )
+        watch = Watch()
+        self._count += 1
+        for tag in tags:
+            self._by_tag.setdefault(tag, set()).add(watch)
+        try:
+            yield watch
+        finally:
+            self._count -= 1
+            for tag in tags:
+                watchers = self._by_tag.get(tag)
+                if watchers is not None:
+                    watchers.discard(watch)
+                    if not watchers:
+                        del self._by_tag[tag]
