@@ -59,6 +59,7 @@ class Invalidations:
         self._publishers: list[Listener] = []
         self._pending: dict[str, None] = {}  # insertion-ordered set
         self._listening: asyncio.Task[None] | None = None
+        self._retrying: asyncio.Task[None] | None = None
         self._subscribed = asyncio.Event()
 
     @property
@@ -92,6 +93,7 @@ class Invalidations:
         await _call(self._listeners, batch)
         if not (shared and await self._share(batch, run_publishers=False)):
             self._keep(batch)
+            self._retry_soon()
 
     async def start(self) -> None:
         """Starts listening (with Redis), waiting briefly for the subscription so that an
@@ -105,9 +107,10 @@ class Invalidations:
             log.warning("invalidations: Redis not reachable yet; listening once it is")
 
     async def close(self) -> None:
-        if self._listening is not None:
-            self._listening.cancel()
-            await asyncio.gather(self._listening, return_exceptions=True)
+        for task in (self._listening, self._retrying):
+            if task is not None:
+                task.cancel()
+                await asyncio.gather(task, return_exceptions=True)
         if self._redis is not None:
             await self._redis.aclose()
 
@@ -125,9 +128,25 @@ class Invalidations:
         except asyncio.CancelledError:
             raise
         except Exception as error:
-            log.warning("invalidations: could not share %d tags (%s)", len(batch), error)
+            log.warning("invalidations: could not share %d tags (%r)", len(batch), error)
             return False
         return True
+
+    def _retry_soon(self) -> None:
+        """Shares the kept tags again shortly (a passing Redis hiccup); after an outage,
+        the listener does it when it is back."""
+        if self._retrying is not None and not self._retrying.done():
+            return
+
+        async def retry() -> None:
+            for delay in _RETRY_SECONDS:
+                await asyncio.sleep(delay)
+                if self.connected:
+                    await self._replay()
+                if not self._pending:
+                    return
+
+        self._retrying = asyncio.create_task(retry())
 
     def _keep(self, batch: list[str]) -> None:
         for item in batch:

@@ -177,7 +177,9 @@ async def test_tags_published_while_redis_is_down_reach_the_others_when_it_is_ba
         assert heard.batches == []
         await proxy.up()
         await heard.wait_for(1)
-        assert published.batches == [["contact:i:1"], ["contact:i:1"]]  # tried, then again
+        # Tried, then again (and maybe in between) until Redis took it.
+        assert len(published.batches) >= 2
+        assert all(batch == ["contact:i:1"] for batch in published.batches)
         assert cut_off.connected
     assert heard.batches == [["contact:i:1"]]
 
