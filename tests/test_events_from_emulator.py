@@ -61,6 +61,7 @@ def replicas(
                 "cache_namespace": redis_namespace,
                 "connect_max_attempts": 1,
                 "quota_rate": None,
+                "auth": "none",
                 "events": True,
             } | overrides
             pair = [stack.enter_context(running_gateway(Settings(**values))) for _ in range(2)]
