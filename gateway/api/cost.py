@@ -86,6 +86,7 @@ _LINK = FieldCost(calls=1)  # one DescribeContact (DescribeUser, DescribeQueue)
 
 COSTS: dict[str, FieldCost] = {
     "Query.contact": _LINK,
+    "Subscription.contactUpdated": _LINK,  # per push: the contact, loaded again
     "Query.contacts": FieldCost(items=length("contactIds", MAX_CONTACT_IDS), each=1),
     "Query.searchContacts": FieldCost(
         calls=_search_pages, items=value("first", _SEARCH_FIRST, MAX_PAGE)
