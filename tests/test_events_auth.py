@@ -82,7 +82,9 @@ async def test_a_subscription_hides_personal_data_without_the_scope(
     secured: Gateway, keys: dict[str, str], emulator: Emulator
 ) -> None:
     contact_id = next(c["id"] for c in emulator.contacts() if c["instanceId"] == DEMO_INSTANCE_ID)
-    query = "subscription($id: ID!) { contactUpdated(contactId: $id) { id customerEndpoint { address } } }"
+    query = """subscription($id: ID!) {
+      contactUpdated(contactId: $id) { id customerEndpoint { address } }
+    }"""
     async with GraphQLWebSocket.connect(secured.url, {"x-api-key": keys["reader"]}) as socket:
         assert (await socket.receive())["type"] == "connection_ack"
         await socket.subscribe("1", query, id=contact_id)
