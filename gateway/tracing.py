@@ -27,9 +27,7 @@ __all__ = [
     "cache_event",
     "connect_span",
     "current_ids",
-    "enabled",
     "setup",
-    "shutdown",
     "span",
 ]
 
@@ -73,17 +71,6 @@ def setup(env: Mapping[str, str] | None = None) -> bool:
     trace.set_tracer_provider(provider)
     _state["enabled"] = True
     return True
-
-
-def enabled() -> bool:
-    return _state["enabled"]
-
-
-def shutdown() -> None:
-    """Flushes the spans still queued (at process exit)."""
-    provider = trace.get_tracer_provider()
-    if enabled() and hasattr(provider, "shutdown"):
-        provider.shutdown()
 
 
 def span(
