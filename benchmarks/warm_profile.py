@@ -66,6 +66,7 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=300)
     parser.add_argument("--response-cache", action="store_true")
     parser.add_argument("--top", type=int, default=25)
+    parser.add_argument("--sort", default="tottime", help="tottime or cumulative")
     args = parser.parse_args()
     with ServerThread(create_emulator_app(EmulatorOptions())) as emulator:
         contacts = httpx.get(f"{emulator.url}/_emulator/contacts").json()["contacts"]
@@ -74,6 +75,7 @@ def main() -> None:
             "instance_id": DEMO_INSTANCE_ID,
             "connect_endpoint_url": emulator.url,
             "quota_rate": None,
+            "auth": "none",
             "response_cache": args.response_cache,
         }
         fields = Settings.model_fields
@@ -85,7 +87,7 @@ def main() -> None:
     for name, match in PHASES.items():
         print(f"  {name:<38} {_cumulative(stats, match) / args.requests * 1e6:8.0f} us")
     print()
-    stats.sort_stats("tottime").print_stats(args.top)
+    stats.sort_stats(args.sort).print_stats(args.top)
 
 
 async def _profiled(

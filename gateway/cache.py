@@ -10,14 +10,18 @@ from __future__ import annotations
 
 import json
 import math
+from collections import OrderedDict
 from typing import Any
 
 from aiocache import Cache as AioCache
-from aiocache.serializers import JsonSerializer
+from aiocache.serializers import NullSerializer
 
 from gateway.coordination import Coordinator, Unavailable
 
-__all__ = ["Cache"]
+__all__ = ["DECODED", "Cache"]
+
+DECODED = 1024
+"""How many entries a process keeps decoded (the warm set), besides their JSON text."""
 
 
 class Cache:
@@ -26,7 +30,12 @@ class Cache:
         self._memory: Any = AioCache.from_url("memory://")
         # JSON in memory too: a record as a string takes a quarter of the memory it takes as
         # objects. No timeout there: it costs a task per call and guards against nothing.
-        self._memory.serializer = JsonSerializer()
+        self._memory.serializer = NullSerializer()  # the JSON text, encoded by `set`
+        # The last DECODED entries read, decoded, each with the text it was decoded from:
+        # a warm entry is decoded once, not once per request, and readers get the same
+        # object each time (which they treat as read-only), so what is built from it can
+        # be kept too (gateway/api/members.py keeps the converted nodes).
+        self._decoded: OrderedDict[str, tuple[str | bytes, Any]] = OrderedDict()
         self._memory.namespace = coordinator.namespace
         self._memory.timeout = None
 
@@ -46,8 +55,21 @@ class Cache:
             except Unavailable:
                 pass
             else:
-                return None if raw is None else json.loads(raw)
-        return await self._memory.get(key)
+                return self._decode(key, raw)
+        return self._decode(key, await self._memory.get(key))
+
+    def _decode(self, key: str, raw: str | bytes | None) -> Any | None:
+        if raw is None:
+            return None
+        decoded = self._decoded.get(key)
+        if decoded is not None and (decoded[0] is raw or decoded[0] == raw):
+            self._decoded.move_to_end(key)
+            return decoded[1]
+        value = json.loads(raw)
+        self._decoded[key] = (raw, value)
+        if len(self._decoded) > DECODED:
+            self._decoded.popitem(last=False)
+        return value
 
     async def set(self, key: str, value: Any, ttl: float) -> None:
         if ttl <= 0:
@@ -63,11 +85,12 @@ class Cache:
                 pass
             else:
                 return
-        await self._memory.set(key, value, ttl=seconds)
+        await self._memory.set(key, json.dumps(value, separators=(",", ":")), ttl=seconds)
 
     async def forget_local(self, keys: list[str]) -> None:
         """Drops `keys` from this process's memory (the cache itself, or Redis's stand-in)."""
         for key in keys:
+            self._decoded.pop(key, None)
             await self._memory.delete(key)
 
     async def delete_shared(self, keys: list[str]) -> None:

@@ -7,7 +7,8 @@ timestamps into datetimes, enum strings into enums (UNRECOGNIZED for a value new
 this gateway). A member field is a plain attribute to GraphQL (graphql-core's default
 resolution reads it, with no resolver of ours in between): the node converts the member
 the first time the attribute is read (`__getattr__`) and keeps it, so a query pays only for
-what it selects, and once.
+what it selects, and once; the node of a complete record is kept across requests while the
+cache hands out that same record (`Node.of`), so a warm contact is converted once per process.
 
 A node may hold a *summary* (SearchContacts answers ContactSearchSummary, a subset of
 Contact): a member the summary's shape has is read from it; a member it lacks is read from
@@ -18,6 +19,7 @@ from __future__ import annotations
 
 import functools
 import inspect
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -31,6 +33,7 @@ from strawberry.types.scalar import ScalarDefinition
 from gateway.api.docs import doc, model
 from gateway.api.enums import enum_value
 from gateway.api.personal import PERSONAL_NOTE, PersonalData
+from gateway.cache import DECODED
 
 __all__ = [
     "SCALARS",
@@ -95,6 +98,14 @@ def _readers(cls: type[Node]) -> dict[str, tuple[str, Convert]]:
     return readers
 
 
+# The nodes of the last records read, by record identity (the record is held with its
+# node, so its id cannot be reused while the entry lives). The cache hands out the same
+# record object while an entry is unchanged (gateway/cache.py), so a warm contact's members
+# are converted once per process, not once per request. Only complete records: a summary's
+# node holds a request's loader.
+_kept: OrderedDict[tuple[type[Any], str, int], tuple[Record, Any]] = OrderedDict()
+
+
 @dataclass(frozen=True)
 class Place:
     """Where a value sits: its instance and, for a summary, how to get the complete value."""
@@ -118,6 +129,12 @@ class Node:
     def of(cls: type[T], record: Record | None, place: Place) -> T | None:
         if record is None:
             return None
+        shared = place.summary is None and place.complete is None
+        if shared:
+            kept = _kept.get((cls, place.instance, id(record)))
+            if kept is not None and kept[0] is record:
+                _kept.move_to_end((cls, place.instance, id(record)))
+                return kept[1]  # type: ignore[no-any-return]
         # Not the dataclass __init__: every member is an attribute read on first use.
         node: Any = cls.__new__(cls)
         node._record = record
@@ -125,6 +142,10 @@ class Node:
         node._summary = place.summary
         node._complete = place.complete
         node._place = Place(place.instance) if place.summary is not None else place
+        if shared:
+            _kept[(cls, place.instance, id(record))] = (record, node)
+            if len(_kept) > DECODED:
+                _kept.popitem(last=False)
         return node  # type: ignore[no-any-return]
 
     def __getattr__(self, name: str) -> Any:

@@ -22,7 +22,12 @@ class PersonalData(BasePermission):
     message = "this field is personal data: reading it needs the contacts:pii scope"
 
     def has_permission(self, source: Any, info: Any, **kwargs: Any) -> bool:
-        return bool(info.context.caller.has(CONTACTS_PII))
+        return self.allows(info.context)
+
+    @staticmethod
+    def allows(context: Any) -> bool:
+        """True when the request's caller may read personal data."""
+        return bool(context.caller.has(CONTACTS_PII))
 
     def on_unauthorized(self) -> None:
         raise ScopeRefused(self.message)

@@ -13,6 +13,7 @@ from strawberry.types import ExecutionContext
 
 from gateway.api.documents import DocumentCaches, DocumentLimits
 from gateway.api.errors import code_errors, log_unexpected
+from gateway.api.execution import executor_for
 from gateway.api.limits import Limits
 from gateway.api.members import SCALARS
 from gateway.api.query import Query
@@ -42,9 +43,11 @@ def create_schema(
         extensions.append(TracingExtension)
     if not introspection:
         extensions.append(DisableIntrospection)
-    return GatewaySchema(
+    schema = GatewaySchema(
         query=Query,
         subscription=Subscription,
         extensions=extensions,
         config=StrawberryConfig(scalar_map=SCALARS),
     )
+    schema.execution_context_class = executor_for(schema._schema)
+    return schema
