@@ -184,6 +184,9 @@ class Soak:
         self.hostile = hostile_bodies()
         self.injected_throttles = 0
         self.events: list[str] = []
+        self.started = time.monotonic()
+        # (seconds into the run, operation, 429s beyond the injected ones in that second)
+        self.unexpected: list[tuple[float, str, int]] = []
 
     def _start_redis(self, stack: ExitStack) -> Child:
         server = shutil.which("redis-server")
@@ -260,15 +263,35 @@ class Soak:
                 if fault.get("error") == "ThrottlingException":
                     self.injected_throttles += fault["times"]
                 (await http.post("/_emulator/faults", json=fault)).raise_for_status()
-                self.events.append(f"{fault}")
+                self.events.append(f"{self.now():.0f} s {fault}")
+
+    def now(self) -> float:
+        return time.monotonic() - self.started
+
+    async def watch(self, until: float) -> None:
+        """Notes when 429s beyond the injected ones happen, each second, by operation."""
+        seen: Counter[str] = Counter()
+        async with httpx.AsyncClient(base_url=self.emulator_url, timeout=10) as http:
+            while time.monotonic() < until + 2:
+                await asyncio.sleep(1)
+                stats = (await http.get("/_emulator/stats")).json()
+                faults = (await http.get("/_emulator/faults")).json()["faults"]
+                left = sum(f["times"] or 0 for f in faults if f["error"] == "ThrottlingException")
+                injected = self.injected_throttles - left
+                throttled = Counter(stats["throttled"])
+                throttled["DescribeContact"] -= injected  # the only operation injected
+                for operation, count in throttled.items():
+                    if count > seen[operation]:
+                        self.unexpected.append((self.now(), operation, count - seen[operation]))
+                seen = throttled
 
     def restart_redis(self) -> None:
-        self.events.append("redis killed")
+        self.events.append(f"{self.now():.0f} s redis killed")
         self.redis.stop(signal.SIGKILL)
         time.sleep(10)
         self.redis = Child("redis", self.redis.process.args, dict(os.environ), self.logs)  # type: ignore[arg-type]
         self.redis.wait_until(lambda: redis_answers(self.redis_port))
-        self.events.append("redis back")
+        self.events.append(f"{self.now():.0f} s redis back")
 
     async def run(self) -> tuple[Tally, float]:
         tally = Tally()
@@ -278,6 +301,7 @@ class Soak:
             started = time.monotonic()
             await asyncio.gather(
                 self.chaos(until),
+                self.watch(until),
                 *(self.client(http, until, tally) for _ in range(self.args.clients)),
             )
             return tally, time.monotonic() - started
@@ -333,6 +357,8 @@ def main() -> None:
     print(f"HTTP statuses       {dict(sorted(tally.statuses.items()))}")
     print(f"GraphQL error codes {dict(sorted(tally.codes.items()))}")
     print(f"chaos               {'; '.join(soak.events)}")
+    when = ", ".join(f"{t:.0f} s {op} x{n}" for t, op, n in soak.unexpected) or "none"
+    print(f"unexpected 429s at  {when}")
     print(f"logs                {logs}")
     ok = tally.server_errors == 0 and tally.lost == 0 and quota_429s == 0
     print("verdict             " + ("PASS" if ok else "FAIL"))

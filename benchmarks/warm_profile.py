@@ -39,20 +39,17 @@ PHASES: dict[str, Match] = {
     "  strawberry: parse body": lambda f, n: (
         f.endswith("http/async_base_view.py") and n == "parse_http_body"
     ),
-    "  strawberry: execute": lambda f, n: (
-        f.endswith("strawberry/schema/schema.py") and n == "execute"
+    "  execute (GatewaySchema.execute)": lambda f, n: (
+        f.endswith(("gateway/api/schema.py", "strawberry/schema/schema.py")) and n == "execute"
     ),
-    "    parse and validate (cached or not)": lambda f, n: (
-        f.endswith("strawberry/schema/schema.py") and n == "_prepare_operation_async"
+    "    validation (cached per document)": lambda f, n: (
+        f.endswith("gateway/api/documents.py") and n == "validate"
     ),
-    "      validation (graphql-core)": lambda f, n: (
-        f.endswith("graphql/validation/validate.py") and n == "validate"
+    "    execution (graphql-core's executor)": lambda f, n: (
+        f.endswith("graphql/execution/executor.py") and n == "await_result"
     ),
-    "    execution": lambda f, n: (
-        f.endswith("strawberry/schema/schema.py") and n == "_execute_operation"
-    ),
-    "      member fields": lambda f, n: (
-        f.endswith("gateway/api/members.py") and n in ("resolve", "__getattr__")
+    "      link resolvers (DataLoader, store)": lambda f, n: (
+        f.endswith("gateway/api/contact.py") and n == "load_contact"
     ),
     "      entity store reads": lambda f, n: f.endswith("gateway/store.py") and n == "get",
     "  strawberry: encode JSON": lambda f, n: (

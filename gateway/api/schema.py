@@ -3,13 +3,21 @@
 from __future__ import annotations
 
 import functools
+from collections.abc import Iterable
 from typing import Any
 
 import strawberry
-from graphql import GraphQLError
+from graphql import GraphQLError, execute
+from strawberry.exceptions import MissingQueryError
+from strawberry.execution.is_awaitable import optimized_is_awaitable
 from strawberry.extensions import DisableIntrospection
 from strawberry.schema.config import StrawberryConfig
-from strawberry.types import ExecutionContext
+from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
+from strawberry.schema.schema import DEFAULT_ALLOWED_OPERATION_TYPES, _coerce_error
+from strawberry.types import ExecutionContext, ExecutionResult
+from strawberry.types.execution import PreExecutionError
+from strawberry.types.graphql import OperationType
+from strawberry.utils.await_maybe import await_maybe
 
 from gateway.api.documents import DocumentCaches, DocumentLimits
 from gateway.api.errors import code_errors, log_unexpected
@@ -24,6 +32,90 @@ __all__ = ["GatewaySchema", "create_schema"]
 
 
 class GatewaySchema(strawberry.Schema):
+    # Set by create_schema when the only extension is the document caches' (no tracing, no
+    # introspection rule): then `execute` runs its steps itself, without strawberry's
+    # extension runner (a few async context managers and hooks a request, for nothing).
+    lean: DocumentCaches | None = None
+
+    async def execute(
+        self,
+        query: str | None,
+        variable_values: dict[str, Any] | None = None,
+        context_value: Any | None = None,
+        root_value: Any | None = None,
+        operation_name: str | None = None,
+        allowed_operation_types: Iterable[OperationType] | None = None,
+        operation_extensions: dict[str, Any] | None = None,
+    ) -> ExecutionResult:
+        """strawberry's `execute`, step for step: parse, operation type, validate (with the
+        limits), execute, process errors; the same results, errors and exceptions."""
+        caches = self.lean
+        if caches is None:
+            return await super().execute(
+                query,
+                variable_values,
+                context_value,
+                root_value,
+                operation_name,
+                allowed_operation_types,
+                operation_extensions,
+            )
+        context = self._create_execution_context(
+            query=query,
+            allowed_operation_types=allowed_operation_types or DEFAULT_ALLOWED_OPERATION_TYPES,
+            variable_values=variable_values,
+            context_value=context_value,
+            root_value=root_value,
+            operation_name=operation_name,
+            operation_extensions=operation_extensions,
+        )
+        if not query:
+            raise MissingQueryError
+        try:
+            context.graphql_document = document = caches.parse(query)
+        except Exception as error:
+            return self._refused(context, [_coerce_error(error)])
+        try:
+            operation_type = context.operation_type
+        except RuntimeError as error:
+            raise CannotGetOperationTypeError(context.operation_name) from error
+        if operation_type not in context.allowed_operations:
+            raise InvalidOperationTypeError(operation_type)
+        try:
+            errors = caches.validate(
+                self._schema,
+                query,
+                document,
+                context.operation_name,
+                variable_values,
+                context.validation_rules,
+            )
+            if errors:
+                return self._refused(context, errors)
+            result = await await_maybe(
+                execute(
+                    self._schema,
+                    document,
+                    root_value=root_value,
+                    variable_values=variable_values,
+                    operation_name=context.operation_name,
+                    context_value=context_value,
+                    is_awaitable=optimized_is_awaitable,  # type: ignore[arg-type]
+                    executor_class=self.execution_context_class,
+                    operation_extensions=operation_extensions,
+                )
+            )
+        except Exception as error:
+            return self._refused(context, [_coerce_error(error)])
+        if result.errors:
+            self._process_errors(result.errors, context)
+        return ExecutionResult(data=result.data, errors=result.errors, extensions={})
+
+    def _refused(self, context: ExecutionContext, errors: list[GraphQLError]) -> ExecutionResult:
+        context.pre_execution_errors = errors
+        self._process_errors(errors, context)
+        return PreExecutionError(data=None, errors=errors, extensions={})
+
     def process_errors(
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
     ) -> None:
@@ -50,4 +142,6 @@ def create_schema(
         config=StrawberryConfig(scalar_map=SCALARS),
     )
     schema.execution_context_class = executor_for(schema._schema)
+    if len(extensions) == 1:
+        schema.lean = caches
     return schema
