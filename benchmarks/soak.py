@@ -224,7 +224,7 @@ class Soak:
                 response = await http.post(f"{url}/graphql", content=body, headers=headers)
             except httpx.HTTPError as error:
                 tally.lost += 1
-                tally.statuses[type(error).__name__] += 1
+                tally.statuses[f"{type(error).__name__} ({kind})"] += 1
                 continue
             tally.latencies.append(time.monotonic() - started)
             tally.kinds[kind] += 1

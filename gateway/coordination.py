@@ -25,8 +25,8 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import redis.asyncio as redis
+from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
-from redis.retry import Retry
 
 from gateway.errors import (
     BadUserInput,
@@ -36,13 +36,14 @@ from gateway.errors import (
     UpstreamUnavailable,
 )
 
-__all__ = ["Coordinator", "Lease", "Unavailable"]
+__all__ = ["RETRY_SECONDS", "Coordinator", "Lease", "Unavailable"]
 
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
-_RETRY_SECONDS = 5.0
+RETRY_SECONDS = 5.0
+"""How long Redis is left alone after a failure (then the next call tries it again)."""
 _POLL_SECONDS = 0.025
 _FAILED_MS = 1000  # how long a failure mark tells late waiters the fetch just failed
 _RELEASE = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end"
@@ -69,9 +70,14 @@ class Coordinator:
                 url,
                 socket_timeout=timeout,
                 socket_connect_timeout=timeout,
-                retry=Retry(NoBackoff(), 0),  # one try, bounded: the caller falls back
+                # One try, bounded: the caller falls back. Except that a pooled connection
+                # Redis closed (it restarted) is replaced and the command sent again at
+                # once: that is not Redis failing, and each one found would otherwise mark
+                # it down anew for a few seconds after it came back.
+                retry=Retry(NoBackoff(), 1, supported_errors=(redis.ConnectionError,)),
             )
         self._down_until = 0.0
+        self._failed_at = -1.0
 
     @property
     def degraded(self) -> bool:
@@ -83,14 +89,18 @@ class Coordinator:
 
     async def run(self, what: str, call: Callable[[Any], Awaitable[T]]) -> T:
         """`call(client)`, bounded; Unavailable when Redis is not there (now)."""
-        if self._client is None or time.monotonic() < self._down_until:
+        started = time.monotonic()
+        if self._client is None or started < self._down_until:
             raise Unavailable(what)
         try:
             result = await asyncio.wait_for(call(self._client), self.timeout)
         except Exception as error:
             self._failed(what, error)
             raise Unavailable(what) from error
-        self._recovered()
+        if started > self._failed_at:
+            # Only a call begun after the last failure says Redis is back: one in flight
+            # across the failure must not end the fallback a moment after it began.
+            self._recovered()
         return result
 
     async def eval(self, script: str, keys: list[str], *args: Any) -> Any:
@@ -149,7 +159,8 @@ class Coordinator:
                 what,
                 type(error).__name__,
             )
-        self._down_until = time.monotonic() + _RETRY_SECONDS
+        self._failed_at = time.monotonic()
+        self._down_until = self._failed_at + RETRY_SECONDS
 
     def _recovered(self) -> None:
         if self.degraded:

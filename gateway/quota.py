@@ -9,10 +9,12 @@ GATEWAY_WORKERS processes share it)."""
 from __future__ import annotations
 
 import asyncio
+import math
 import time
+import uuid
 
 from gateway import deadline
-from gateway.coordination import Coordinator, Unavailable
+from gateway.coordination import RETRY_SECONDS, Coordinator, Unavailable
 from gateway.errors import UpstreamThrottled
 from gateway.rates import Rate, Rates
 
@@ -56,6 +58,44 @@ class _LocalBucket:
         return wait
 
 
+# KEYS[1..n] the slot keys; ARGV token, lease (ms). The first slot free or already this
+# replica's is (re)claimed for the lease: its index, or -1 when all are taken.
+_CLAIM = """
+for n, key in ipairs(KEYS) do
+  local holder = redis.call('GET', key)
+  if holder == false or holder == ARGV[1] then
+    redis.call('SET', key, ARGV[1], 'PX', tonumber(ARGV[2]))
+    return n - 1
+  end
+end
+return -1
+"""
+_SLOT_LEASE_SECONDS = 60.0
+_SLOT_REFRESH_SECONDS = 15.0
+
+
+class _Slots:
+    """Turns at the start of this replica's slot of each frame of wall-clock time: replica
+    `slot` of `replicas` calls at `slot x spacing` past each multiple of `replicas x
+    spacing`, at most once a frame. Replicas' clocks are assumed within a fraction of
+    `spacing` of each other (NTP); the spacing already allows for a call's delay."""
+
+    def __init__(self, per_second: float, replicas: int, slot: int) -> None:
+        self.spacing = 1 / per_second
+        self.frame = self.spacing * replicas
+        self.offset = slot * self.spacing
+        self.next = 0.0  # wall-clock: no turn before
+
+    def reserve(self, longest: float) -> float:
+        now = time.time()
+        start = max(now, self.next)
+        turn = self.offset + math.ceil((start - self.offset) / self.frame) * self.frame
+        if turn - now > longest:
+            return -1.0
+        self.next = turn + self.frame / 2  # the next turn is in a later frame
+        return turn - now
+
+
 class Quota:
     def __init__(
         self,
@@ -68,10 +108,16 @@ class Quota:
         self.rates, self.wait = rates, wait
         self._redis, self._replicas = redis, replicas
         self._queued: dict[str, int] = {}  # turns reserved in Redis, not yet come
-        self._local: dict[str, _LocalBucket] = {}
+        self._local: dict[str, _LocalBucket | _Slots] = {}
         # Until when a bucket this process has been spending on its own could still hold
         # the quota's calls: a new shared bucket (Redis restarted empty) then starts empty.
         self._local_until: dict[str, float] = {}
+        # Until when a turn from the shared bucket must also be one of this process's own
+        # share: after an outage the other replicas may still be spending on theirs.
+        self._strict_until = 0.0
+        self._token = uuid.uuid4().hex
+        self.slot: int | None = None  # this replica's slot number, claimed in Redis
+        self._slot_claimed = -math.inf
 
     async def take(self, operation: str) -> float:
         """Reserves a token for `operation` and waits for its turn; the seconds waited.
@@ -115,19 +161,46 @@ class Quota:
             except Unavailable:
                 pass  # this process's bucket, at its share
             else:
+                wait = -1.0 if int(wait_ms) < 0 else float(wait_ms) / 1000
+                await self._claim_slot()
+                if wait >= 0 and time.monotonic() < self._strict_until:
+                    own = self._own(operation, rate).reserve(longest)
+                    return (-1.0 if own < 0 else max(wait, own)), True
                 self._local.pop(operation, None)  # the next outage starts a bucket afresh
-                return (-1.0 if int(wait_ms) < 0 else float(wait_ms) / 1000), True
-        bucket = self._local.get(operation)
-        if bucket is None:
-            # Without the shared bucket each replica keeps to its share of the quota. One
-            # that lost it mid-way starts empty, and behind the turns it had reserved
-            # there: those callers still go at their time.
-            # A share of the burst may be under one token: then every call waits its turn.
-            burst = rate.burst / self._replicas
-            shared = self._redis is not None and self._redis.shared
-            tokens = -self.queued(operation) if shared else burst
-            bucket = self._local[operation] = _LocalBucket(
-                rate.per_second / self._replicas, burst, float(tokens)
-            )
+                return wait, True
+            self._strict_until = time.monotonic() + RETRY_SECONDS + rate.burst / rate.per_second
         self._local_until[operation] = time.monotonic() + rate.burst / rate.per_second
-        return bucket.reserve(longest), False
+        return self._own(operation, rate).reserve(longest), False
+
+    def _own(self, operation: str, rate: Rate) -> _LocalBucket | _Slots:
+        """This process's own share of the operation's quota."""
+        own = self._local.get(operation)
+        if own is None:
+            burst = rate.burst / self._replicas
+            if burst < 1 and self.slot is not None:
+                own = _Slots(rate.per_second, self._replicas, self.slot)
+            else:
+                # Without the shared bucket each replica keeps to its share of the quota.
+                # One that lost it mid-way starts empty, and behind the turns it had
+                # reserved there: those callers still go at their time. A share of the
+                # burst may be under one token: then every call waits its turn.
+                shared = self._redis is not None and self._redis.shared
+                tokens = -self.queued(operation) if shared else burst
+                own = _LocalBucket(rate.per_second / self._replicas, burst, float(tokens))
+            self._local[operation] = own
+        return own
+
+    async def _claim_slot(self) -> None:
+        """Claims (or keeps) this replica's slot number in Redis, every few seconds."""
+        now = time.monotonic()
+        if self._replicas < 2 or self._redis is None or now < self._slot_claimed:
+            return
+        self._slot_claimed = now + _SLOT_REFRESH_SECONDS
+        keys = [self._redis.key("quota-slot", str(n)) for n in range(self._replicas)]
+        try:
+            slot = int(
+                await self._redis.eval(_CLAIM, keys, self._token, int(_SLOT_LEASE_SECONDS * 1000))
+            )
+        except Unavailable:
+            return
+        self.slot = slot if slot >= 0 else None

@@ -8,6 +8,7 @@ emulator's `--quota`).
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -59,9 +60,11 @@ class Rates:
         return self.table.get(operation, self.default)
 
     def guarded(self, headroom: float) -> Rates:
-        """The rates to keep to so that Connect never sees one call too many: `headroom`
-        of each, and calls spaced enough to absorb `JITTER_SECONDS` of delay between a
-        turn and its arrival where the burst has no spare tokens to (burst 1: SearchContacts)."""
+        """The rates to keep to so that Connect never sees one call too many, though a call
+        can reach it up to `JITTER_SECONDS` after its turn (a busy thread pool or event
+        loop, on either side): `headroom` of each rate; a burst smaller by the turns of that
+        delay (turns given that far apart may arrive together); and where that leaves no
+        burst to spare (burst 1: SearchContacts), calls spaced by that delay more."""
         return Rates(
             {op: _guarded(rate, headroom) for op, rate in self.table.items()},
             _guarded(self.default, headroom),
@@ -78,7 +81,12 @@ class Rates:
 def _guarded(rate: Rate, headroom: float) -> Rate:
     spare = (rate.burst - 1) / rate.per_second  # seconds of delay the burst absorbs
     spacing = 1 / rate.per_second + max(0.0, JITTER_SECONDS - spare)
-    return Rate(min(rate.per_second * headroom, 1 / spacing), rate.burst)
+    per_second = min(rate.per_second * headroom, 1 / spacing)
+    # Turns in any window W number at most burst' + per_second x W; they arrive within
+    # W + JITTER_SECONDS of each other, which Connect allows if burst' + per_second x
+    # JITTER_SECONDS <= burst (per_second <= the rate does the rest).
+    burst = max(1, math.floor(rate.burst - per_second * JITTER_SECONDS + 1e-9))
+    return Rate(per_second, burst)
 
 
 def parse_rate(text: str) -> tuple[str, Rate]:

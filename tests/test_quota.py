@@ -4,6 +4,7 @@ order; one whose turn would come after the deadline is refused at once."""
 from __future__ import annotations
 
 import asyncio
+import itertools
 import subprocess
 
 import pytest
@@ -112,3 +113,74 @@ async def test_a_restarted_redis_does_not_hand_out_the_burst_again(
             await again.wait()
     finally:
         await redis.close()
+
+
+async def test_replicas_on_their_own_take_turns_by_slot_where_a_burst_cannot_be_shared(
+    private_redis: tuple[str, subprocess.Popen[bytes]],
+) -> None:
+    """Burst 1 shared by 2 replicas: each's share of the burst is half a token, so while
+    Redis is down they call in the slots they claimed there, never within one spacing of
+    each other (SearchContacts drew 429s in the soak's Redis outage before)."""
+    url, server = private_redis
+    rates = Rates.uniform(2, 1)  # one call every 0.5 s; frames of 1 s for 2 replicas
+    coordinators = [Coordinator(url, "t", 1.0), Coordinator(url, "t", 1.0)]
+    replicas = [Quota(rates, 5, c, replicas=2) for c in coordinators]
+    try:
+        for quota in replicas:
+            await quota.take("SearchContacts")  # shared: each claims its slot
+        assert sorted(q.slot for q in replicas) == [0, 1]
+        server.kill()
+        server.wait()
+        await asyncio.sleep(0.6)  # the shared turns taken above are spent
+
+        started = asyncio.get_running_loop().time()
+        times: list[float] = []
+
+        async def call(quota: Quota) -> None:
+            await quota.take("SearchContacts")
+            times.append(asyncio.get_running_loop().time() - started)
+
+        await asyncio.gather(*(call(q) for q in replicas for _ in range(3)))
+
+        times.sort()
+        gaps = [later - earlier for earlier, later in itertools.pairwise(times)]
+        assert len(times) == 6
+        assert min(gaps) >= 0.45, times  # one spacing apart (less the timer's slack)
+        assert times[-1] < 3.6  # six turns of 0.5 s, each replica one a frame
+    finally:
+        for coordinator in coordinators:
+            await coordinator.close()
+
+
+async def test_after_an_outage_a_replica_keeps_to_its_own_share_for_a_while(
+    private_redis: tuple[str, subprocess.Popen[bytes]],
+) -> None:
+    """Redis back: the other replica may still be on its own share for up to the retry
+    interval, so turns from the shared bucket are also turns of this one's share."""
+    url, server = private_redis
+    port = url.rsplit(":", 1)[1].split("/")[0]
+    coordinator = Coordinator(url, "t", 1.0)
+    quota = Quota(Rates.uniform(10, 10), 5, coordinator, replicas=2)
+    try:
+        await quota.take("DescribeContact")
+        server.kill()
+        server.wait()
+        await quota.take("DescribeContact")  # on its own: Redis is down
+        again = await asyncio.create_subprocess_exec(
+            "redis-server", "--port", port, "--bind", "127.0.0.1", "--save", "",
+            stdout=subprocess.DEVNULL,
+        )  # fmt: skip
+        try:
+            while not await coordinator.ping():  # noqa: ASYNC110 (waits for the new server)
+                await asyncio.sleep(0.05)
+            await asyncio.sleep(2)  # the shared bucket (empty when made) fills at 10/s
+            waits = await _takes(quota, 6)
+
+            # Shared, the bucket has the turns at once; its own share (5/s, from a bucket
+            # of 5 that the outage left) does not: the waits are those of the share.
+            assert max(w for w in waits if w is not None) >= 0.15
+        finally:
+            again.kill()
+            await again.wait()
+    finally:
+        await coordinator.close()
