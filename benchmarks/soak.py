@@ -150,7 +150,7 @@ def environment(redis_url: str, emulator_url: str) -> dict[str, str]:
 
 class Soak:
     def __init__(self, args: argparse.Namespace, stack: ExitStack, logs: Path) -> None:
-        self.args, self.logs = args, logs
+        self.args, self.logs, self.stack = args, logs, stack
         self.rng = random.Random(args.seed)
         bin_dir = Path(sys.executable).parent
         gateway = [str(bin_dir / "connect-gateway")]
@@ -290,6 +290,7 @@ class Soak:
         self.redis.stop(signal.SIGKILL)
         time.sleep(10)
         self.redis = Child("redis", self.redis.process.args, dict(os.environ), self.logs)  # type: ignore[arg-type]
+        self.stack.callback(self.redis.stop)
         self.redis.wait_until(lambda: redis_answers(self.redis_port))
         self.events.append(f"{self.now():.0f} s redis back")
 

@@ -11,6 +11,7 @@ import strawberry
 
 from gateway.api.context import Info
 from gateway.api.docs import doc
+from gateway.api.execution import DIRECT
 from gateway.api.generated import (
     AttributesEntry,
     ContactMembers,
@@ -61,7 +62,11 @@ def contact_link(shape: str, member: str, description: str) -> Any:
             return None
         return await load_contact(info, self._instance, contact_id)
 
-    return strawberry.field(resolver=resolve, description=f"{description} ({shape}.{member})")
+    return strawberry.field(
+        resolver=resolve,
+        description=f"{description} ({shape}.{member})",
+        metadata={DIRECT: resolve},
+    )
 
 
 @strawberry.type(name="Agent", description="An agent (a Connect user), from DescribeUser.")

@@ -3,6 +3,8 @@
 Most of a warm request is graphql-core visiting the fields of a document it has executed
 before, on values the gateway already holds. This module removes the work that repeats:
 
+- **Links resolve directly.** A field whose metadata names a `DIRECT` resolver (the links
+  to another contact) gets it as graphql-core's resolver, without strawberry's wrapper.
 - **Plain fields read their attribute directly.** A strawberry field with no resolver, no
   permission and no extension (a member of Connect's shapes, `key`/`value` of entries) is
   given a resolver that reads the attribute, instead of strawberry's three-call wrapper.
@@ -45,7 +47,11 @@ from strawberry.types.field import StrawberryField
 
 from gateway.api.personal import PersonalData
 
-__all__ = ["GatewayExecutor", "executor_for"]
+__all__ = ["DIRECT", "GatewayExecutor", "executor_for"]
+
+DIRECT = "gateway.direct"
+"""Field metadata: a resolver graphql-core may call as it is, `(source, info)`, with no
+argument of its own and graphql-core's info (`info.context` is the request's Context)."""
 
 
 class Leaf(NamedTuple):
@@ -72,7 +78,13 @@ def executor_for(schema: GraphQLSchema) -> type[GatewayExecutor]:
             continue
         for name, field in graphql_type.fields.items():
             definition = field.extensions.get(GraphQLCoreConverter.DEFINITION_BACKREF)
-            if not isinstance(definition, StrawberryField) or definition.base_resolver:
+            if not isinstance(definition, StrawberryField):
+                continue
+            direct = definition.metadata.get(DIRECT)
+            if direct is not None and not definition.extensions:
+                field.resolve = direct
+                continue
+            if definition.base_resolver:
                 continue
             if not getattr(field.resolve, "_is_default", False):
                 continue  # strawberry wrapped it for a reason of its own (an exception handler)
