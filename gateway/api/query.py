@@ -67,7 +67,7 @@ class Query:
             items = [load_contact(info, instance, contact_id) for contact_id in ids]
         return cast(list[Contact | None], cast(list[Awaitable[Contact]], items))
 
-    search_contacts: ContactConnection = strawberry.field(
+    search_contacts: ContactConnection | None = strawberry.field(
         resolver=search,
         description=(
             "Contacts that match a search (SearchContacts), a page at a time: pass "

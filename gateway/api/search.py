@@ -140,7 +140,9 @@ async def search(
     first: First = 25,
     after: str | None = None,
     instance_id: strawberry.ID | None = None,
-) -> ContactConnection:
+) -> ContactConnection | None:
+    # Nullable, so that a refused or failed search is null with its error at this field
+    # alone, not the whole of `data`, and a sibling root field still answers.
     if not 1 <= first <= MAX_PAGE:
         raise BadUserInput(f"first must be 1 to {MAX_PAGE} (got {first})")
     instance = readable_instance(instance_id, info.context.settings, info.context.caller)

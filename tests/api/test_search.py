@@ -153,3 +153,24 @@ def test_queue_and_agent_criteria(gateway: Gateway, emulator: Emulator) -> None:
 
     assert ids(by_queue) == [c["id"] for c in expected if c["queueId"] == queue]
     assert ids(by_agent) == [c["id"] for c in expected if c["agentId"] == agent]
+
+
+def test_a_refused_search_fails_alone(gateway: Gateway, emulator: Emulator) -> None:
+    """searchContacts is nullable: a search Connect would refuse (over 8 weeks) is null with
+    BAD_USER_INPUT at its own path, and a sibling root field still answers."""
+    contact = next(iter(demo_contacts(emulator.contacts())))
+    emulator.reset()
+    query = """query($id: ID!) {
+      contact(contactId: $id) { id }
+      searchContacts(timeRange: {type: INITIATION_TIMESTAMP,
+                                 startTime: "2026-01-01T00:00:00Z",
+                                 endTime: "2026-06-01T00:00:00Z"}) { totalCount }
+    }"""
+
+    result = gateway.query(query, id=contact)
+
+    assert result["data"] == {"contact": {"id": contact}, "searchContacts": None}
+    [error] = result["errors"]
+    assert error["path"] == ["searchContacts"]
+    assert error["extensions"]["code"] == "BAD_USER_INPUT"
+    assert emulator.calls("SearchContacts") == 0
