@@ -119,6 +119,7 @@ class Settings(BaseSettings):
     jwt_issuer: str | None = Field(default=None, validate_default=True)
     jwt_audience: str | None = Field(default=None, validate_default=True)
     jwt_scopes_claim: str | None = None
+    jwt_audience_claim: str = Field(default="aud", pattern=r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
     jwt_leeway_seconds: float = Field(default=30, ge=0, le=300)
     jwt_jwks_ttl_seconds: float = Field(default=300, gt=0)
     jwt_jwks_refetch_seconds: float = Field(default=30, ge=0)

@@ -44,6 +44,7 @@ class Authenticator:
                 issuer,
                 audience,
                 scopes_claim=settings.jwt_scopes_claim,
+                audience_claim=settings.jwt_audience_claim,
                 leeway_seconds=settings.jwt_leeway_seconds,
                 jwks_ttl_seconds=settings.jwt_jwks_ttl_seconds,
                 refetch_seconds=settings.jwt_jwks_refetch_seconds,

@@ -34,6 +34,7 @@ class TokenVerifier:
         audience: str,
         *,
         scopes_claim: str | None = None,
+        audience_claim: str = "aud",
         leeway_seconds: float = 30,
         jwks_ttl_seconds: float = 300,
         refetch_seconds: float = 30,
@@ -41,6 +42,7 @@ class TokenVerifier:
         self.issuer = issuer
         self.audience = audience
         self.scopes_claim = scopes_claim
+        self.audience_claim = audience_claim
         self.leeway = leeway_seconds
         self.jwks = jwt.PyJWKClient(
             jwks_url,
@@ -53,18 +55,25 @@ class TokenVerifier:
         """The caller this token names; Unauthenticated when it does not verify."""
         kid = _kid(token)
         key = await self._key(kid)
+        by_aud = self.audience_claim == "aud"
         try:
             claims = jwt.decode(
                 token,
                 key,
                 algorithms=list(ALGORITHMS),
-                audience=self.audience,
+                audience=self.audience if by_aud else None,
                 issuer=self.issuer,
                 leeway=self.leeway,
-                options={"require": ["exp", "iss", "aud", "sub"]},
+                options={
+                    "require": ["exp", "iss", "sub", self.audience_claim],
+                    "verify_aud": by_aud,
+                },
             )
         except jwt.PyJWTError as error:
             raise Unauthenticated(f"invalid token: {error}") from None
+        if not by_aud and claims[self.audience_claim] != self.audience:
+            # Cognito's access tokens name their app client in `client_id`, and have no aud.
+            raise Unauthenticated(f"invalid token: {self.audience_claim} is not this API's")
         subject = claims["sub"]
         if not isinstance(subject, str) or not subject:
             raise Unauthenticated("invalid token: sub must be a non-empty string")

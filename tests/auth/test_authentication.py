@@ -270,3 +270,29 @@ def test_introspection_needs_a_caller_and_can_be_turned_off(
     gateway = start_gateway(**auth_settings(introspection=False))
     refused = gateway.http.post("/graphql", json=introspect, headers={"x-api-key": world.api_key})
     assert refused.json()["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+
+
+def test_cognito_access_tokens_name_the_api_in_client_id(
+    auth_settings: Any, start_gateway: Callable[..., Gateway], emulator: Emulator
+) -> None:
+    """Cognito's access tokens have no aud; GATEWAY_JWT_AUDIENCE_CLAIM=client_id checks the
+    app client they name instead (and an ID token, without client_id, is refused)."""
+    key = auth_settings.key
+    cognito = start_gateway(**auth_settings(jwt_audience_claim="client_id"))
+    usual = start_gateway(**auth_settings())
+    contact_id = deepest(emulator.contacts())[-1]["id"]
+    emulator.reset()
+
+    def ask(gateway: Gateway, token: str) -> httpx.Response:
+        body = {"query": QUERY, "variables": {"id": contact_id}}
+        return gateway.http.post("/graphql", json=body, headers=bearer(token))
+
+    access = key.sign(aud=None, client_id=AUDIENCE, token_use="access")
+    assert ask(cognito, access).json()["data"]["contact"]["id"] == contact_id
+    other = ask(cognito, key.sign(aud=None, client_id="another-app"))
+    assert other.status_code == 401
+    assert "client_id is not this API's" in other.json()["errors"][0]["message"]
+    id_token = ask(cognito, key.sign(token_use="id"))  # aud, no client_id
+    assert id_token.status_code == 401
+    assert ask(usual, access).status_code == 401  # the default still wants aud
+    assert emulator.calls() == 1
