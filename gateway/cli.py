@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
+import functools
 import json
 import logging
 import os
@@ -13,7 +15,7 @@ import sys
 import tempfile
 import urllib.request
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import uvicorn
@@ -149,7 +151,10 @@ def serve_command(args: argparse.Namespace) -> int:
                 log_config=None,
                 access_log=False,
             )
-            _Server(config).run()
+            server = _Server(config)
+            if emulator is not None and settings.events:
+                server.on_bound = functools.partial(_send_demo_events, emulator.url)
+            server.run()
         else:
             # Worker processes read their settings from the environment; they sign cursors
             # with one secret (made here when none is set) so any worker takes any cursor.
@@ -157,6 +162,8 @@ def serve_command(args: argparse.Namespace) -> int:
                 settings = settings.model_copy(update={"cursor_secret": secrets.token_urlsafe(32)})
             os.environ.update(_environment(settings))
             metrics_dir = _metrics_directory()
+            if emulator is not None and settings.events and settings.port:
+                _send_demo_events(emulator.url, _url("127.0.0.1", settings.port))
             uvicorn.run(
                 "gateway.app:create_app_from_env",
                 factory=True,
@@ -188,11 +195,31 @@ def _metrics_directory() -> str | None:
 class _Server(uvicorn.Server):
     """Says where it serves once bound (the real port, also for --port 0)."""
 
+    on_bound: Callable[[str], None] | None = None
+
     async def startup(self, sockets: list[socket.socket] | None = None) -> None:
         await super().startup(sockets)
         if self.started:
             host, port = self.servers[0].sockets[0].getsockname()[:2]
             print(f"connect-gateway: serving GraphQL at {_url(host, port)}/graphql", flush=True)
+            if self.on_bound is not None:
+                await asyncio.to_thread(self.on_bound, _url(host, port))
+
+
+def _send_demo_events(emulator_url: str, gateway_url: str) -> None:
+    """Has the demo emulator post its contact events (as EventBridge would) to this
+    gateway's /events: a contact changed in the emulator (UpdateContact, or its clock moving
+    an active contact on) is fresh in the gateway within a second, and `contactUpdated`
+    subscriptions push it."""
+    local = gateway_url.replace("://0.0.0.0:", "://127.0.0.1:").replace("://[::]:", "://[::1]:")
+    request = urllib.request.Request(
+        f"{emulator_url}/_emulator/events",
+        data=json.dumps({"url": f"{local}/events"}).encode(),
+        headers={"content-type": "application/json"},
+        method="POST",
+    )
+    with urllib.request.urlopen(request, timeout=5):
+        pass
 
 
 def _start_demo(settings: Settings) -> tuple[Any, Settings]:
@@ -217,6 +244,9 @@ def _start_demo(settings: Settings) -> tuple[Any, Settings]:
             # Demo data needs no credentials, and GraphiQL is the way in.
             "auth": settings.auth or "none",
             "graphiql": True if settings.graphiql is None else settings.graphiql,
+            # The emulator's contact events come to this gateway's /events (open to all
+            # when authentication is off, as it is unless asked for), as EventBridge's would.
+            "events": settings.events or (settings.auth or "none") == "none",
             # The demo emulator has no quota to guard, unless one was asked for.
             "quota_rate": settings.quota_rate
             if {"quota_rate", "quotas"} & settings.model_fields_set

@@ -12,6 +12,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import boto3
 import httpx
 import pytest
 
@@ -20,6 +21,7 @@ from tests.emulator.receiver import receiving
 from tests.support import Emulator, Process
 
 SCHEMA = Path(__file__).parent.parent / "schema" / "schema.graphql"
+NAME = "query($id: ID!) { contact(contactId: $id) { id name } }"
 
 
 def _env(**extra: str) -> dict[str, str]:
@@ -159,3 +161,34 @@ def test_emulator_refuses_nonsense_knobs() -> None:
     assert result.returncode != 0
     assert "drop must be 0 to 1" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_the_demo_gateway_hears_its_emulators_contact_events() -> None:
+    """Demo mode wires the emulator's contact events to the gateway's own /events: a
+    contact renamed in the emulator (UpdateContact, through boto3) is renamed in the
+    gateway's answers within seconds, though an ended contact is cached for hours."""
+    process = Process("serve", "--port", "0", env=_env())
+    try:
+        match, seen = process.wait_for(r"serving GraphQL at (http://[\d.]+:\d+)/graphql")
+        url = match.group(1)
+        emulator_url = re.search(r"running at (http://[\d.]+:\d+)", "\n".join(seen))
+        assert emulator_url, seen
+        emulator = Emulator(emulator_url.group(1))
+        contact = next(c for c in emulator.contacts() if c["disconnected"])
+        query = {"query": NAME, "variables": {"id": contact["id"]}}
+        before = httpx.post(f"{url}/graphql", json=query).json()["data"]["contact"]["name"]
+        connect = boto3.client(
+            "connect", endpoint_url=emulator.url, region_name="us-east-1",
+            aws_access_key_id="emulator", aws_secret_access_key="emulator",
+        )  # fmt: skip
+        name = f"renamed-{before}"
+
+        connect.update_contact(InstanceId=contact["instanceId"], ContactId=contact["id"], Name=name)
+
+        deadline = time.monotonic() + 10
+        while httpx.post(f"{url}/graphql", json=query).json()["data"]["contact"]["name"] != name:
+            assert time.monotonic() < deadline, "the rename never reached the gateway"
+            time.sleep(0.1)
+        emulator.http.close()
+    finally:
+        process.stop()
