@@ -9,7 +9,13 @@ import time
 from typing import Any
 
 from cross_web import HTTPException
-from graphql import GraphQLError, OperationType, get_operation_ast, parse
+from graphql import (
+    GraphQLError,
+    OperationDefinitionNode,
+    OperationType,
+    get_operation_ast,
+    parse,
+)
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.types import Receive, Scope, Send
@@ -187,13 +193,16 @@ class GraphQLView(HTTPProtocol, GraphQL[Context, None]):
         kwargs["request_data"] = await self.persisted.resolve_request(kwargs["request_data"], store)
         data = kwargs.get("request_data", args[1] if len(args) > 1 else None)
         request.state.operation = data
-        name = self.metrics.operation_label(getattr(data, "operation_name", None))
+        operation_name = getattr(data, "operation_name", None) or _sole_operation_name(
+            getattr(data, "query", None), self.settings.max_tokens
+        )
+        name = self.metrics.operation_label(operation_name)
         request.state.operation_label = name
         self.metrics.requests.labels(name).inc()
         with self.metrics.request_latency.labels(name).time():
             result = await super().execute_operation(request, *args, **kwargs)
         errors = getattr(result, "errors", None) or []
-        request.state.audit.write(getattr(data, "operation_name", None), len(errors))
+        request.state.audit.write(operation_name, len(errors))
         return result
 
     async def process_result(self, request: Any, result: ExecutionResult) -> GraphQLHTTPResponse:
@@ -240,6 +249,22 @@ def _is_query(document: str | None, operation_name: str | None) -> bool:
     except GraphQLError:
         return False
     return operation is not None and operation.operation == OperationType.QUERY
+
+
+@functools.lru_cache(maxsize=256)
+def _sole_operation_name(document: str | None, max_tokens: int) -> str | None:
+    """The name of a document's only operation, for metrics and the audit line when the
+    client sends no operationName (as many do for a one-operation document)."""
+    if not document:
+        return None
+    try:
+        parsed = parse(document, max_tokens=max_tokens)
+    except (GraphQLError, RecursionError):
+        return None
+    operations = [d for d in parsed.definitions if isinstance(d, OperationDefinitionNode)]
+    if len(operations) != 1 or operations[0].name is None:
+        return None
+    return operations[0].name.value
 
 
 def _no_cache(headers: Any) -> bool:

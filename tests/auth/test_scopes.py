@@ -111,3 +111,26 @@ def test_the_audit_line_names_the_caller_and_contacts_and_no_variables(
     served = [r for r in caplog.records if r.name.startswith(("gateway", "uvicorn"))]
     assert served
     assert all("variables" not in r.getMessage() for r in served)
+
+
+def test_the_audit_line_and_metrics_name_a_sole_operation_sent_without_operation_name(
+    start_gateway: Callable[..., Gateway],
+    emulator: Emulator,
+    tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    contact = next(c for c in emulator.contacts() if c["instanceId"] == DEMO_INSTANCE_ID)
+    gateway, key = _gateway(start_gateway, tmp_path / "keys.json", ["contacts:read", "instance:*"])
+
+    with caplog.at_level(logging.INFO):
+        gateway.http.post(
+            "/graphql",
+            json={
+                "query": "query Unnamed($id: ID!) { contact(contactId: $id) { id } }",
+                "variables": {"id": contact["id"]},
+            },
+            headers={"x-api-key": key},
+        )
+
+    [line] = [r.getMessage() for r in caplog.records if r.name == "gateway.audit"]
+    assert line.startswith("caller=scoped operation=Unnamed ")
