@@ -90,10 +90,8 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-@pytest.fixture
-def private_redis() -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
-    """A Redis of this test's own, to stop mid-test (the shared one must stay up)."""
-    port = _free_port()
+def start_redis(port: int) -> subprocess.Popen[bytes]:
+    """A redis-server on `port` (nothing kept on disk), once it answers."""
     server = subprocess.Popen(
         [
             "redis-server",
@@ -118,6 +116,19 @@ def private_redis() -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
             assert time.monotonic() < deadline, "redis-server did not start"
             time.sleep(0.02)
     client.close()
+    return server
+
+
+def restart_redis(url: str) -> subprocess.Popen[bytes]:
+    """A new, empty redis-server where the private one at `url` was (stop that first)."""
+    return start_redis(int(url.rsplit(":", 1)[1].split("/")[0]))
+
+
+@pytest.fixture
+def private_redis() -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """A Redis of this test's own, to stop mid-test (the shared one must stay up)."""
+    port = _free_port()
+    server = start_redis(port)
     yield f"redis://127.0.0.1:{port}/0", server
     server.kill()
     server.wait()

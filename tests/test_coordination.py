@@ -17,7 +17,7 @@ import redis
 from gateway.coordination import Coordinator, Unavailable
 from gateway.emulator import DEMO_INSTANCE_ID
 from tests.chains import demo_contacts
-from tests.conftest import REDIS_URL
+from tests.conftest import REDIS_URL, restart_redis
 from tests.support import Emulator, Gateway
 
 CONTACT = "query($id: ID!) { contact(contactId: $id) { id channel } }"
@@ -96,19 +96,10 @@ async def test_a_restarted_redis_is_used_again_without_a_false_alarm(
             *(coordinator.run("get", lambda c: c.blpop(["t:none"], 0.2)) for _ in range(4))
         )
         assert len(coordinator._client.connection_pool._available_connections) >= 4
-        port = url.rsplit(":", 1)[1].split("/")[0]
         server.kill()
         server.wait()
-        again = await asyncio.create_subprocess_exec(
-            "redis-server", "--port", port, "--bind", "127.0.0.1", "--save", "",
-            stdout=subprocess.DEVNULL,
-        )  # fmt: skip
+        again = await asyncio.to_thread(restart_redis, url)  # answering when it returns
         try:
-            probe = redis.Redis.from_url(url)
-            while not await asyncio.to_thread(_answers, probe):  # noqa: ASYNC110 (waits for the new server)
-                await asyncio.sleep(0.02)
-            probe.close()
-
             results = await asyncio.gather(
                 *(coordinator.run("get", lambda c: c.blpop(["t:none"], 0.2)) for _ in range(4))
             )
@@ -117,16 +108,9 @@ async def test_a_restarted_redis_is_used_again_without_a_false_alarm(
             assert not coordinator.degraded
         finally:
             again.kill()
-            await again.wait()
+            again.wait()
     finally:
         await coordinator.close()
-
-
-def _answers(client: redis.Redis) -> bool:
-    try:
-        return bool(client.ping())
-    except redis.ConnectionError:
-        return False
 
 
 @pytest.mark.redis
