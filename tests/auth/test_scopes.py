@@ -85,52 +85,35 @@ def test_without_contacts_read_nothing_is_read(
     assert sum(emulator.stats()["calls"].values()) == 0
 
 
-def test_the_audit_line_names_the_caller_and_contacts_and_no_variables(
+@pytest.mark.parametrize("sent", ["GET with operationName", "POST without operationName"])
+def test_the_audit_line_names_the_caller_operation_and_contacts_and_no_variables(
     start_gateway: Callable[..., Gateway],
     emulator: Emulator,
     tmp_path: Path,
     caplog: pytest.LogCaptureFixture,
+    sent: str,
 ) -> None:
+    """The operation is named also when the client sends no operationName (a document's
+    sole operation), as many clients do."""
     contact = next(c for c in emulator.contacts() if c["instanceId"] == DEMO_INSTANCE_ID)
     gateway, key = _gateway(start_gateway, tmp_path / "keys.json", ["contacts:read", "instance:*"])
+    query = "query Audited($id: ID!) { contact(contactId: $id) { id } }"
 
     with caplog.at_level(logging.INFO):
-        gateway.http.get(
-            "/graphql",
-            params={
-                "query": "query Audited($id: ID!) { contact(contactId: $id) { id } }",
+        if sent.startswith("GET"):
+            params = {
+                "query": query,
                 "variables": json.dumps({"id": contact["id"]}),
                 "operationName": "Audited",
-            },
-            headers={"x-api-key": key},
-        )
+            }
+            gateway.http.get("/graphql", params=params, headers={"x-api-key": key})
+        else:
+            body = {"query": query, "variables": {"id": contact["id"]}}
+            gateway.http.post("/graphql", json=body, headers={"x-api-key": key})
 
     [line] = [r.getMessage() for r in caplog.records if r.name == "gateway.audit"]
-    assert line.startswith("caller=scoped operation=Audited")
+    assert line.startswith("caller=scoped operation=Audited ")
     assert f"contacts={contact['id']}" in line
     served = [r for r in caplog.records if r.name.startswith(("gateway", "uvicorn"))]
     assert served
     assert all("variables" not in r.getMessage() for r in served)
-
-
-def test_the_audit_line_and_metrics_name_a_sole_operation_sent_without_operation_name(
-    start_gateway: Callable[..., Gateway],
-    emulator: Emulator,
-    tmp_path: Path,
-    caplog: pytest.LogCaptureFixture,
-) -> None:
-    contact = next(c for c in emulator.contacts() if c["instanceId"] == DEMO_INSTANCE_ID)
-    gateway, key = _gateway(start_gateway, tmp_path / "keys.json", ["contacts:read", "instance:*"])
-
-    with caplog.at_level(logging.INFO):
-        gateway.http.post(
-            "/graphql",
-            json={
-                "query": "query Unnamed($id: ID!) { contact(contactId: $id) { id } }",
-                "variables": {"id": contact["id"]},
-            },
-            headers={"x-api-key": key},
-        )
-
-    [line] = [r.getMessage() for r in caplog.records if r.name == "gateway.audit"]
-    assert line.startswith("caller=scoped operation=Unnamed ")
