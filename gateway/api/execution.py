@@ -9,7 +9,7 @@ before, on values the gateway already holds. This module removes the work that r
   permission and no extension (a member of Connect's shapes, `key`/`value` of entries) is
   given a resolver that reads the attribute, instead of strawberry's three-call wrapper.
 - **Plain nullable leaves skip the per-field machinery.** For such a field of scalar or
-  enum type, `GatewayExecutor.execute_field` reads the attribute and serializes it without
+  enum type, `GatewayExecutor.execute_fields` reads the attribute and serializes it without
   building a resolve info, a path or a completion; anything unusual (an error, an
   awaitable, a value the type refuses) takes graphql-core's general path, so the answer
   and its errors are the same as graphql-core's own.
@@ -17,7 +17,7 @@ before, on values the gateway already holds. This module removes the work that r
   `@include`, `@defer` or `@stream` (then it depends on nothing but the document): each
   selection set is collected once per process, not once per request.
 
-`tests/test_execution.py` runs queries through both this executor and graphql-core's plain
+`tests/api/test_execution.py` runs queries through both this executor and graphql-core's plain
 one and compares the answers.
 """
 
@@ -216,9 +216,6 @@ class GatewayExecutor(StrawberryGraphQLCoreExecutionContext):
         if found is None:
             found = collected[key] = super().collect_subfields(return_type, field_details_list)
         return found
-
-
-_NONE: dict[str, Leaf] = {}
 
 
 def _plain_leaf(source: Any, leaf: Leaf) -> Any:
