@@ -193,9 +193,12 @@ class GraphQLView(HTTPProtocol, GraphQL[Context, None]):
         kwargs["request_data"] = await self.persisted.resolve_request(kwargs["request_data"], store)
         data = kwargs.get("request_data", args[1] if len(args) > 1 else None)
         request.state.operation = data
-        operation_name = getattr(data, "operation_name", None) or _sole_operation_name(
-            getattr(data, "query", None), self.settings.max_tokens
-        )
+        # For metrics and the audit line, also when a client sends no operationName for a
+        # document's sole operation (as many do).
+        operation_name = getattr(data, "operation_name", None)
+        if not operation_name:
+            sole = _operation(getattr(data, "query", None), None, self.settings.max_tokens)
+            operation_name = None if sole is None or sole.name is None else sole.name.value
         name = self.metrics.operation_label(operation_name)
         request.state.operation_label = name
         self.metrics.requests.labels(name).inc()
@@ -223,9 +226,7 @@ class GraphQLView(HTTPProtocol, GraphQL[Context, None]):
             loaders is not None
             and not loaders.stale
             and _deterministic(result.errors or [])
-            and _is_query(
-                getattr(operation, "query", None), getattr(operation, "operation_name", None)
-            )
+            and _is_query(operation, self.settings.max_tokens)
         )
         if getattr(request.state, "no_cache_refused", False):
             extensions["noCache"] = "refused: too many fresh reads; served from the cache"
@@ -240,31 +241,25 @@ class GraphQLView(HTTPProtocol, GraphQL[Context, None]):
 
 
 @functools.lru_cache(maxsize=256)
-def _is_query(document: str | None, operation_name: str | None) -> bool:
-    """True for a query (mutations and subscriptions are never reused)."""
-    if document is None:
-        return False
-    try:
-        operation = get_operation_ast(parse(document), operation_name)
-    except GraphQLError:
-        return False
-    return operation is not None and operation.operation == OperationType.QUERY
-
-
-@functools.lru_cache(maxsize=256)
-def _sole_operation_name(document: str | None, max_tokens: int) -> str | None:
-    """The name of a document's only operation, for metrics and the audit line when the
-    client sends no operationName (as many do for a one-operation document)."""
+def _operation(
+    document: str | None, operation_name: str | None, max_tokens: int
+) -> OperationDefinitionNode | None:
+    """The operation of `document` a request runs (its only one when no name is given),
+    parsed once per document text; None when there is none or the document is invalid."""
     if not document:
         return None
     try:
-        parsed = parse(document, max_tokens=max_tokens)
+        return get_operation_ast(parse(document, max_tokens=max_tokens), operation_name)
     except (GraphQLError, RecursionError):
         return None
-    operations = [d for d in parsed.definitions if isinstance(d, OperationDefinitionNode)]
-    if len(operations) != 1 or operations[0].name is None:
-        return None
-    return operations[0].name.value
+
+
+def _is_query(data: Any, max_tokens: int) -> bool:
+    """True for a query (mutations and subscriptions are never reused)."""
+    operation = _operation(
+        getattr(data, "query", None), getattr(data, "operation_name", None), max_tokens
+    )
+    return operation is not None and operation.operation == OperationType.QUERY
 
 
 def _no_cache(headers: Any) -> bool:
