@@ -76,7 +76,11 @@ def create_app(settings: Settings) -> Starlette:
         # A fetch that finds an entity changed invalidates it everywhere: every replica
         # drops the responses (and copies) holding the old value.
         store = EntityStore(connect, cache, redis, settings, metrics, invalidations.publish)
-        subscriptions = Subscriptions(settings.max_subscriptions)
+        subscriptions = Subscriptions(
+            settings.max_subscriptions,
+            per_caller=settings.max_subscriptions_per_caller,
+            connections_per_caller=settings.max_websockets_per_caller,
+        )
         await _listen(invalidations, store, responses, subscriptions, metrics)
         warn_if_per_process(settings)
         log.info(

@@ -9,6 +9,8 @@ Scopes: `contacts:read` (any contact data), `contacts:pii` (personal data fields
 from __future__ import annotations
 
 import hashlib
+import json
+import re
 from dataclasses import dataclass, field
 
 __all__ = [
@@ -21,6 +23,7 @@ __all__ = [
     "NOBODY",
     "SCOPES",
     "Caller",
+    "is_scope_token",
 ]
 
 CONTACTS_READ = "contacts:read"
@@ -32,6 +35,15 @@ SCOPES = frozenset({CONTACTS_READ, CONTACTS_PII, EVENTS_WRITE, INSTANCE_ANY, MET
 """Every scope but `instance:<id>`, which names one instance."""
 
 
+_SCOPE_TOKEN = re.compile(r"[\x21\x23-\x5b\x5d-\x7e]{1,256}")
+
+
+def is_scope_token(value: object) -> bool:
+    """Whether `value` is one scope token (RFC 6749 3.3: printable ASCII, no space, quote
+    or backslash): what a credential may grant. Anything else is ignored, never split."""
+    return isinstance(value, str) and _SCOPE_TOKEN.fullmatch(value) is not None
+
+
 @dataclass(frozen=True)
 class Caller:
     """An authenticated caller: `id` is an API key's id or a token's `sub`."""
@@ -41,7 +53,10 @@ class Caller:
     scope_key: str = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        digest = hashlib.sha256(" ".join(sorted(self.scopes)).encode()).hexdigest()[:16]
+        # A canonical encoding of the sorted set (JSON: each scope quoted and escaped), so
+        # that no two scope sets share a key, whatever characters a scope holds.
+        canonical = json.dumps(sorted(self.scopes), ensure_ascii=True, separators=(",", ":"))
+        digest = hashlib.sha256(canonical.encode()).hexdigest()
         object.__setattr__(self, "scope_key", digest)
 
     def has(self, scope: str) -> bool:

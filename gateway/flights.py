@@ -16,6 +16,10 @@ class SingleFlight(Generic[T]):
         self._flights: dict[str, asyncio.Task[T]] = {}
         self._on_join = on_join
 
+    def __contains__(self, key: str) -> bool:
+        """Whether a call for `key` is in flight in this process."""
+        return key in self._flights
+
     async def run(self, key: str, call: Callable[[], Awaitable[T]]) -> T:
         """The result of `call()`, or of the call already in flight for `key`."""
         task = self._flights.get(key)

@@ -90,6 +90,7 @@ class Settings(BaseSettings):
     breaker_reset_seconds: float = Field(default=10.0, gt=0)
     request_timeout_seconds: float = Field(default=30.0, gt=0)
     no_cache_per_minute: int = Field(default=6, ge=0)
+    caller_upstream_calls_per_minute: int = Field(default=300, ge=0)
 
     connect_max_concurrency: int = Field(default=16, ge=1, le=256)
     connect_connect_timeout: float = Field(default=2.0, gt=0)
@@ -99,6 +100,9 @@ class Settings(BaseSettings):
     events: bool = False
     max_subscriptions: int = Field(default=1000, ge=0)
     max_subscriptions_per_connection: int = Field(default=10, ge=1, le=100)
+    max_subscriptions_per_caller: int = Field(default=100, ge=1)
+    max_websockets_per_caller: int = Field(default=20, ge=1)
+    max_event_body_bytes: int = Field(default=1_048_576, ge=262_144, le=16 * 1024 * 1024)
 
     cors_origins: CommaList = ()
     max_query_depth: int = Field(default=12, ge=2, le=100)

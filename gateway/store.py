@@ -23,7 +23,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, cast
 
-from gateway import deadline, tracing
+from gateway import budget, deadline, tracing
 from gateway.cache import Cache
 from gateway.connect import ConnectClient
 from gateway.coordination import Coordinator
@@ -170,6 +170,8 @@ class EntityStore:
                 return Fetched(entry["value"])
         self._count(kind, "miss")
         try:
+            if (key if not fresh else f"{key}#fresh") not in self._flights:
+                budget.spend()  # a fetch of this request's own, not one it joins
             fetched = await deadline.bounded(
                 self._fetch(kind, key, instance_id, entity_id, read_cache=not fresh)
             )
@@ -190,6 +192,7 @@ class EntityStore:
     def _refresh(self, kind: Kind, key: str, instance_id: str, entity_id: str) -> None:
         async def refresh() -> None:
             deadline.unbounded()  # the request that noticed staleness does not wait for it
+            budget.unbounded()
             try:
                 await self._fetch(kind, key, instance_id, entity_id, read_cache=False)
             except Exception as error:  # the stale value stays; the next reader tries again

@@ -69,7 +69,7 @@ CLASSIFIED: dict[str, dict[str, str | None]] = {
     "User": {
         "Id": None,
         "Arn": None,
-        "Username": None,
+        "Username": "the agent's login name, often their email address",
         "IdentityInfo": "the agent's names, email addresses and mobile number",
         "PhoneConfig": "the agent's desk phone number",
         "DirectoryUserId": None,

@@ -19,7 +19,13 @@ from gateway.errors import GatewayError
 from gateway.loaders import Loaders
 from gateway.settings import Settings
 
-__all__ = ["ConnectionContext", "WebSocketAdapter", "authenticate", "connection_context"]
+__all__ = [
+    "ConnectionContext",
+    "WebSocketAdapter",
+    "authenticate",
+    "connection_closed",
+    "connection_context",
+]
 
 _PENDING = Caller("unauthenticated", frozenset())
 
@@ -69,8 +75,24 @@ async def authenticate(context: Context) -> None:
     if not caller.has(CONTACTS_READ):
         await context.websocket.close(4403, "Forbidden: contacts:read is required")
         raise ConnectionRejectionError()
+    subscriptions = context.subscriptions
+    if subscriptions is not None:
+        if not subscriptions.open_connection(caller.id):
+            await context.websocket.close(
+                4429, "Too many connections for this caller (GATEWAY_MAX_WEBSOCKETS_PER_CALLER)"
+            )
+            raise ConnectionRejectionError()
+        context.websocket.state.counted_caller = caller.id
     # Set once, while the protocol lets no operation run (before connection_ack).
     object.__setattr__(context, "caller", caller)
+
+
+def connection_closed(websocket: WebSocket) -> None:
+    """Releases the connection's place in its caller's count of websockets."""
+    caller = getattr(websocket.state, "counted_caller", None)
+    subscriptions = getattr(websocket.state, "subscriptions", None)
+    if caller is not None and subscriptions is not None:
+        subscriptions.close_connection(caller)
 
 
 def credentials(params: object) -> tuple[str | None, str | None]:

@@ -1258,7 +1258,7 @@ class UrlReference(Node):
 class UserMembers(Node):
     id: strawberry.ID | None = member("User", "Id", "id")
     arn: str | None = member("User", "Arn", "arn")
-    username: str | None = member("User", "Username", "username")
+    username: str | None = member("User", "Username", "username", personal=True)
     identity_info: UserIdentityInfo | None = member(
         "User", "IdentityInfo", "identityInfo", personal=True
     )

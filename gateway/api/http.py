@@ -21,6 +21,7 @@ from starlette.responses import JSONResponse, Response
 from strawberry.schema.exceptions import InvalidOperationTypeError
 from strawberry.types import ExecutionResult
 from strawberry.types.execution import PreExecutionError
+from strawberry.types.graphql import OperationType
 
 from gateway.errors import BadUserInput
 from gateway.logs import request_id
@@ -178,7 +179,18 @@ class HTTPProtocol:
         try:
             result: ExecutionResult = await super().execute_single(request, *args, **kwargs)  # type: ignore[misc]
         except HTTPException as error:
-            if isinstance(error.__cause__, InvalidOperationTypeError) and request.method == "GET":
+            cause = error.__cause__
+            if not isinstance(cause, InvalidOperationTypeError):
+                raise
+            if cause.operation_type == OperationType.SUBSCRIPTION:
+                message = (
+                    "subscriptions run over a websocket (graphql-transport-ws on /graphql), "
+                    "not over HTTP"
+                )
+                if request.method == "GET":
+                    raise MethodNotAllowed(message, "POST") from error
+                raise BadUserInput(message) from error
+            if request.method == "GET":
                 raise MethodNotAllowed(
                     "GET /graphql runs queries only: mutations take POST", "POST"
                 ) from error

@@ -5,11 +5,19 @@ A refusal is FORBIDDEN at the field; its siblings still answer."""
 from __future__ import annotations
 
 from gateway.api import inputs
-from gateway.caller import CONTACTS_READ, Caller
+from gateway.caller import CONTACTS_PII, CONTACTS_READ, Caller
 from gateway.errors import ScopeRefused
 from gateway.settings import Settings
 
-__all__ = ["check_read", "readable_instance"]
+__all__ = ["PERSONAL_CRITERIA", "check_criteria", "check_read", "readable_instance"]
+
+PERSONAL_CRITERIA = {
+    "name": "matches the free text of contacts' names and descriptions",
+    "contactAttributes": "matches values flows set about the customer",
+    "segmentAttributes": "matches values flows and integrations set about the customer",
+}
+"""Search criteria on personal data, by GraphQL name: they need `contacts:pii`, or a count
+of matches would answer questions about the customer that the fields themselves refuse."""
 
 
 def check_read(caller: Caller, instance: str) -> None:
@@ -24,3 +32,14 @@ def readable_instance(value: str | None, settings: Settings, caller: Caller) -> 
     instance = inputs.instance_id(value, settings)
     check_read(caller, instance)
     return instance
+
+
+def check_criteria(caller: Caller, used: list[str]) -> None:
+    """Refuses search criteria on personal data (`used`: GraphQL names) without
+    `contacts:pii`."""
+    personal = [name for name in used if name in PERSONAL_CRITERIA]
+    if personal and not caller.has(CONTACTS_PII):
+        raise ScopeRefused(
+            f"searching by {', '.join(personal)} needs the contacts:pii scope "
+            "(they match personal data)"
+        )

@@ -49,6 +49,10 @@ class GatewaySchema(strawberry.Schema):
     ) -> ExecutionResult:
         """strawberry's `execute`, step for step: parse, operation type, validate (with the
         limits), execute, process errors; the same results, errors and exceptions."""
+        # Subscriptions run over websockets only (`subscribe`), never over GET or POST.
+        allowed_operation_types = set(
+            allowed_operation_types or DEFAULT_ALLOWED_OPERATION_TYPES
+        ) - {OperationType.SUBSCRIPTION}
         caches = self.lean
         if caches is None:
             return await super().execute(

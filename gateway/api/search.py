@@ -31,7 +31,7 @@ from gateway.api.generated import (
     SortOrder,
 )
 from gateway.api.members import Place
-from gateway.api.permissions import readable_instance
+from gateway.api.permissions import PERSONAL_CRITERIA, check_criteria, readable_instance
 from gateway.errors import BadUserInput
 from gateway.loaders import Stale
 from gateway.search import Attributes, Criteria, KeyValues, Page, Search, Tags, TimeRange
@@ -89,6 +89,10 @@ class TagFilter:
     tag_condition: TagCondition | None = None
 
 
+def _personal(name: str) -> str:
+    return f"Personal data: {PERSONAL_CRITERIA[name]}; needs the contacts:pii scope."
+
+
 @strawberry.input(description=doc("SearchCriteria"))
 class SearchCriteria:
     channels: list[Channel] | None = None
@@ -96,9 +100,13 @@ class SearchCriteria:
     queue_ids: list[strawberry.ID] | None = None
     agent_ids: list[strawberry.ID] | None = None
     agent_hierarchy_groups: HierarchyGroupCriteria | None = None
-    name: NameCriteria | None = None
-    contact_attributes: AttributesCriteria | None = None
-    segment_attributes: AttributesCriteria | None = None
+    name: NameCriteria | None = strawberry.field(default=None, description=_personal("name"))
+    contact_attributes: AttributesCriteria | None = strawberry.field(
+        default=None, description=_personal("contactAttributes")
+    )
+    segment_attributes: AttributesCriteria | None = strawberry.field(
+        default=None, description=_personal("segmentAttributes")
+    )
     tags: TagFilter | None = None
 
 
@@ -129,6 +137,12 @@ class ContactConnection:
     )
 
 
+_CRITERIA_NAMES = {
+    "name": "name",
+    "contactAttributes": "contact_attributes",
+    "segmentAttributes": "segment_attributes",
+}
+
 First = Annotated[int, strawberry.argument(description=f"Page size, 1 to {MAX_PAGE}.")]
 
 
@@ -146,6 +160,9 @@ async def search(
     if not 1 <= first <= MAX_PAGE:
         raise BadUserInput(f"first must be 1 to {MAX_PAGE} (got {first})")
     instance = readable_instance(instance_id, info.context.settings, info.context.caller)
+    if criteria is not None:
+        used = [name for name, value in _CRITERIA_NAMES.items() if getattr(criteria, value)]
+        check_criteria(info.context.caller, used)
     asked = _search(instance, time_range, criteria, sort)
     inputs.search_params(asked.params())
     query = asked.digest()

@@ -44,7 +44,9 @@ class Subscription:
         if not context.caller.has(CONTACTS_READ) or not context.caller.may_read_instance(instance):
             raise Forbidden(f"this caller may not read contacts of instance {instance!r}")
         assert context.subscriptions is not None, "subscriptions run over websockets"
-        with context.subscriptions.watch([tag("contact", instance, contact)]) as watch:
+        with context.subscriptions.watch(
+            [tag("contact", instance, contact)], context.caller.id
+        ) as watch:
             while True:
                 context.loaders.clear()
                 yield await load_contact(info, instance, contact)

@@ -26,7 +26,8 @@ from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.types import ExecutionResult
 from strawberry.types.unset import UNSET, UnsetType
 
-from gateway import deadline
+from gateway import budget, deadline
+from gateway.allowances import Allowances
 from gateway.api import connection
 from gateway.api.context import Context
 from gateway.api.errors import MASKED_MESSAGE, format_error
@@ -36,7 +37,7 @@ from gateway.api.payloads import check_members, decode_object
 from gateway.api.persisted import PersistedOperations
 from gateway.assets import Assets
 from gateway.audit import Audit
-from gateway.caller import Caller
+from gateway.caller import EVERYONE, Caller
 from gateway.errors import (
     INTERNAL_SERVER_ERROR,
     BadUserInput,
@@ -47,7 +48,6 @@ from gateway.errors import (
 from gateway.loaders import Loaders
 from gateway.logs import request_id
 from gateway.metrics import Metrics
-from gateway.refreshes import Refreshes
 from gateway.responses import ResponseCache, headers_of, replay, request_key
 from gateway.settings import Settings
 
@@ -93,11 +93,17 @@ class GraphQLView(HTTPProtocol, GraphQL[Context, None]):
         self.metrics = metrics
         self.assets = assets or Assets()
         self.persisted = PersistedOperations.from_settings(settings)
-        self.refreshes = Refreshes(settings.no_cache_per_minute)
+        self.refreshes = Allowances(settings.no_cache_per_minute)
+        per_minute = settings.caller_upstream_calls_per_minute
+        self.upstream = Allowances(per_minute) if per_minute else None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "websocket":
-            await self.run(WebSocket(scope, receive, send))
+            websocket = WebSocket(scope, receive, send)
+            try:
+                await self.run(websocket)
+            finally:
+                connection.connection_closed(websocket)
             return
         if scope["type"] != "http":
             return
@@ -179,6 +185,8 @@ class GraphQLView(HTTPProtocol, GraphQL[Context, None]):
         loaders = Loaders.for_request(store, fresh=fresh and not request.state.no_cache_refused)
         request.state.loaders = loaders
         request.state.audit = audit = Audit(caller.id)
+        # Without authentication every caller is one (EVERYONE): a share would be a cap.
+        budget.charge(None if caller is EVERYONE else self.upstream, caller.id)
         return Context(
             settings=self.settings,
             store=store,

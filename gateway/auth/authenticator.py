@@ -62,13 +62,19 @@ class Authenticator:
         keys cannot be fetched."""
         if not self.required:
             return EVERYONE
+        # Every credential sent is checked: a valid one never excuses an invalid one.
+        found: list[Caller] = []
         if api_key is not None and self.keys is not None:
             caller = self.keys.caller(api_key)
             if caller is None:
                 raise Unauthenticated("invalid API key")
-            return caller
+            found.append(caller)
         if bearer is not None and self.tokens is not None:
-            return await self.tokens.caller(bearer)
+            found.append(await self.tokens.caller(bearer))
+        if len(found) > 1:
+            raise Unauthenticated("send one credential: an API key or a bearer token")
+        if found:
+            return found[0]
         raise Unauthenticated(f"authentication required: send {self._expected()}")
 
     def _expected(self) -> str:

@@ -108,4 +108,4 @@ def _entry(item: object, n: int) -> _Entry:
         checked = check_scopes(scopes)
     except ValueError as error:
         raise ValueError(f"keys[{n}]: {error}") from None
-    return _Entry(bytes.fromhex(digest), Caller(key_id, checked))
+    return _Entry(bytes.fromhex(digest), Caller(f"key:{key_id}", checked))

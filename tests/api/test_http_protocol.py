@@ -159,3 +159,27 @@ def test_operation_name_must_be_a_string(gateway: Gateway, name: object) -> None
 
     assert response.status_code == 400
     assert response.headers["content-type"] == GRAPHQL_RESPONSE_JSON
+
+
+SUBSCRIPTION = 'subscription { contactUpdated(contactId: "c1") { id } }'
+
+
+def test_a_subscription_over_get_is_405(gateway: Gateway, emulator: Emulator) -> None:
+    emulator.reset()
+    answer = gateway.http.get("/graphql", params={"query": SUBSCRIPTION})
+    assert answer.status_code == 405
+    assert answer.headers["allow"] == "POST"
+    assert "websocket" in answer.json()["errors"][0]["message"]
+    assert emulator.stats()["calls"] == {}
+
+
+def test_a_subscription_over_post_is_refused_with_a_clear_error(
+    gateway: Gateway, emulator: Emulator
+) -> None:
+    emulator.reset()
+    answer = gateway.http.post("/graphql", json={"query": SUBSCRIPTION})
+    assert answer.status_code == 400
+    [error] = answer.json()["errors"]
+    assert error["extensions"]["code"] == "BAD_USER_INPUT"
+    assert "graphql-transport-ws" in error["message"]
+    assert emulator.stats()["calls"] == {}

@@ -4,6 +4,7 @@ gateway in front of the emulator, and for every refusal no upstream call at all.
 from __future__ import annotations
 
 import json
+import logging
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -115,6 +116,23 @@ REFUSED: dict[str, tuple[Callable[[World], dict[str, str]], str]] = {
         "algorithm must be",
     ),
     "not a JWT": (lambda w: bearer("not-a-token"), "not a JWT"),
+    "a valid API key with a bad token": (
+        lambda w: {"x-api-key": w.api_key} | bearer(SigningKey().sign()),
+        "not signed by a key of",
+    ),
+    "a valid API key with a valid token": (
+        lambda w: {"x-api-key": w.api_key} | bearer(w.key.sign()),
+        "send one credential",
+    ),
+    "a bad API key with a valid token": (
+        lambda w: {"x-api-key": "cgg_nope"} | bearer(w.key.sign()),
+        "invalid API key",
+    ),
+    "exp as a string": (
+        lambda w: bearer(w.key.sign(exp=str(int(time.time()) + 3600))),
+        "exp",
+    ),
+    "nbf as a string": (lambda w: bearer(w.key.sign(nbf=str(int(time.time())))), "nbf"),
     "Basic credentials": (
         lambda w: {"authorization": "Basic YWRtaW46YWRtaW4="},
         "authentication required",
@@ -296,3 +314,59 @@ def test_cognito_access_tokens_name_the_api_in_client_id(
     assert id_token.status_code == 401
     assert ask(usual, access).status_code == 401  # the default still wants aud
     assert emulator.calls() == 1
+
+
+def test_a_token_without_nbf_is_accepted(world: World) -> None:
+    # Cognito's access tokens, among others, carry no nbf.
+    assert world.ask(bearer(world.key.sign(nbf=None))).status_code == 200
+
+
+def test_a_subject_never_passes_for_an_api_key(
+    world: World, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.INFO, logger="gateway.audit"):
+        assert world.ask({"x-api-key": world.api_key}).status_code == 200
+        assert world.ask(bearer(world.key.sign(sub="dashboard"))).status_code == 200
+    callers = [
+        record.getMessage().split()[0]
+        for record in caplog.records
+        if record.name == "gateway.audit" and record.getMessage().startswith("caller=")
+    ]
+    assert callers == ["caller=key:dashboard", "caller=sub:dashboard"]
+
+
+PII = "query Who($id: ID!) { contact(contactId: $id) { id customerEndpoint { address } } }"
+
+
+@pytest.mark.parametrize("pii_first", [True, False])
+def test_scope_sets_that_join_alike_never_share_a_cached_response(
+    auth_settings: Any,
+    start_gateway: Callable[..., Gateway],
+    emulator: Emulator,
+    tmp_path: Path,
+    pii_first: bool,
+) -> None:
+    pii_key, entry = new_key("quality", ["contacts:pii", "contacts:read", "instance:*"])
+    keys = write_keys(tmp_path / "pii.json", entry)
+    gateway = start_gateway(**auth_settings(api_keys_file=keys))
+    contact_id = next(c["id"] for c in emulator.contacts() if c["channel"] == "EMAIL")
+    # One scope value holding the three names with spaces: no valid scope at all.
+    forged = bearer(
+        auth_settings.key.sign(scope=None, scp=["contacts:pii contacts:read instance:*"])
+    )
+
+    def ask(headers: dict[str, str]) -> dict[str, Any]:
+        response = gateway.http.post(
+            "/graphql", json={"query": PII, "variables": {"id": contact_id}}, headers=headers
+        )
+        assert response.status_code == 200
+        return response.json()  # type: ignore[no-any-return]
+
+    order = [{"x-api-key": pii_key}, forged] if pii_first else [forged, {"x-api-key": pii_key}]
+    answers = [ask(headers) for headers in order]
+    trusted, stranger = answers if pii_first else answers[::-1]
+
+    assert trusted["data"]["contact"]["customerEndpoint"]["address"]
+    assert "errors" not in trusted
+    assert stranger["data"]["contact"] is None
+    assert stranger["errors"][0]["extensions"]["code"] == "FORBIDDEN"

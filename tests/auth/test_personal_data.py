@@ -57,7 +57,7 @@ def test_every_member_is_classified_and_nothing_else() -> None:
     for shape, members in classified.items():
         assert set(members) == set(model.shape_for(shape).members), shape
     at_least = {("Contact", m[0].upper() + m[1:]) for m in PERSONAL - {"references"}}
-    at_least.add(("User", "IdentityInfo"))
+    at_least |= {("User", "IdentityInfo"), ("User", "Username")}
     assert all(classified[shape][member] for shape, member in at_least)
 
 
@@ -106,7 +106,8 @@ def test_personal_fields_need_the_pii_scope_even_from_a_warm_cache(
     forbidden = {
         tuple(e["path"][1:]) for e in cold["errors"] if e["extensions"]["code"] == "FORBIDDEN"
     }
-    assert forbidden == {(f,) for f in PERSONAL} | {("agent", "identityInfo")}
+    agent = {("agent", "identityInfo"), ("agent", "username")}
+    assert forbidden == {(f,) for f in PERSONAL} | agent
     calls = emulator.stats()["calls"]
     assert "GetContactAttributes" not in calls, "nothing is fetched for a refused field"
     assert "ListContactReferences" not in calls
@@ -123,3 +124,51 @@ def test_personal_fields_need_the_pii_scope_even_from_a_warm_cache(
     secrets = [full["customerEndpoint"]["address"], full["agent"]["identityInfo"]["email"]]
     secrets += [entry["value"] for entry in full["attributes"]]
     assert not [s for s in secrets if s and len(s) > 5 and s in text]  # not "2" in a timestamp
+
+
+ORACLE = """query Oracle($from: DateTime!, $to: DateTime!, $criteria: SearchCriteria) {
+  searchContacts(
+    timeRange: { type: INITIATION_TIMESTAMP, startTime: $from, endTime: $to }
+    criteria: $criteria
+  ) { totalCount }
+}"""
+PERSONAL_CRITERIA = {
+    "contactAttributes": {"criteria": [{"key": "accountNumber", "values": ["****4300"]}]},
+    "segmentAttributes": {"criteria": [{"key": "connect:Subtype", "values": ["connect:Chat"]}]},
+    "name": {"searchText": ["refund"], "matchType": "MATCH_ANY"},
+}
+
+
+def test_search_criteria_on_personal_data_need_the_pii_scope(
+    start_gateway: Callable[..., Gateway], emulator: Emulator, tmp_path: Path
+) -> None:
+    reader, reader_entry = new_key("dashboard", ["contacts:read", "instance:*"])
+    trusted, trusted_entry = new_key("quality", ["contacts:read", "contacts:pii", "instance:*"])
+    keys = tmp_path / "keys.json"
+    keys.write_text(json.dumps({"keys": [reader_entry, trusted_entry]}))
+    gateway = start_gateway(auth="api-key", api_keys_file=keys)
+    times = sorted(c["initiationTimestamp"] for c in emulator.contacts())
+    window = {"from": times[0], "to": times[-1]}
+
+    def search(key: str, criteria: dict[str, Any]) -> dict[str, Any]:
+        response = gateway.http.post(
+            "/graphql",
+            json={"query": ORACLE, "variables": window | {"criteria": criteria}},
+            headers={"x-api-key": key},
+        )
+        return response.json()  # type: ignore[no-any-return]
+
+    emulator.reset()
+    for name, criterion in PERSONAL_CRITERIA.items():
+        refused = search(reader, {name: criterion, "channels": ["VOICE"]})
+        assert refused["data"]["searchContacts"] is None, name
+        [error] = refused["errors"]
+        assert error["extensions"]["code"] == "FORBIDDEN"
+        assert name in error["message"] and "contacts:pii" in error["message"]
+    assert emulator.stats()["calls"] == {}, "refused before any upstream call"
+
+    allowed = search(reader, {"channels": ["VOICE"]})
+    assert allowed["data"]["searchContacts"]["totalCount"] >= 0
+    answered = search(trusted, {"contactAttributes": PERSONAL_CRITERIA["contactAttributes"]})
+    assert "errors" not in answered
+    assert answered["data"]["searchContacts"]["totalCount"] >= 0

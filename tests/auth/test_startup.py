@@ -139,5 +139,5 @@ def test_the_api_key_command_prints_a_key_and_its_entry(tmp_path: Path) -> None:
     path.write_text(json.dumps({"keys": [entry]}))
     caller = ApiKeys.load(path).caller(key)
     assert caller is not None
-    assert caller.id == "dashboard"
+    assert caller.id == "key:dashboard"
     assert ApiKeys.load(path).caller(key + "x") is None

@@ -1,7 +1,11 @@
-"""How often a caller may ask for fresh data (`Cache-Control: no-cache`): each fresh read
-costs Connect calls from the quota every user shares, so each caller (API key, token
-subject; every anonymous caller together) gets GATEWAY_NO_CACHE_PER_MINUTE of them per
-process. Past that, the request is served as any other (cache first), and says so.
+"""Per-caller allowances: a token bucket per caller (`key:<id>`, `sub:<subject>`; every
+anonymous caller together), refilled per minute, per process. Two use them:
+
+- fresh reads (`Cache-Control: no-cache`, GATEWAY_NO_CACHE_PER_MINUTE): past it, the
+  request is served as any other (cache first), and says so;
+- upstream fetches (GATEWAY_CALLER_UPSTREAM_CALLS_PER_MINUTE, gateway/budget.py): past
+  it, what needs a new Connect call is UPSTREAM_THROTTLED while cached answers still flow,
+  so that one caller cannot spend the quota every user shares.
 """
 
 from __future__ import annotations
@@ -9,19 +13,19 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
-__all__ = ["Refreshes"]
+__all__ = ["Allowances"]
 
 _MAX_CALLERS = 10_000
 
 
-class Refreshes:
+class Allowances:
     def __init__(self, per_minute: int, clock: Callable[[], float] = time.monotonic) -> None:
         self.per_minute = per_minute
         self._clock = clock
         self._buckets: dict[str, tuple[float, float]] = {}  # caller -> (tokens, at)
 
     def allow(self, caller: str) -> bool:
-        """Spends one of the caller's fresh reads; False when none is left."""
+        """Spends one of the caller's allowance; False when none is left."""
         if self.per_minute == 0:
             return False
         now = self._clock()
