@@ -104,9 +104,8 @@ async def test_one_caller_cannot_open_every_websocket(
 def test_counts_are_given_back_when_a_watch_ends() -> None:
     subscriptions = Subscriptions(limit=3, per_caller=1)
     with subscriptions.watch(["contact:i:a"], "key:a"):
-        with pytest.raises(TooManySubscriptions):
-            with subscriptions.watch(["contact:i:b"], "key:a"):
-                pass
+        with pytest.raises(TooManySubscriptions), subscriptions.watch(["contact:i:b"], "key:a"):
+            pass
         with subscriptions.watch(["contact:i:b"], "key:b"):
             assert len(subscriptions) == 2
     with subscriptions.watch(["contact:i:c"], "key:a"):

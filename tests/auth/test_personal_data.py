@@ -164,7 +164,8 @@ def test_search_criteria_on_personal_data_need_the_pii_scope(
         assert refused["data"]["searchContacts"] is None, name
         [error] = refused["errors"]
         assert error["extensions"]["code"] == "FORBIDDEN"
-        assert name in error["message"] and "contacts:pii" in error["message"]
+        assert name in error["message"]
+        assert "contacts:pii" in error["message"]
     assert emulator.stats()["calls"] == {}, "refused before any upstream call"
 
     allowed = search(reader, {"channels": ["VOICE"]})
