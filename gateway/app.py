@@ -55,7 +55,10 @@ def create_app(settings: Settings) -> Starlette:
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[dict[str, object]]:
         redis = Coordinator(
-            settings.cache_url, settings.cache_namespace, settings.cache_timeout_seconds
+            settings.cache_url,
+            settings.cache_namespace,
+            settings.cache_timeout_seconds,
+            on_failure=lambda kind: metrics.shared_store_failures.labels(kind).inc(),
         )
         cache = Cache(redis)
         rates = settings.rates
@@ -71,11 +74,17 @@ def create_app(settings: Settings) -> Starlette:
         connect = await asyncio.to_thread(ConnectClient.from_settings, settings, quota, metrics)
         responses = _response_cache(settings, metrics)
         invalidations = Invalidations(
-            settings.cache_url if cache.shared else None, settings.cache_namespace
+            settings.cache_url if cache.shared else None,
+            settings.cache_namespace,
+            settings.cache_timeout_seconds,
         )
-        # A fetch that finds an entity changed invalidates it everywhere: every replica
-        # drops the responses (and copies) holding the old value.
-        store = EntityStore(connect, cache, redis, settings, metrics, invalidations.publish)
+
+        async def changed(tags: list[str]) -> None:
+            # A fetch that found an entity changed (and stored the new value): every
+            # replica drops the responses (and copies) holding the old value.
+            await invalidations.publish(tags, drop_shared=False)
+
+        store = EntityStore(connect, cache, redis, settings, metrics, changed)
         subscriptions = Subscriptions(
             settings.max_subscriptions,
             per_caller=settings.max_subscriptions_per_caller,

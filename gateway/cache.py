@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import math
 from collections import OrderedDict
+from dataclasses import dataclass
 from typing import Any
 
 from aiocache import Cache as AioCache
@@ -18,10 +19,26 @@ from aiocache.serializers import NullSerializer
 
 from gateway.coordination import Coordinator, Unavailable
 
-__all__ = ["DECODED", "Cache"]
+__all__ = ["DECODED", "Cache", "Generation"]
 
 DECODED = 1024
 """How many entries a process keeps decoded (the warm set), besides their JSON text."""
+
+
+_GENERATIONS = 100_000  # keys whose local generation is remembered (a lost one overtakes)
+
+
+@dataclass(frozen=True)
+class Generation:
+    """A key's generations when a fetch of it began: in Redis (None: not known) and in
+    this process."""
+
+    shared: str | None
+    local: int
+
+
+def _dump(value: Any) -> str:
+    return json.dumps(value, separators=(",", ":"))
 
 
 class Cache:
@@ -36,6 +53,7 @@ class Cache:
         # object each time (which they treat as read-only), so what is built from it can
         # be kept too (gateway/api/members.py keeps the converted nodes).
         self._decoded: OrderedDict[str, tuple[str | bytes, Any]] = OrderedDict()
+        self._generations: OrderedDict[str, int] = OrderedDict()
         self._memory.namespace = coordinator.namespace
         self._memory.timeout = None
 
@@ -51,7 +69,7 @@ class Cache:
     async def get(self, key: str) -> Any | None:
         if self.shared:
             try:
-                raw = await self._redis.run("get", lambda c: c.get(self._redis.key(key)))
+                raw = await self._redis.run("get", lambda c: c.get(self._redis.tagged(key)))
             except Unavailable:
                 pass
             else:
@@ -76,30 +94,56 @@ class Cache:
             return
         seconds = max(1, math.ceil(ttl))  # whole seconds, rounded up: nothing expires early
         if self.shared:
-            data = json.dumps(value, separators=(",", ":"))
+            data = _dump(value)
             try:
                 await self._redis.run(
-                    "set", lambda c: c.set(self._redis.key(key), data, ex=seconds)
+                    "set", lambda c: c.set(self._redis.tagged(key), data, ex=seconds)
                 )
             except Unavailable:
                 pass
             else:
                 return
-        await self._memory.set(key, json.dumps(value, separators=(",", ":")), ttl=seconds)
+        await self._memory.set(key, _dump(value), ttl=seconds)
+
+    async def store(
+        self, key: str, value: Any, overtaken: Any, ttl: float, generation: Generation
+    ) -> bool:
+        """Writes a fetched value: `value` if no invalidation of `key` came since the
+        fetch read `generation`, else `overtaken` (where nothing newer is stored), checked
+        and written in one step; True when `value` was stored."""
+        seconds = max(1, math.ceil(ttl))
+        if self.shared:
+            try:
+                return await self._redis.store(
+                    key, generation.shared, _dump(value), _dump(overtaken), seconds
+                )
+            except Unavailable:
+                pass
+        fresh = self.generation(key) == generation.local
+        if fresh or await self._memory.get(key) is None:
+            await self._memory.set(key, _dump(value if fresh else overtaken), ttl=seconds)
+        return fresh
+
+    def generation(self, key: str) -> int:
+        """How many times this process has dropped `key` (its local generation)."""
+        return self._generations.get(key, 0)
 
     async def forget_local(self, keys: list[str]) -> None:
-        """Drops `keys` from this process's memory (the cache itself, or Redis's stand-in)."""
+        """Drops `keys` from this process's memory (the cache itself, or Redis's stand-in)
+        and moves on their local generations."""
         for key in keys:
+            self._generations[key] = self._generations.get(key, 0) + 1
+            self._generations.move_to_end(key)
             self._decoded.pop(key, None)
             await self._memory.delete(key)
+        while len(self._generations) > _GENERATIONS:
+            self._generations.popitem(last=False)
 
-    async def delete_shared(self, keys: list[str]) -> None:
-        """Deletes `keys` from Redis; raises `Unavailable` while Redis is unreachable. No-op
-        for memory."""
-        if not self.shared or not keys:
-            return
-        names = [self._redis.key(key) for key in keys]
-        await self._redis.run("delete", lambda c: c.delete(*names))
+    async def invalidate_shared(self, keys: list[str]) -> None:
+        """Deletes `keys` from Redis and moves on their shared generations; raises
+        `Unavailable` while Redis is unreachable. No-op for memory."""
+        if self.shared and keys:
+            await self._redis.invalidate(keys)
 
     async def ping(self) -> bool:
         """True when the shared backend answers now (memory: always), for /readyz."""

@@ -8,7 +8,9 @@ publishes: there the shared Redis entries are deleted, once.
 
 Pub/sub is fire-and-forget: a replica that is not listening at that moment misses the
 message. While Redis is unreachable the tags are kept (bounded) and published again when
-it is back; what is missed in between stays stale at most its TTL.
+it is back (retried with backoff until they go, and with every publish that gets through);
+what is missed in between stays stale at most its TTL. Every Redis call here is bounded by
+`timeout`: a Redis that stops answering never holds a publisher.
 """
 
 from __future__ import annotations
@@ -49,15 +51,19 @@ def parse_tag(value: str) -> tuple[str, str, str] | None:
 
 
 class Invalidations:
-    def __init__(self, redis_url: str | None, namespace: str) -> None:
+    def __init__(self, redis_url: str | None, namespace: str, timeout: float = 0.5) -> None:
         self.channel = f"{namespace}:invalidations"
+        self.timeout = timeout
         self._origin = uuid.uuid4().hex
         self._redis: Redis | None = (
             None if redis_url is None else Redis.from_url(redis_url, socket_timeout=None)
         )
         self._listeners: list[Listener] = []
         self._publishers: list[Listener] = []
-        self._pending: dict[str, None] = {}  # insertion-ordered set
+        # Insertion-ordered sets of tags to share again: with the publishers (the shared
+        # entries to delete), and notices only (the shared entry is already the new one).
+        self._pending: dict[str, None] = {}
+        self._notices: dict[str, None] = {}
         self._listening: asyncio.Task[None] | None = None
         self._retrying: asyncio.Task[None] | None = None
         self._subscribed = asyncio.Event()
@@ -83,17 +89,23 @@ class Invalidations:
         self._publishers.append(listener)
         return lambda: self._remove(self._publishers, listener)
 
-    async def publish(self, tags: Iterable[str]) -> None:
+    async def publish(self, tags: Iterable[str], *, drop_shared: bool = True) -> None:
+        """Tells every replica that the tagged entities changed. `drop_shared`: the
+        publishers delete the shared entries first (an event); False when the shared entry
+        is already the new value (a fetch found it changed)."""
         batch = list(dict.fromkeys(tags))
         if not batch:
             return
         # The shared entries go first, so that a listener woken here (a subscription about
         # to push the contact) cannot read what is being invalidated.
-        shared = await self._share(batch, send=False)
+        shared = not drop_shared or await self._share(batch, send=False)
         await _call(self._listeners, batch)
-        if not (shared and await self._share(batch, run_publishers=False)):
-            self._keep(batch)
-            self._retry_soon()
+        if shared and await self._share(batch, run_publishers=False):
+            if self._pending or self._notices:
+                await self._replay()  # Redis is back: what it missed goes too
+            return
+        self._keep(batch, self._pending if drop_shared else self._notices)
+        self._retry_soon()
 
     async def start(self) -> None:
         """Starts listening (with Redis), waiting briefly for the subscription so that an
@@ -124,7 +136,7 @@ class Invalidations:
                 await _call(self._publishers, batch, raise_errors=True)
             if send and self._redis is not None:
                 message = json.dumps({"origin": self._origin, "tags": batch})
-                await self._redis.publish(self.channel, message)
+                await asyncio.wait_for(self._redis.publish(self.channel, message), self.timeout)
         except asyncio.CancelledError:
             raise
         except Exception as error:
@@ -133,26 +145,26 @@ class Invalidations:
         return True
 
     def _retry_soon(self) -> None:
-        """Shares the kept tags again shortly (a passing Redis hiccup); after an outage,
-        the listener does it when it is back."""
+        """Shares the kept tags again, with backoff, until they have all gone."""
         if self._retrying is not None and not self._retrying.done():
             return
 
         async def retry() -> None:
-            for delay in _RETRY_SECONDS:
-                await asyncio.sleep(delay)
+            attempt = 0
+            while self._pending or self._notices:
+                await asyncio.sleep(_RETRY_SECONDS[min(attempt, len(_RETRY_SECONDS) - 1)])
+                attempt += 1
                 if self.connected:
                     await self._replay()
-                if not self._pending:
-                    return
 
         self._retrying = asyncio.create_task(retry())
 
-    def _keep(self, batch: list[str]) -> None:
+    @staticmethod
+    def _keep(batch: list[str], into: dict[str, None]) -> None:
         for item in batch:
-            self._pending[item] = None
-        while len(self._pending) > _MAX_PENDING:
-            del self._pending[next(iter(self._pending))]
+            into[item] = None
+        while len(into) > _MAX_PENDING:
+            del into[next(iter(into))]
 
     async def _listen(self, redis: Redis) -> None:
         attempt = 0
@@ -179,10 +191,20 @@ class Invalidations:
             attempt += 1
 
     async def _replay(self) -> None:
+        """Shares the kept tags again; what fails is kept, and retried."""
+        failed = False
         if self._pending:
             batch, self._pending = list(self._pending), {}
             if not await self._share(batch):
-                self._keep(batch)
+                self._keep(batch, self._pending)
+                failed = True
+        if self._notices:
+            batch, self._notices = list(self._notices), {}
+            if not await self._share(batch, run_publishers=False):
+                self._keep(batch, self._notices)
+                failed = True
+        if failed:
+            self._retry_soon()
 
     async def _receive(self, message: dict[str, Any]) -> None:
         try:

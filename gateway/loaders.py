@@ -74,7 +74,14 @@ class Loaders:
 
     def clear(self) -> None:
         """Forgets what was loaded: a subscription's next push reads the store again."""
-        for loader in (self.contact, self.agent, self.queue, self.attributes, self.references):
+        for loader in (
+            self.contact,
+            self.agent,
+            self.queue,
+            self.attributes,
+            self.references,
+            self.associated,
+        ):
             loader.clear_all()
         self.stale.clear()
 

@@ -106,6 +106,14 @@ class Metrics:
             ["kind"],
             registry=registry,
         )
+        self.shared_store_failures = Counter(
+            "gateway_shared_store_failures",
+            "Failed calls to the shared store (Redis), by kind: connection and timeout "
+            "(Redis is left alone a few seconds: each replica on its own), error (a script "
+            "or server error: a bug, logged; nothing falls back).",
+            ["kind"],
+            registry=registry,
+        )
         self._names: set[str] = set()
 
     def operation_label(self, name: str | None) -> str:

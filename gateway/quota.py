@@ -125,7 +125,7 @@ class Quota:
         the request's deadline."""
         if self.rates is None:
             return 0.0
-        longest = min(self.wait, deadline.remaining())
+        longest = max(0.0, min(self.wait, deadline.remaining()))
         delay, shared = await self._reserve(operation, self.rates.of(operation), longest)
         if delay < 0:
             raise UpstreamThrottled(
@@ -196,7 +196,8 @@ class Quota:
         if self._replicas < 2 or self._redis is None or now < self._slot_claimed:
             return
         self._slot_claimed = now + _SLOT_REFRESH_SECONDS
-        keys = [self._redis.key("quota-slot", str(n)) for n in range(self._replicas)]
+        # One hash tag: the script touches them all, so they must share a cluster slot.
+        keys = [self._redis.key("{quota-slot}", str(n)) for n in range(self._replicas)]
         try:
             slot = int(
                 await self._redis.eval(_CLAIM, keys, self._token, int(_SLOT_LEASE_SECONDS * 1000))

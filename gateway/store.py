@@ -19,12 +19,13 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, cast
 
 from gateway import budget, deadline, tracing
-from gateway.cache import Cache
+from gateway.cache import Cache, Generation
 from gateway.connect import ConnectClient
 from gateway.coordination import Coordinator
 from gateway.errors import NotFound, UpstreamThrottled, UpstreamUnavailable
@@ -48,8 +49,6 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
-
-_CLOCK_SKEW = 1.0  # seconds of wall-clock difference tolerated between replicas
 
 
 @dataclass(frozen=True)
@@ -134,24 +133,18 @@ class EntityStore:
         self._flights: SingleFlight[dict[str, Any]] = SingleFlight(
             lambda key: metrics.joins.labels(key.split(":", 1)[0], "process").inc()
         )
-        self._refreshing: set[asyncio.Task[Any]] = set()
-        self._invalidated: dict[str, float] = {}  # key -> when, for fetches it overtook
+        self._background: set[asyncio.Task[Any]] = set()
 
     async def drop_shared(self, tags: list[str]) -> None:
-        """Deletes the tagged entities from Redis (once, by the replica that received the
-        event); raises while Redis is unreachable."""
-        await self._cache.delete_shared(_keys(tags))
+        """Deletes the tagged entities from Redis and moves on their generations, so that
+        no fetch begun before stores what it got as fresh (once, by the replica that
+        received the event); raises while Redis is unreachable."""
+        await self._cache.invalidate_shared(_keys(tags))
 
     async def drop_local(self, tags: list[str]) -> None:
-        """Drops the tagged entities from this process's memory (every replica)."""
-        keys = _keys(tags)
-        now = time.time()
-        horizon = now - self._lease_seconds
-        if len(self._invalidated) > 10_000:
-            self._invalidated = {k: t for k, t in self._invalidated.items() if t > horizon}
-        for key in keys:
-            self._invalidated[key] = now
-        await self._cache.forget_local(keys)
+        """Drops the tagged entities from this process's memory, and moves on their local
+        generations: a read from now on never joins a fetch begun before (every replica)."""
+        await self._cache.forget_local(_keys(tags))
 
     async def get(
         self, kind: Kind, instance_id: str, entity_id: str, *, fresh: bool = False
@@ -170,7 +163,7 @@ class EntityStore:
                 return Fetched(entry["value"])
         self._count(kind, "miss")
         try:
-            if (key if not fresh else f"{key}#fresh") not in self._flights:
+            if self._flight(key, fresh=fresh) not in self._flights:
                 budget.spend()  # a fetch of this request's own, not one it joins
             fetched = await deadline.bounded(
                 self._fetch(kind, key, instance_id, entity_id, read_cache=not fresh)
@@ -189,6 +182,11 @@ class EntityStore:
     def _swr(self) -> float:
         return self._settings.stale_while_revalidate_seconds
 
+    def _flight(self, key: str, *, fresh: bool) -> str:
+        # The local generation: a read after an invalidation never joins a fetch from
+        # before it (that one may hold the old value).
+        return f"{key}#{self._cache.generation(key)}{'#fresh' if fresh else ''}"
+
     def _refresh(self, kind: Kind, key: str, instance_id: str, entity_id: str) -> None:
         async def refresh() -> None:
             deadline.unbounded()  # the request that noticed staleness does not wait for it
@@ -198,16 +196,19 @@ class EntityStore:
             except Exception as error:  # the stale value stays; the next reader tries again
                 log.info("background refresh of %s failed: %s", key, error)
 
-        task = asyncio.ensure_future(refresh())
-        self._refreshing.add(task)
-        task.add_done_callback(self._refreshing.discard)
+        self._later(refresh())
+
+    def _later(self, work: Awaitable[Any]) -> None:
+        task = asyncio.ensure_future(work)
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
 
     async def _fetch(
         self, kind: Kind, key: str, instance_id: str, entity_id: str, *, read_cache: bool
     ) -> dict[str, Any]:
-        flight = key if read_cache else f"{key}#fresh"
         return await self._flights.run(
-            flight, lambda: self._fill(kind, key, instance_id, entity_id, read_cache)
+            self._flight(key, fresh=not read_cache),
+            lambda: self._fill(kind, key, instance_id, entity_id, read_cache),
         )
 
     async def _fill(
@@ -215,17 +216,19 @@ class EntityStore:
     ) -> dict[str, Any]:
         # Read again inside the flight: a flight that ended between our miss and now has
         # filled the cache, and a second upstream call would be waste.
-        if read_cache and (entry := await self._fresh_entry(key)) is not None:
-            return entry
-        started = time.time()
+        old = await self._cache.get(key)
+        if read_cache and old is not None and _age(old) <= old["ttl"]:
+            return cast(dict[str, Any], old)
+        local = self._cache.generation(key)
         async with self._redis.lease(key, self._lease_seconds) as lease:
             if not lease.mine:
                 self._metrics.joins.labels(kind.name, "replica").inc()
-                until = time.monotonic() + min(self._lease_seconds, deadline.remaining())
-                newer = await lease.wait(lambda: self._newer_entry(key, started), until)
+                newer = await lease.wait(
+                    lambda: self._newer_entry(key, old),
+                    lambda: min(lease.expires, deadline.at()),
+                )
                 if newer is not None:
                     return newer
-            old = await self._cache.get(key)
             try:
                 value = await kind.fetch(self._connect, instance_id, entity_id)
             except NotFound:
@@ -236,30 +239,27 @@ class EntityStore:
                 else kind.ttl(self._settings, value)
             )
             keep = 0.0 if value is None else self._swr + self._settings.stale_if_error_seconds
-            entry = {"value": value, "at": time.time(), "ttl": ttl}
-            if self._invalidated.get(key, 0.0) >= started:
+            entry = {"value": value, "at": time.time(), "ttl": ttl, "id": uuid.uuid4().hex[:16]}
+            overtaken = entry | {"ttl": 0.0, "overtaken": True}
+            generation = Generation(lease.generation, local)
+            if not await self._cache.store(key, entry, overtaken, ttl + keep, generation):
                 # Invalidated while this call was out: what it got may predate the change,
                 # so the next reader asks again (it is still a last known value).
-                entry |= {"ttl": 0.0, "overtaken": True}
+                return overtaken
             if old is not None and old["value"] != value:
-                # Before storing the new value, so that dropping the old one everywhere
-                # does not drop it too.
-                await self._changed([kind.tag(instance_id, entity_id)])
-            await self._cache.set(key, entry, ttl + keep)
+                # Outside the flight: telling other replicas must not hold up its readers.
+                self._later(self._changed([kind.tag(instance_id, entity_id)]))
             return entry
 
-    async def _newer_entry(self, key: str, since: float) -> dict[str, Any] | None:
-        """The entry, if another replica stored it at or after `since` (wall-clock)."""
+    async def _newer_entry(self, key: str, old: Any) -> dict[str, Any] | None:
+        """The entry another replica's fetch stored since `old` was read (by its fetch id,
+        not by a clock), unless an invalidation overtook it."""
         entry = await self._cache.get(key)
-        if entry is not None and entry.get("at", 0) >= since - _CLOCK_SKEW:
-            return cast(dict[str, Any], entry)
-        return None
-
-    async def _fresh_entry(self, key: str) -> dict[str, Any] | None:
-        entry = await self._cache.get(key)
-        if entry is not None and _age(entry) <= entry["ttl"]:
-            return cast(dict[str, Any], entry)
-        return None
+        if entry is None or entry.get("overtaken"):
+            return None
+        if old is not None and entry.get("id", entry.get("at")) == old.get("id", old.get("at")):
+            return None
+        return cast(dict[str, Any], entry)
 
     async def _changed(self, tags: list[str]) -> None:
         if self._on_change is None:

@@ -159,7 +159,7 @@ async def test_a_failed_fetch_wakes_the_other_replicas_waiters_at_once(
         operation="DescribeContact", error="InternalServiceException", delayMs=1500, times=1
     )
     body = {"query": CONTACT, "variables": {"id": contact}}
-    lease = f"{redis_namespace}:lease:contact:v2:{DEMO_INSTANCE_ID}:{contact}"
+    lease = f"{redis_namespace}:lease:{{contact:v2:{DEMO_INSTANCE_ID}:{contact}}}"
     admin = redis.Redis.from_url(REDIS_URL)
 
     async with httpx.AsyncClient(timeout=60) as client:

@@ -45,18 +45,20 @@ def test_redis_holds_json_with_ttl_by_state(
         gateway.query(CONTACT, id=contact_id)
 
     client = redis.Redis.from_url(REDIS_URL)
-    key = f"{redis_namespace}:contact:v2:{DEMO_INSTANCE_ID}:"
-    entry = json.loads(client.get(key + ended) or b"null")
+    def key(contact_id: str) -> str:
+        return f"{redis_namespace}:{{contact:v2:{DEMO_INSTANCE_ID}:{contact_id}}}"
+
+    entry = json.loads(client.get(key(ended)) or b"null")
     assert entry["value"]["Id"] == ended
     assert entry["value"]["DisconnectTimestamp"].endswith("Z")
     assert entry["ttl"] == 1000
     # Kept past freshness for stale-while-revalidate and stale-if-error.
-    assert 1210 < client.ttl(key + ended) <= 1220
-    assert json.loads(client.get(key + active) or b"null")["ttl"] == 10
-    assert 220 < client.ttl(key + active) <= 230
-    missing = json.loads(client.get(key + "no-such-contact") or b"null")
+    assert 1210 < client.ttl(key(ended)) <= 1220
+    assert json.loads(client.get(key(active)) or b"null")["ttl"] == 10
+    assert 220 < client.ttl(key(active)) <= 230
+    missing = json.loads(client.get(key("no-such-contact")) or b"null")
     assert (missing["value"], missing["ttl"]) == (None, 100)
-    assert 90 < client.ttl(key + "no-such-contact") <= 100  # no stale copy of a not-found
+    assert 90 < client.ttl(key("no-such-contact")) <= 100  # no stale copy of a not-found
     client.close()
 
 

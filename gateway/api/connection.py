@@ -7,6 +7,7 @@ who may not read contacts. Nothing runs before `connection_init` is acknowledged
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 from starlette.websockets import WebSocket, WebSocketState
@@ -36,6 +37,12 @@ class ConnectionContext(Context):
 
     connection_params: Any = None
     websocket: WebSocket
+
+    def for_operation(self) -> Context:
+        """This connection's context with loaders of one operation's own."""
+        operation = copy.copy(self)
+        object.__setattr__(operation, "loaders", Loaders.for_request(self.store))
+        return operation
 
 
 class WebSocketAdapter(ASGIWebSocketAdapter):

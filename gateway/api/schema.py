@@ -49,6 +49,7 @@ class GatewaySchema(strawberry.Schema):
     ) -> ExecutionResult:
         """strawberry's `execute`, step for step: parse, operation type, validate (with the
         limits), execute, process errors; the same results, errors and exceptions."""
+        context_value = _per_operation(context_value)
         # Subscriptions run over websockets only (`subscribe`), never over GET or POST.
         allowed_operation_types = set(
             allowed_operation_types or DEFAULT_ALLOWED_OPERATION_TYPES
@@ -115,6 +116,24 @@ class GatewaySchema(strawberry.Schema):
             self._process_errors(result.errors, context)
         return ExecutionResult(data=result.data, errors=result.errors, extensions={})
 
+    async def subscribe(
+        self,
+        query: str | None,
+        variable_values: dict[str, Any] | None = None,
+        context_value: Any | None = None,
+        root_value: Any | None = None,
+        operation_name: str | None = None,
+        operation_extensions: dict[str, Any] | None = None,
+    ) -> Any:
+        return await super().subscribe(
+            query,
+            variable_values,
+            _per_operation(context_value),
+            root_value,
+            operation_name,
+            operation_extensions,
+        )
+
     def _refused(self, context: ExecutionContext, errors: list[GraphQLError]) -> ExecutionResult:
         context.pre_execution_errors = errors
         self._process_errors(errors, context)
@@ -126,6 +145,13 @@ class GatewaySchema(strawberry.Schema):
         # Expected errors (NOT_FOUND, BAD_USER_INPUT, ...) are answers, not incidents.
         log_unexpected(errors)
         code_errors(errors)
+
+
+def _per_operation(context: Any) -> Any:
+    """A websocket connection's context for one of its operations (fresh loaders), so
+    that operations neither share nor grow one set of loaders; any other context as is."""
+    for_operation = getattr(context, "for_operation", None)
+    return context if for_operation is None else for_operation()
 
 
 def create_schema(
