@@ -19,6 +19,7 @@ from gateway.emulator import (
 )
 from gateway.servers import ServerThread
 from gateway.settings import Settings
+from tests.stores import StoreFor, store_factory
 from tests.support import Emulator, Gateway, running_gateway
 
 REDIS_URL = "redis://127.0.0.1:6379/0"
@@ -132,3 +133,9 @@ def private_redis() -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
     yield f"redis://127.0.0.1:{port}/0", server
     server.kill()
     server.wait()
+
+
+@pytest.fixture
+def store_for(emulator: Emulator) -> StoreFor:
+    """Entity stores on the emulator (no quota guard, one attempt per call)."""
+    return store_factory(emulator.url)

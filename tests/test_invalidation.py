@@ -11,15 +11,12 @@ from typing import Any
 import pytest
 
 from gateway.cache import Cache
-from gateway.connect import ConnectClient
-from gateway.coordination import Coordinator
 from gateway.invalidation import Invalidations, parse_tag, tag
-from gateway.metrics import Metrics
-from gateway.quota import Quota
-from gateway.settings import Settings
 from gateway.store import CONTACT, EntityStore
 from tests.chains import demo_contacts
 from tests.conftest import REDIS_URL
+from tests.redisproxy import RedisProxy
+from tests.stores import close, replica
 from tests.support import Emulator
 
 
@@ -110,52 +107,6 @@ async def test_every_replica_hears_and_only_the_publisher_runs_on_publish(
     assert published["second"].batches == [["contact:i:2"]]
 
 
-class RedisProxy:
-    """A TCP relay to the real Redis that a test can take down and bring back on the same
-    port: a Redis outage as the gateway sees it."""
-
-    def __init__(self) -> None:
-        self.port = 0
-        self._server: asyncio.Server | None = None
-        self._links: set[asyncio.StreamWriter] = set()
-        self._relays: set[asyncio.Task[Any]] = set()
-
-    async def up(self) -> None:
-        self._server = await asyncio.start_server(self._relay, "127.0.0.1", self.port)
-        self.port = self._server.sockets[0].getsockname()[1]
-
-    async def down(self) -> None:
-        assert self._server is not None
-        self._server.close()
-        for writer in list(self._links):
-            writer.close()
-        await asyncio.gather(*self._relays, return_exceptions=True)
-        await self._server.wait_closed()
-
-    async def _relay(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        task = asyncio.current_task()
-        assert task is not None
-        self._relays.add(task)
-        task.add_done_callback(self._relays.discard)
-        self._links.add(writer)
-        upstream_reader, upstream_writer = await asyncio.open_connection("127.0.0.1", 6379)
-        self._links |= {writer, upstream_writer}
-
-        async def pipe(source: asyncio.StreamReader, sink: asyncio.StreamWriter) -> None:
-            try:
-                while data := await source.read(65536):
-                    sink.write(data)
-                    await sink.drain()
-            except (ConnectionError, OSError):
-                pass
-            finally:
-                sink.close()
-                await sink.wait_closed()
-
-        await asyncio.gather(pipe(reader, upstream_writer), pipe(upstream_reader, writer))
-        self._links -= {writer, upstream_writer}
-
-
 @pytest.mark.redis
 async def test_tags_published_while_redis_is_down_reach_the_others_when_it_is_back(
     redis_namespace: str,
@@ -192,44 +143,6 @@ async def _finally(action: Callable[[], Any]) -> AsyncIterator[None]:
         await action()
 
 
-@pytest.fixture
-def store_for(emulator: Emulator) -> Callable[[Cache], EntityStore]:
-    settings = Settings(
-        instance_id="unused",
-        auth="none",
-        connect_endpoint_url=emulator.url,
-        connect_max_attempts=1,
-        quota_rate="off",
-    )
-
-    def make(cache: Cache) -> EntityStore:
-        metrics = Metrics()
-        quota = Quota(None, 0)
-        connect = ConnectClient.from_settings(settings, quota, metrics)
-        return EntityStore(connect, cache, cache.coordinator, settings, metrics)
-
-    return make
-
-
-async def _replica(
-    store_for: Callable[[Cache], EntityStore], url: str | None, namespace: str
-) -> tuple[Cache, EntityStore, Invalidations]:
-    cache = Cache(Coordinator(url or "memory://", namespace, 0.5))
-    store = store_for(cache)
-    invalidations = Invalidations(url, namespace)
-    invalidations.subscribe(store.drop_local)
-    invalidations.on_publish(store.drop_shared)
-    await invalidations.start()
-    return cache, store, invalidations
-
-
-async def _close(*replicas: tuple[Cache, EntityStore, Invalidations]) -> None:
-    for cache, _, invalidations in replicas:
-        await invalidations.close()
-        await cache.close()
-        await cache.coordinator.close()
-
-
 @pytest.mark.parametrize("url", [None, REDIS_URL])
 async def test_the_store_asks_connect_again_for_an_invalidated_contact(
     emulator: Emulator,
@@ -239,8 +152,8 @@ async def test_the_store_asks_connect_again_for_an_invalidated_contact(
 ) -> None:
     contact = next(iter(demo_contacts(emulator.contacts()).values()))
     instance, contact_id = contact["instanceId"], contact["id"]
-    first = await _replica(store_for, url, redis_namespace)
-    second = await _replica(store_for, url, redis_namespace)
+    first = await replica(store_for, url, redis_namespace)
+    second = await replica(store_for, url, redis_namespace)
     stores: list[Any] = [first[1], second[1] if url else first[1]]
     try:
         for store in stores:
@@ -251,4 +164,4 @@ async def test_the_store_asks_connect_again_for_an_invalidated_contact(
             await store.get(CONTACT, instance, contact_id)
         assert emulator.calls() == 2
     finally:
-        await _close(first, second)
+        await close(first, second)
