@@ -45,6 +45,7 @@ def test_redis_holds_json_with_ttl_by_state(
         gateway.query(CONTACT, id=contact_id)
 
     client = redis.Redis.from_url(REDIS_URL)
+
     def key(contact_id: str) -> str:
         return f"{redis_namespace}:{{contact:v2:{DEMO_INSTANCE_ID}:{contact_id}}}"
 
