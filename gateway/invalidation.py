@@ -77,6 +77,11 @@ class Invalidations:
         """True without Redis, or while subscribed to the channel."""
         return self._redis is None or self._subscribed.is_set()
 
+    @property
+    def pending(self) -> int:
+        """How many tags wait to be shared again (Redis was unreachable)."""
+        return len(self._pending) + len(self._notices)
+
     def subscribe(self, listener: Listener) -> Callable[[], None]:
         """Calls `listener(tags)` in this process for every invalidation, whichever replica
         published it; returns a function that unsubscribes it."""

@@ -7,9 +7,11 @@ from __future__ import annotations
 import asyncio
 import json
 import math
+import random
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+import boto3
 import pytest
 import redis
 
@@ -291,3 +293,76 @@ def test_a_deadline_shared_by_a_flight_is_the_latest_of_its_callers() -> None:
     assert shared.at == 10.0
     shared.extend(math.inf)
     assert shared.at == math.inf
+
+
+@pytest.mark.redis
+@pytest.mark.parametrize("seed", [1, 2, 3])
+async def test_reads_events_and_redis_pauses_interleaved_on_two_replicas(
+    emulator: Emulator, store_for: StoreFor, redis_namespace: str, seed: int
+) -> None:
+    """Random reads, changes (UpdateContact, then its event at a random replica) and Redis
+    pauses (shorter and longer than the Redis timeout) for a fixed number of steps. After
+    each settle every replica answers what the emulator holds; no read outlives its
+    deadline; Connect is asked at most once per change per replica."""
+    rng = random.Random(seed)
+    contacts = [c for c in demo_contacts(emulator.contacts()).values()][:3]
+    connect = boto3.client(
+        "connect", endpoint_url=emulator.url, region_name="us-east-1",
+        aws_access_key_id="emulator", aws_secret_access_key="emulator",
+    )  # fmt: skip
+    emulator.reset()
+    changes = 0
+    async with redis_proxy() as first_proxy, redis_proxy() as second_proxy:
+        proxies = [first_proxy, second_proxy]
+        replicas = [
+            await replica(store_for, proxy.url, redis_namespace, redis_timeout=0.2)
+            for proxy in proxies
+        ]
+        try:
+            for step in range(40):
+                action = rng.choice(["read", "read", "read", "change", "pause"])
+                chosen = rng.choice(contacts)
+                instance, contact_id = chosen["instanceId"], chosen["id"]
+                at = rng.randrange(2)
+                if action == "read":
+                    await _bounded_read(replicas[at][1], instance, contact_id)
+                elif action == "change":
+                    name = f"step {step} of seed {seed}"
+                    connect.update_contact(InstanceId=instance, ContactId=contact_id, Name=name)
+                    await replicas[at][2].publish([tag("contact", instance, contact_id)])
+                    changes += 1
+                else:
+                    proxies[at].pause()
+                    await _bounded_read(replicas[at][1], instance, contact_id)
+                    await asyncio.sleep(rng.choice([0.05, 0.3]))
+                    proxies[at].resume()
+                if step % 10 == 9:
+                    await _settle(replicas)
+                    for store in (r[1] for r in replicas):
+                        for c in contacts:
+                            held = connect.describe_contact(
+                                InstanceId=c["instanceId"], ContactId=c["id"]
+                            )["Contact"].get("Name")
+                            got = await _bounded_read(store, c["instanceId"], c["id"])
+                            assert got.value.get("Name") == held, (seed, step, c["id"])
+            calls = emulator.calls() - 4 * 3 * 2  # the checks' own DescribeContact calls
+            assert calls <= 2 * (len(contacts) + changes) + 2 * 4, (calls, changes)
+        finally:
+            await close(*replicas)
+
+
+async def _bounded_read(store: Any, instance: str, contact_id: str) -> Any:
+    deadline.start(3)
+    started = asyncio.get_running_loop().time()
+    try:
+        return await store.get(CONTACT, instance, contact_id)
+    finally:
+        assert asyncio.get_running_loop().time() - started < 3.5, "a read outlived its deadline"
+        deadline.unbounded()
+
+
+async def _settle(replicas: list[Any]) -> None:
+    """Until every replica listens and has shared what it kept, and Redis is theirs again."""
+    for cache, _, invalidations in replicas:
+        await until(lambda i=invalidations: i.connected and not i.pending, 15)
+        await until(lambda c=cache: c.coordinator.ping(), 15)
