@@ -59,7 +59,9 @@ def create_app(settings: Settings) -> Starlette:
             settings.cache_namespace,
             settings.cache_timeout_seconds,
             on_failure=lambda kind: metrics.shared_store_failures.labels(kind).inc(),
+            cluster=settings.cache_cluster,
         )
+        await redis.connect()  # a cluster with a database other than 0 stops the start
         cache = Cache(redis)
         rates = settings.rates
         quota = Quota(
@@ -77,6 +79,7 @@ def create_app(settings: Settings) -> Starlette:
             settings.cache_url if cache.shared else None,
             settings.cache_namespace,
             settings.cache_timeout_seconds,
+            cluster=redis.cluster_mode,
         )
 
         async def changed(tags: list[str]) -> None:
@@ -184,12 +187,19 @@ async def healthz(request: Request) -> JSONResponse:
 async def readyz(request: Request) -> JSONResponse:
     cache: Cache = request.state.cache
     cache_ok = await cache.ping()
+    # Not only PING: a node that answers it while every GET fails (MOVED, a script error)
+    # does not share anything.
+    failing = cache.coordinator.failing() if cache.shared else None
+    check = (
+        "ok"
+        if cache_ok and failing is None
+        else f"failing ({failing})"
+        if cache_ok
+        else "unavailable"
+    )
     # A cache outage degrades (more upstream calls) but does not stop answers: stay in service.
     return JSONResponse(
-        {
-            "status": "ready" if cache_ok else "degraded",
-            "checks": {"cache": "ok" if cache_ok else "unavailable"},
-        }
+        {"status": "ready" if check == "ok" else "degraded", "checks": {"cache": check}}
     )
 
 

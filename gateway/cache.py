@@ -69,7 +69,8 @@ class Cache:
     async def get(self, key: str) -> Any | None:
         if self.shared:
             try:
-                raw = await self._redis.run("get", lambda c: c.get(self._redis.tagged(key)))
+                name = self._redis.tagged(key)
+                raw = await self._redis.run("get", lambda c: c.get(name), key=name)
             except Unavailable:
                 pass
             else:
@@ -96,9 +97,8 @@ class Cache:
         if self.shared:
             data = _dump(value)
             try:
-                await self._redis.run(
-                    "set", lambda c: c.set(self._redis.tagged(key), data, ex=seconds)
-                )
+                name = self._redis.tagged(key)
+                await self._redis.run("set", lambda c: c.set(name, data, ex=seconds), key=name)
             except Unavailable:
                 pass
             else:

@@ -38,8 +38,6 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import redis.asyncio as redis
-from redis.asyncio.retry import Retry
-from redis.backoff import NoBackoff
 
 from gateway.errors import (
     BadUserInput,
@@ -48,6 +46,7 @@ from gateway.errors import (
     UpstreamThrottled,
     UpstreamUnavailable,
 )
+from gateway.redis_clients import ClusterSetting, detect_cluster, make_client
 
 __all__ = ["RETRY_SECONDS", "Coordinator", "Lease", "Unavailable"]
 
@@ -97,30 +96,51 @@ class Coordinator:
         namespace: str,
         timeout: float,
         on_failure: Callable[[str], None] = lambda kind: None,
+        cluster: ClusterSetting = "off",
     ) -> None:
         self.namespace, self.timeout = namespace, timeout
         self._on_failure = on_failure
         self._background: set[asyncio.Task[Any]] = set()
         self.shared = not url.startswith("memory://")
+        self._url, self._cluster_setting = url, cluster
+        self.cluster: bool | None = None if self.shared else False  # None: not asked yet
         self._client: Any = None
-        if self.shared:
-            self._client = redis.Redis.from_url(
-                url,
-                socket_timeout=timeout,
-                socket_connect_timeout=timeout,
-                # One try, bounded: the caller falls back. Except that a pooled connection
-                # Redis closed (it restarted) is replaced and the command sent again at
-                # once: that is not Redis failing, and each one found would otherwise mark
-                # it down anew for a few seconds after it came back.
-                retry=Retry(NoBackoff(), 1, supported_errors=(redis.ConnectionError,)),
-            )
+        self._connecting = asyncio.Lock()
         self._down_until = 0.0
         self._failed_at = -1.0
+        # In a cluster, a node that fails is left alone by itself: the others' slots serve.
+        self._nodes_down: dict[str, float] = {}
+        self._last_failure: tuple[float, str] | None = None
 
     @property
     def degraded(self) -> bool:
-        """True while Redis is configured but failing."""
-        return self._down_until > 0
+        """True while Redis (or, in a cluster, one of its nodes) is configured but failing."""
+        now = time.monotonic()
+        return self._down_until > 0 or any(until > now for until in self._nodes_down.values())
+
+    def failing(self) -> str | None:
+        """What failed in shared operations lately (connection, timeout, error), if any:
+        for /readyz, which must not say ok while PING answers and every GET fails."""
+        if self._last_failure is not None:
+            at, kind = self._last_failure
+            if time.monotonic() - at < RETRY_SECONDS:
+                return kind
+        return "connection" if self.degraded else None
+
+    async def cluster_mode(self) -> bool:
+        """Whether the shared store is a cluster (asking it if need be); Unavailable while
+        that cannot be known."""
+        await self._connected()
+        return bool(self.cluster)
+
+    async def connect(self) -> None:
+        """Asks the node whether it is a cluster (GATEWAY_CACHE_CLUSTER=auto) and builds
+        the client; ValueError for a configuration a cluster refuses (database other than
+        0). Unreachable: the next call tries again."""
+        try:
+            await self._connected()
+        except Unavailable:
+            log.warning("Redis not reachable at start-up: each replica on its own until it is")
 
     def key(self, *parts: str) -> str:
         return ":".join((self.namespace, *parts))
@@ -131,23 +151,65 @@ class Coordinator:
             f"{self.namespace}:{{{key}}}" if role is None else f"{self.namespace}:{role}:{{{key}}}"
         )
 
+    async def _connected(self) -> Any:
+        if self._client is not None:
+            return self._client
+        if not self.shared:
+            raise Unavailable("not configured")
+        async with self._connecting:
+            if self._client is None:
+                try:
+                    self.cluster = await asyncio.wait_for(
+                        detect_cluster(self._url, self._cluster_setting, self.timeout),
+                        self.timeout * 2,
+                    )
+                except _DOWN_ERRORS as error:
+                    self._failed("connect", error)
+                    raise Unavailable("connect") from error
+                client = make_client(self._url, cluster=self.cluster, timeout=self.timeout)
+                if self.cluster:
+                    # The topology first: commands racing redis-py's own first look at
+                    # it fail with connection errors.
+                    try:
+                        await asyncio.wait_for(client.initialize(), self.timeout * 4)
+                    except (*_DOWN_ERRORS, redis.RedisError) as error:
+                        self._failed("connect", error)
+                        await client.aclose()
+                        raise Unavailable("connect") from error
+                    log.info("the shared store is a Redis Cluster")
+                self._client = client
+        return self._client
+
     async def run(
-        self, what: str, call: Callable[[Any], Awaitable[T]], *, force: bool = False
+        self,
+        what: str,
+        call: Callable[[Any], Awaitable[T]],
+        *,
+        force: bool = False,
+        key: str | None = None,
     ) -> T:
         """`call(client)`, bounded; Unavailable when Redis is not there (now). `force`
-        tries even while Redis is left alone after a failure."""
+        tries even while Redis is left alone after a failure. `key`, the Redis key the call
+        is about: in a cluster, only its node's failures keep it from trying."""
         started = time.monotonic()
-        if self._client is None or (started < self._down_until and not force):
+        if not self.shared or (started < self._down_until and not force):
+            raise Unavailable(what)
+        client = await self._connected()
+        node = self._node(client, key)
+        if node is not None and started < self._nodes_down.get(node, 0) and not force:
             raise Unavailable(what)
         try:
-            result = await asyncio.wait_for(call(self._client), self.timeout)
+            result = await asyncio.wait_for(call(client), self.timeout)
         except _DOWN_ERRORS as error:
-            self._failed(what, error)
+            self._failed(what, error, node)
             raise Unavailable(what) from error
         except Exception as error:
             self._on_failure("error")
+            self._last_failure = (time.monotonic(), "error")
             log.error("Redis %s failed: %s: %s", what, type(error).__name__, error)
             raise Unavailable(what) from error
+        if node is not None:
+            self._nodes_down.pop(node, None)
         if started > self._failed_at:
             # Only a call begun after the last failure says Redis is back: one in flight
             # across the failure must not end the fallback a moment after it began.
@@ -156,8 +218,20 @@ class Coordinator:
 
     async def eval(self, script: str, keys: list[str], *args: Any, force: bool = False) -> Any:
         return await self.run(
-            "script", lambda c: c.eval(script, len(keys), *keys, *args), force=force
+            "script",
+            lambda c: c.eval(script, len(keys), *keys, *args),
+            force=force,
+            key=keys[0] if keys else None,
         )
+
+    def _node(self, client: Any, key: str | None) -> str | None:
+        """The name of the cluster node serving `key` now (None: not a cluster)."""
+        if not self.cluster or key is None:
+            return None
+        try:
+            return str(client.get_node_from_key(key).name)
+        except Exception:  # topology not known yet: the call itself will tell
+            return None
 
     async def store(
         self, key: str, generation: str | None, fresh: str, overtaken: str, seconds: int
@@ -191,7 +265,7 @@ class Coordinator:
 
     async def ping(self) -> bool:
         """True when Redis answers now (False when not configured), for /readyz."""
-        if self._client is None:
+        if not self.shared:
             return False
         self._down_until = min(self._down_until, time.monotonic())  # try, even if down
         try:
@@ -248,10 +322,19 @@ class Coordinator:
             except Exception as error:
                 log.warning("Redis close failed: %s", type(error).__name__)
 
-    def _failed(self, what: str, error: Exception) -> None:
-        self._on_failure(
-            "timeout" if isinstance(error, TimeoutError | redis.TimeoutError) else "connection"
-        )
+    def _failed(self, what: str, error: Exception, node: str | None = None) -> None:
+        kind = "timeout" if isinstance(error, TimeoutError | redis.TimeoutError) else "connection"
+        self._on_failure(kind)
+        self._last_failure = (time.monotonic(), kind)
+        if node is not None:
+            if self._nodes_down.get(node, 0) < time.monotonic():
+                log.warning(
+                    "Redis node %s failed (%s): its slots on their own until it is back",
+                    node,
+                    type(error).__name__,
+                )
+            self._nodes_down[node] = time.monotonic() + RETRY_SECONDS
+            return
         if not self.degraded:
             log.warning(
                 "Redis %s failed (%s): each replica on its own until it is back",
@@ -288,7 +371,9 @@ class Lease:
             if value is not None:
                 return value
             try:
-                state = await self.coordinator.run("lease", lambda c: c.get(self.name))
+                state = await self.coordinator.run(
+                    "lease", lambda c: c.get(self.name), key=self.name
+                )
             except Unavailable:
                 return None
             if state is None:

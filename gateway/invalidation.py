@@ -21,10 +21,12 @@ import inspect
 import json
 import logging
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
 
 from redis.asyncio import Redis
+from redis.asyncio.cluster import RedisCluster
+from redis.exceptions import ResponseError
 
 __all__ = ["Invalidations", "Listener", "parse_tag", "tag"]
 
@@ -51,13 +53,22 @@ def parse_tag(value: str) -> tuple[str, str, str] | None:
 
 
 class Invalidations:
-    def __init__(self, redis_url: str | None, namespace: str, timeout: float = 0.5) -> None:
+    def __init__(
+        self,
+        redis_url: str | None,
+        namespace: str,
+        timeout: float = 0.5,
+        cluster: Callable[[], Awaitable[bool]] | None = None,
+    ) -> None:
         self.channel = f"{namespace}:invalidations"
         self.timeout = timeout
         self._origin = uuid.uuid4().hex
-        self._redis: Redis | None = (
-            None if redis_url is None else Redis.from_url(redis_url, socket_timeout=None)
-        )
+        self._url = redis_url
+        self._cluster = cluster
+        # One Redis: one client, for pub/sub and publishing. A cluster: a cluster client
+        # (sharded pub/sub follows the channel's slot), made once the mode is known.
+        self._redis: Any = None if redis_url is None or cluster else Redis.from_url(redis_url)
+        self._sharded = False
         self._listeners: list[Listener] = []
         self._publishers: list[Listener] = []
         # Insertion-ordered sets of tags to share again: with the publishers (the shared
@@ -70,12 +81,12 @@ class Invalidations:
 
     @property
     def shared(self) -> bool:
-        return self._redis is not None
+        return self._url is not None
 
     @property
     def connected(self) -> bool:
         """True without Redis, or while subscribed to the channel."""
-        return self._redis is None or self._subscribed.is_set()
+        return self._url is None or self._subscribed.is_set()
 
     @property
     def pending(self) -> int:
@@ -115,9 +126,9 @@ class Invalidations:
     async def start(self) -> None:
         """Starts listening (with Redis), waiting briefly for the subscription so that an
         invalidation published by another replica right after start-up is not missed."""
-        if self._redis is None or self._listening is not None:
+        if self._url is None or self._listening is not None:
             return
-        self._listening = asyncio.create_task(self._listen(self._redis))
+        self._listening = asyncio.create_task(self._listen())
         try:
             await asyncio.wait_for(self._subscribed.wait(), _READY_SECONDS)
         except TimeoutError:
@@ -139,9 +150,9 @@ class Invalidations:
         try:
             if run_publishers:
                 await _call(self._publishers, batch, raise_errors=True)
-            if send and self._redis is not None:
+            if send and self._url is not None:
                 message = json.dumps({"origin": self._origin, "tags": batch})
-                await asyncio.wait_for(self._redis.publish(self.channel, message), self.timeout)
+                await asyncio.wait_for(self._send(message), self.timeout)
         except asyncio.CancelledError:
             raise
         except Exception as error:
@@ -171,19 +182,56 @@ class Invalidations:
         while len(into) > _MAX_PENDING:
             del into[next(iter(into))]
 
-    async def _listen(self, redis: Redis) -> None:
+    async def _client(self) -> Any:
+        """The client, once the store's mode is known (a cluster, or one Redis)."""
+        if self._redis is None:
+            assert self._url is not None
+            assert self._cluster is not None
+            cluster = await self._cluster()
+            if cluster:
+                client = RedisCluster.from_url(self._url, require_full_coverage=False)
+                await client.initialize()
+                self._redis = client
+                self._sharded = True
+            else:
+                self._redis = Redis.from_url(self._url)
+        return self._redis
+
+    async def _send(self, message: str) -> None:
+        client = await self._client()
+        if self._sharded:
+            try:
+                await client.spublish(self.channel, message)
+                return
+            except ResponseError as error:  # no sharded pub/sub here (Redis before 7)
+                log.warning("invalidations: %s; publishing cluster-wide instead", error)
+                self._sharded = False
+        await client.publish(self.channel, message)
+
+    async def _listen(self) -> None:
         attempt = 0
         while True:
-            pubsub = redis.pubsub(ignore_subscribe_messages=True)
+            pubsub: Any = None
             try:
-                await pubsub.subscribe(self.channel)
+                client = await self._client()
+                pubsub = client.pubsub()
+                if self._sharded:
+                    await pubsub.ssubscribe(self.channel)
+                else:
+                    await pubsub.subscribe(self.channel)
                 if attempt:
                     log.warning("invalidations: receiving from Redis again")
                 attempt = 0
                 self._subscribed.set()
                 await self._replay()
-                async for message in pubsub.listen():
-                    await self._receive(message)
+                while True:
+                    message = await (
+                        pubsub.get_sharded_message(ignore_subscribe_messages=True, timeout=1.0)
+                        if self._sharded
+                        else pubsub.get_message(ignore_subscribe_messages=True, timeout=1.0)
+                    )
+                    if message is not None:
+                        await self._receive(message)
             except asyncio.CancelledError:
                 raise
             except Exception as error:
@@ -191,7 +239,8 @@ class Invalidations:
                     log.warning("invalidations: Redis pub/sub lost (%s); retrying", error)
                 self._subscribed.clear()
             finally:
-                await asyncio.shield(_close(pubsub))
+                if pubsub is not None:
+                    await asyncio.shield(_close(pubsub))
             await asyncio.sleep(_RETRY_SECONDS[min(attempt, len(_RETRY_SECONDS) - 1)])
             attempt += 1
 

@@ -67,6 +67,7 @@ class Settings(BaseSettings):
     region: str | None = None
 
     cache_url: str = "memory://"
+    cache_cluster: Literal["auto", "on", "off"] = "auto"
     cache_namespace: str = "cgg"
     cache_timeout_seconds: float = Field(default=0.5, gt=0)
     ttl_ended_seconds: float = Field(default=900, ge=0)

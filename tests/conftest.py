@@ -19,6 +19,7 @@ from gateway.emulator import (
 )
 from gateway.servers import ServerThread
 from gateway.settings import Settings
+from tests.cluster import Cluster, running_cluster
 from tests.stores import StoreFor, store_factory
 from tests.support import Emulator, Gateway, running_gateway
 
@@ -32,6 +33,28 @@ def redis_namespace() -> Iterator[str]:
     yield name
     client = redis.Redis.from_url(REDIS_URL)
     for key in client.scan_iter(f"{name}:*"):
+        client.delete(key)
+    client.close()
+
+
+@pytest.fixture(scope="session")
+def redis_cluster() -> Iterator[Cluster]:
+    """A real Redis Cluster (3 primaries, 3 replicas), one for the whole run."""
+    with running_cluster() as cluster:
+        yield cluster
+
+
+@pytest.fixture(params=["redis", "cluster"])
+def shared_url(request: pytest.FixtureRequest, redis_namespace: str) -> Iterator[str]:
+    """The shared store's URL: one Redis, then a Redis Cluster (one node's URL, as an
+    ElastiCache configuration endpoint): each test using it runs on both."""
+    if request.param == "redis":
+        yield REDIS_URL
+        return
+    cluster: Cluster = request.getfixturevalue("redis_cluster")
+    yield cluster.url
+    client = redis.RedisCluster.from_url(cluster.url)
+    for key in client.scan_iter(f"{redis_namespace}:*"):
         client.delete(key)
     client.close()
 

@@ -15,7 +15,6 @@ import pytest
 from gateway.emulator import DEMO_INSTANCE_ID
 from gateway.settings import EVENTS_TTL_ENDED_SECONDS, Settings
 from tests.chains import deepest, demo_contacts
-from tests.conftest import REDIS_URL
 from tests.events import GraphQLWebSocket, contact_event
 from tests.support import Emulator, Gateway
 
@@ -32,10 +31,12 @@ def ended(emulator: Emulator) -> str:
 
 
 @pytest.fixture
-def replicas(start_gateway: Callable[..., Gateway], redis_namespace: str) -> list[Gateway]:
+def replicas(
+    start_gateway: Callable[..., Gateway], redis_namespace: str, shared_url: str
+) -> list[Gateway]:
     """Two gateways sharing one Redis namespace, each with its own memory and response
     cache: replicas of one deployment."""
-    settings = {"cache_url": REDIS_URL, "cache_namespace": redis_namespace, "events": True}
+    settings = {"cache_url": shared_url, "cache_namespace": redis_namespace, "events": True}
     return [start_gateway(**settings), start_gateway(**settings)]
 
 

@@ -13,7 +13,7 @@ from gateway.coordination import Coordinator
 from gateway.errors import UpstreamThrottled
 from gateway.quota import Quota
 from gateway.rates import Rates
-from tests.conftest import REDIS_URL, restart_redis
+from tests.conftest import restart_redis
 
 
 async def _takes(quota: Quota, n: int, operation: str = "DescribeContact") -> list[float | None]:
@@ -47,8 +47,8 @@ async def test_each_operation_has_its_own_rate() -> None:
 
 
 @pytest.mark.redis
-async def test_shared_queue_in_redis(redis_namespace: str) -> None:
-    redis = Coordinator(REDIS_URL, redis_namespace, 1.0)
+async def test_shared_queue_in_redis(redis_namespace: str, shared_url: str) -> None:
+    redis = Coordinator(shared_url, redis_namespace, 1.0, cluster="auto")
     assert await redis.ping()  # connected before the clock starts
     try:
         waits = await asyncio.gather(

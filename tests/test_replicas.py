@@ -44,13 +44,13 @@ async def _ask(gateways: list[Gateway], ids: list[str]) -> list[dict[str, object
 
 @pytest.mark.redis
 async def test_a_cold_contact_is_fetched_once_by_all_replicas(
-    emulator: Emulator, redis_namespace: str
+    emulator: Emulator, redis_namespace: str, shared_url: str
 ) -> None:
     contact = next(iter(demo_contacts(emulator.contacts())))
     settings = {
         "connect_endpoint_url": emulator.url,
         "instance_id": DEMO_INSTANCE_ID,
-        "cache_url": REDIS_URL,
+        "cache_url": shared_url,
         "cache_namespace": redis_namespace,
         "quota_rate": "off",
     }
@@ -64,13 +64,16 @@ async def test_a_cold_contact_is_fetched_once_by_all_replicas(
 
 @pytest.mark.redis
 async def test_the_shared_quota_keeps_429s_at_zero(
-    quota_emulator: Emulator, start_gateway: Callable[..., Gateway], redis_namespace: str
+    quota_emulator: Emulator,
+    start_gateway: Callable[..., Gateway],
+    redis_namespace: str,
+    shared_url: str,
 ) -> None:
     quota_emulator.reset()
     ids = list(demo_contacts(quota_emulator.contacts()))[:30]
     settings = {
         "connect_endpoint_url": quota_emulator.url,
-        "cache_url": REDIS_URL,
+        "cache_url": shared_url,
         "cache_namespace": redis_namespace,
         "quota_rate": 5,
         "quota_burst": 10,

@@ -69,9 +69,10 @@ def test_replicas_share_the_redis_cache(
     emulator: Emulator,
     redis_namespace: str,
     ended_and_active: tuple[str, str],
+    shared_url: str,
 ) -> None:
-    first = start_gateway(cache_url=REDIS_URL, cache_namespace=redis_namespace)
-    second = start_gateway(cache_url=REDIS_URL, cache_namespace=redis_namespace)
+    first = start_gateway(cache_url=shared_url, cache_namespace=redis_namespace)
+    second = start_gateway(cache_url=shared_url, cache_namespace=redis_namespace)
     ended, _ = ended_and_active
 
     answer = first.query(CONTACT, id=ended)
