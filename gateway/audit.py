@@ -2,6 +2,15 @@
 (an API key's id or a token's `sub`) read what (operation, instances, contact IDs).
 
 Identifiers only: no personal values, no variables, no credentials.
+
+    caller=sub:agent-7 operation=Who instances=<id>,<id> contacts=<id>,<id> errors=0
+
+Fields are separated by one space, a name from its value by the first `=`, the items of a
+list by `,`; `-` stands for none. A value (each list item on its own) is percent-encoded
+(as in a URL, UTF-8) wherever it holds a space, `"`, `%`, `,`, `=`, `\\` or any character
+outside printable ASCII, so `sub: "evil caller=admin"` is logged as
+`caller=sub:evil%20caller%3Dadmin`: no caller can forge a field, an item or a line, and
+`urllib.parse.unquote` reads a value back. Plain identifiers read as they are.
 """
 
 from __future__ import annotations
@@ -9,10 +18,25 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from urllib.parse import quote
 
-__all__ = ["Audit"]
+__all__ = ["Audit", "refused"]
 
 log = logging.getLogger("gateway.audit")
+
+_KEPT = "".join(chr(code) for code in range(0x21, 0x7F) if chr(code) not in '"%,=\\')
+
+
+def _encode(value: str) -> str:
+    """`value` as an audit line holds it (see the module's docstring)."""
+    # surrogatepass: a token's `sub` can hold a lone surrogate (JSON's "\ud800").
+    return quote(value, safe=_KEPT, errors="surrogatepass")
+
+
+def refused(method: str, path: str, reason: str) -> None:
+    """The line for a request refused before any route ran: `refused GET /path: reason`,
+    the method and path encoded, the reason (the gateway's words, spaces and all) last."""
+    log.info("refused %s %s: %s", _encode(method), _encode(path), reason)
 
 
 @dataclass
@@ -39,9 +63,9 @@ class Audit:
     def write(self, operation: str | None, errors: int) -> None:
         log.info(
             "caller=%s operation=%s instances=%s contacts=%s errors=%d",
-            self.caller,
-            operation or "-",
-            ",".join(sorted(self.instances)) or "-",
-            ",".join(self.contacts) or "-",
+            _encode(self.caller),
+            _encode(operation or "-"),
+            ",".join(_encode(i) for i in sorted(self.instances)) or "-",
+            ",".join(_encode(c) for c in self.contacts) or "-",
             errors,
         )

@@ -10,12 +10,11 @@ Websockets authenticate in their `connection_init` payload, with `scope["state"]
 
 from __future__ import annotations
 
-import logging
-
 from starlette.datastructures import Headers
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from gateway.audit import refused
 from gateway.auth.authenticator import Authenticator
 from gateway.caller import EVERYONE, NOBODY, Caller
 from gateway.errors import GatewayError, Unauthenticated
@@ -23,7 +22,6 @@ from gateway.logs import request_id
 
 __all__ = ["AuthenticationMiddleware", "credentials"]
 
-audit = logging.getLogger("gateway.audit")
 
 _PUBLIC_PATHS = frozenset({"/healthz", "/readyz"})
 _PUBLIC_PREFIXES = ("/static/",)
@@ -48,7 +46,7 @@ class AuthenticationMiddleware:
             try:
                 caller = await self.authenticator.authenticate(api_key, bearer)
             except GatewayError as error:
-                audit.info("refused %s %s: %s", scope["method"], scope["path"], error.message)
+                refused(scope["method"], scope["path"], error.message)
                 sent = api_key is not None or bearer is not None
                 await _refusal(error, sent)(scope, receive, send)
                 return
