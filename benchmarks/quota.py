@@ -337,11 +337,18 @@ class Bench:
         self.stack.callback(child.stop)
         return child
 
-    def gateway(self, name: str, replicas: int, seconds: float, kill_redis: bool = False) -> Row:
+    def gateway(
+        self,
+        name: str,
+        replicas: int,
+        seconds: float,
+        kill_redis: bool = False,
+        cache_url: str | None = None,
+    ) -> Row:
         env = self.env | quota_environment(self.args, replicas)
         env |= {
             "GATEWAY_CONNECT_ENDPOINT_URL": self.emulator_url,
-            "GATEWAY_CACHE_URL": f"redis://127.0.0.1:{self.redis_port}/0",
+            "GATEWAY_CACHE_URL": cache_url or f"redis://127.0.0.1:{self.redis_port}/0",
             "GATEWAY_CACHE_NAMESPACE": f"bench-{uuid.uuid4().hex[:12]}",
             "GATEWAY_LOG_LEVEL": "WARNING",  # no access log: the CPU is for serving
         }

@@ -3,10 +3,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import hashlib
 import hmac
 import json
+import threading
 import time
 import uuid
 from collections.abc import Iterator
@@ -19,12 +21,20 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from jwt.algorithms import ECAlgorithm, RSAAlgorithm
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from gateway.servers import ServerThread
 
-__all__ = ["AUDIENCE", "ISSUER", "Issuer", "SigningKey", "running_issuer"]
+__all__ = [
+    "AUDIENCE",
+    "ISSUER",
+    "FlakyIssuer",
+    "Issuer",
+    "SigningKey",
+    "running_flaky_issuer",
+    "running_issuer",
+]
 
 ISSUER = "https://idp.example.com/realms/contact-center"
 AUDIENCE = "connect-gateway"
@@ -104,3 +114,46 @@ def running_issuer(*keys: SigningKey) -> Iterator[Issuer]:
     with ServerThread(app) as server:
         issuer.url = f"{server.url}/.well-known/jwks.json"
         yield issuer
+
+
+class FlakyIssuer(Issuer):
+    """An Issuer whose JWKS endpoint can be held (each request waits, counted, until
+    `release()`), answer 500 (`failing`), or serve `body` instead of the keys."""
+
+    def __init__(self, *keys: SigningKey) -> None:
+        super().__init__(*keys)
+        self.failing = False
+        self.body: bytes | None = None
+        self.asked = threading.Event()
+        self._open = threading.Event()
+        self._open.set()
+
+    def hold(self) -> None:
+        self.asked.clear()
+        self._open.clear()
+
+    def release(self) -> None:
+        self._open.set()
+
+    async def answer(self, request: Request) -> Response:
+        self.fetches += 1
+        self.asked.set()
+        # A thread waits, not the server's loop: a held request must not stop the server.
+        await asyncio.to_thread(self._open.wait)
+        if self.failing:
+            return JSONResponse({"error": "the issuer is down"}, status_code=500)
+        if self.body is not None:
+            return Response(self.body, media_type="application/json")
+        return JSONResponse({"keys": [key.jwk for key in self.keys]})
+
+
+@contextmanager
+def running_flaky_issuer(*keys: SigningKey) -> Iterator[FlakyIssuer]:
+    issuer = FlakyIssuer(*keys)
+    app = Starlette(routes=[Route("/.well-known/jwks.json", issuer.answer)])
+    with ServerThread(app) as server:
+        issuer.url = f"{server.url}/.well-known/jwks.json"
+        try:
+            yield issuer
+        finally:
+            issuer.release()  # else the server would wait for a held request as it stops
