@@ -143,7 +143,9 @@ def create_app(settings: Settings) -> Starlette:
                 expose_headers=["x-request-id"],
                 max_age=600,
             ),
-            Middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes),
+            Middleware(
+                BodyLimitMiddleware, max_bytes=settings.max_body_bytes, own_limits=("/events",)
+            ),
             Middleware(GZipMiddleware, minimum_size=1024),
             *([Middleware(TracingMiddleware)] if traced else []),
             Middleware(
@@ -233,7 +235,7 @@ async def _listen(
     """Every replica forgets what an invalidation names: its memory and responses; the
     replica that publishes it deletes the shared Redis entries too."""
     invalidations.subscribe(metrics.count_invalidations)
-    invalidations.subscribe(store.drop_local)
+    invalidations.subscribe(store.drop_local, copies=True)
     if responses is not None:
         invalidations.subscribe(responses.drop)
     # After the store's own listener: a woken subscription reads what it dropped.

@@ -1,12 +1,15 @@
 """Request bodies, read whole before the app sees them, up to GATEWAY_MAX_BODY_BYTES.
 
 A body announced (Content-Length) or found (chunked) larger than the limit is answered 413
-at once; the rest is not read, and the connection is closed so that it cannot be.
+at once; the rest is not read, and the connection is closed so that it cannot be. Paths
+whose route bounds its own body (`POST /events`, up to GATEWAY_MAX_EVENT_BODY_BYTES) pass
+untouched.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Collection
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -16,12 +19,13 @@ __all__ = ["BodyLimitMiddleware"]
 
 
 class BodyLimitMiddleware:
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+    def __init__(self, app: ASGIApp, max_bytes: int, own_limits: Collection[str] = ()) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.own_limits = frozenset(own_limits)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
+        if scope["type"] != "http" or scope["path"] in self.own_limits:
             await self.app(scope, receive, send)
             return
         declared = _content_length(scope)

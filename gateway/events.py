@@ -23,11 +23,10 @@ from gateway.logs import request_id
 from gateway.metrics import Metrics
 from gateway.settings import Settings, instance_id_of
 
-__all__ = ["CONTACT_EVENT", "MAX_BODY_BYTES", "MAX_EVENTS", "ContactEvent", "events_endpoint"]
+__all__ = ["CONTACT_EVENT", "MAX_EVENTS", "ContactEvent", "events_endpoint"]
 
 CONTACT_EVENT = "Amazon Connect Contact Event"
 MAX_EVENTS = 100
-MAX_BODY_BYTES = 262_144  # EventBridge's largest event
 _MAX_ID = 256
 _LINKS = ("initialContactId", "previousContactId", "relatedContactId")
 
@@ -56,10 +55,16 @@ class ContactEvent:
 def events_endpoint(
     settings: Settings, metrics: Metrics
 ) -> Callable[[Request], Awaitable[Response]]:
+    """POST /events. Its body is bounded here, not by BodyLimitMiddleware: EventBridge sends
+    up to 256 KiB, and only a caller that may post events gets that much read."""
+    limit = settings.max_event_body_bytes
+    home = _arn(settings.instance_id)  # None for a bare ID: its account is not known
+    account = home[1] if home else None
+
     async def endpoint(request: Request) -> Response:
         try:
             _check(getattr(request.state, "caller", EVERYONE))
-            events = parse(await _body(request))
+            events = parse(await _body(request, limit), account)
         except GatewayError as error:
             if isinstance(error, BadUserInput):
                 metrics.events.labels("rejected").inc()
@@ -77,18 +82,21 @@ def events_endpoint(
     return endpoint
 
 
-def parse(body: object) -> list[ContactEvent]:
-    """The contact events in an EventBridge body; BadUserInput naming the first problem."""
+def parse(body: object, account: str | None = None) -> list[ContactEvent]:
+    """The contact events in an EventBridge body, each from `account` when given (the AWS
+    account of the gateway's instance); BadUserInput naming the first problem.
+
+    Only named members are read, never walked: a deeply nested body cannot recurse here."""
     items = body if isinstance(body, list) else [body]
     if not 1 <= len(items) <= MAX_EVENTS:
         raise BadUserInput(f"POST /events takes 1 to {MAX_EVENTS} events (got {len(items)})")
     return [
-        _event(item, f"events[{n}]" if isinstance(body, list) else "event")
+        _event(item, f"events[{n}]" if isinstance(body, list) else "event", account)
         for n, item in enumerate(items)
     ]
 
 
-def _event(item: object, where: str) -> ContactEvent:
+def _event(item: object, where: str, account: str | None) -> ContactEvent:
     if not isinstance(item, dict):
         raise BadUserInput(f"{where} must be an EventBridge event (a JSON object)")
     if item.get("detail-type") != CONTACT_EVENT:
@@ -96,13 +104,11 @@ def _event(item: object, where: str) -> ContactEvent:
     detail = item.get("detail")
     if not isinstance(detail, dict):
         raise BadUserInput(f"{where}.detail must be an object")
-    arn = detail.get("instanceArn")
-    try:
-        instance = instance_id_of(arn) if isinstance(arn, str) else None
-    except ValueError:
-        instance = None
-    if instance is None:
+    arn = _arn(detail.get("instanceArn"))
+    if arn is None:
         raise BadUserInput(f"{where}.detail.instanceArn must be a Connect instance ARN")
+    region, owner, instance = arn
+    _check_origin(item, where, region, owner, account)
     contact = _id(detail.get("contactId"), f"{where}.detail.contactId")
     if contact is None:
         raise BadUserInput(f"{where}.detail.contactId is required")
@@ -113,6 +119,34 @@ def _event(item: object, where: str) -> ContactEvent:
         tuple(value for value in links.values() if value is not None),
         links["initialContactId"],
     )
+
+
+def _arn(value: object) -> tuple[str, str, str] | None:
+    """(region, account, instance ID) of a Connect instance ARN; None for anything else,
+    a bare instance ID included."""
+    if not isinstance(value, str) or ":" not in value:
+        return None
+    try:
+        instance = instance_id_of(value)  # the ARN's syntax is settings' to say
+    except ValueError:
+        return None
+    region, account = value.strip().split(":")[3:5]
+    return region, account, instance
+
+
+def _check_origin(
+    item: dict[str, Any], where: str, region: str, owner: str, account: str | None
+) -> None:
+    # EventBridge sets `account` and `region` to where the event happened: an instance ARN
+    # of another account or region is a forged or misrouted event.
+    if item.get("account") != owner:
+        raise BadUserInput(f"{where}.account must be the account of its detail.instanceArn")
+    if item.get("region") != region:
+        raise BadUserInput(f"{where}.region must be the region of its detail.instanceArn")
+    if account is not None and owner != account:
+        raise BadUserInput(
+            f"{where}.detail.instanceArn names another AWS account than this gateway's instance"
+        )
 
 
 def _id(value: object, where: str) -> str | None:
@@ -128,18 +162,26 @@ def _check(caller: Caller) -> None:
         raise Forbidden("POST /events needs the events:write scope")
 
 
-async def _body(request: Request) -> Any:
+async def _body(request: Request, limit: int) -> Any:
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if content_type != "application/json":
         raise _Unsupported("POST /events takes a JSON body: Content-Type: application/json")
+    too_large = _TooLarge(
+        f"The request body is larger than {limit} bytes (GATEWAY_MAX_EVENT_BODY_BYTES)"
+    )
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise too_large
     chunks, size = [], 0
     async for chunk in request.stream():
         size += len(chunk)
-        if size > MAX_BODY_BYTES:
-            raise _TooLarge(f"The request body is larger than {MAX_BODY_BYTES} bytes")
+        if size > limit:
+            raise too_large
         chunks.append(chunk)
     try:
         return json.loads(b"".join(chunks))
+    except RecursionError:
+        raise BadUserInput("The request body nests JSON too deeply for an event") from None
     except ValueError:
         raise BadUserInput("Unable to parse request body as JSON") from None
 
@@ -162,4 +204,6 @@ def _error(error: GatewayError) -> JSONResponse:
             }
         ]
     }
-    return JSONResponse(body, status_code=status)
+    # A 413 leaves the rest of the body unread: closing is cheaper than draining it.
+    headers = {"connection": "close"} if status == 413 else None
+    return JSONResponse(body, status_code=status, headers=headers)

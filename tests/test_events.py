@@ -150,7 +150,7 @@ def test_events_are_json_and_bounded(gateway: Gateway) -> None:
         "/events", content=b"{", headers={"content-type": "application/json"}
     )
     huge = gateway.http.post(
-        "/events", content=b" " * 300_000, headers={"content-type": "application/json"}
+        "/events", content=b" " * (1024 * 1024 + 1), headers={"content-type": "application/json"}
     )
 
     assert wrong_type.status_code == 415

@@ -91,3 +91,16 @@ async def test_a_subscription_hides_personal_data_without_the_scope(
         payload = (await socket.receive())["payload"]
     assert payload["data"]["contactUpdated"] == {"id": contact_id, "customerEndpoint": None}
     assert [e["extensions"]["code"] for e in payload["errors"]] == ["FORBIDDEN"]
+
+
+def test_a_large_body_is_read_only_for_a_caller_that_may_post_events(
+    secured: Gateway, keys: dict[str, str]
+) -> None:
+    event = contact_event(DEMO_INSTANCE_ID, "c1")
+    event["detail"]["attributes"] = {"note": "x" * 200_000}  # over GATEWAY_MAX_BODY_BYTES
+
+    reader = secured.http.post("/events", json=event, headers={"X-API-Key": keys["reader"]})
+    eventbridge = secured.http.post("/events", json=event, headers={"X-API-Key": keys["events"]})
+
+    assert reader.status_code == 403
+    assert eventbridge.status_code == 202
