@@ -66,6 +66,37 @@ class Cache:
         """True while Redis is failing and the process uses its own memory cache."""
         return self._redis.degraded
 
+    async def get_raw(self, key: str) -> tuple[bool, str | bytes | None]:
+        """The entry's text as stored, and whether that is the shared store's."""
+        if self.shared:
+            try:
+                name = self._redis.tagged(key)
+                return True, await self._redis.run("get", lambda c: c.get(name), key=name)
+            except Unavailable:
+                pass
+        return False, await self._memory.get(key)
+
+    async def replace(
+        self, key: str, expected: str | bytes, shared: bool, value: Any, ttl: float
+    ) -> bool:
+        """Writes `value` if the entry is still `expected` (as `get_raw` gave it, from the
+        store it named) and moves on the key's generations; False when it changed."""
+        seconds = max(1, math.ceil(ttl))
+        if shared:
+            raw = expected if isinstance(expected, bytes) else expected.encode()
+            try:
+                replaced = await self._redis.replace(key, raw, _dump(value), seconds)
+            except Unavailable:
+                return False
+            if replaced:
+                await self.forget_local([key])  # this process's fallback copy is older
+            return replaced
+        if await self._memory.get(key) != expected:
+            return False
+        self._generations[key] = self._generations.get(key, 0) + 1
+        await self._memory.set(key, _dump(value), ttl=seconds)
+        return True
+
     async def get(self, key: str) -> Any | None:
         if self.shared:
             try:

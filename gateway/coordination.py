@@ -73,6 +73,11 @@ _STORE = (
     "redis.call('set', KEYS[1], ARGV[2], 'EX', ARGV[4]) return 1 end "
     "redis.call('set', KEYS[1], ARGV[3], 'EX', ARGV[4], 'NX') return 0"
 )
+_REPLACE = (
+    "if redis.call('get', KEYS[1]) == ARGV[1] then "
+    "redis.call('set', KEYS[1], ARGV[2], 'EX', ARGV[3]) "
+    "redis.call('incr', KEYS[2]) redis.call('expire', KEYS[2], ARGV[4]) return 1 end return 0"
+)
 _INVALIDATE = (
     "redis.call('del', KEYS[1]) local generation = redis.call('incr', KEYS[2]) "
     "redis.call('expire', KEYS[2], ARGV[1]) return generation"
@@ -248,6 +253,20 @@ class Coordinator:
             seconds,
         )
         return bool(stored)
+
+    async def replace(self, key: str, expected: bytes, value: str, seconds: int) -> bool:
+        """Writes cache key `key` if it still holds `expected`, and moves on its generation
+        (so that a fetch begun before stores what it got as overtaken); False when another
+        write came first."""
+        replaced = await self.eval(
+            _REPLACE,
+            [self.tagged(key), self.tagged(key, "gen")],
+            expected,
+            value,
+            seconds,
+            _GENERATION_SECONDS,
+        )
+        return bool(replaced)
 
     async def invalidate(self, keys: list[str]) -> None:
         """Deletes cache keys `keys` and moves on their generations (one script per key:

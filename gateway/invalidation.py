@@ -70,6 +70,7 @@ class Invalidations:
         self._redis: Any = None if redis_url is None or cluster else Redis.from_url(redis_url)
         self._sharded = False
         self._listeners: list[Listener] = []
+        self._copies: list[Listener] = []
         self._publishers: list[Listener] = []
         # Insertion-ordered sets of tags to share again: with the publishers (the shared
         # entries to delete), and notices only (the shared entry is already the new one).
@@ -93,11 +94,20 @@ class Invalidations:
         """How many tags wait to be shared again (Redis was unreachable)."""
         return len(self._pending) + len(self._notices)
 
-    def subscribe(self, listener: Listener) -> Callable[[], None]:
+    def subscribe(self, listener: Listener, *, copies: bool = False) -> Callable[[], None]:
         """Calls `listener(tags)` in this process for every invalidation, whichever replica
-        published it; returns a function that unsubscribes it."""
+        published it; returns a function that unsubscribes it. `copies`: the listener
+        drops this process's copies of entities (skipped for a publish that has just
+        written the new value here, `copies_here=False`)."""
         self._listeners.append(listener)
-        return lambda: self._remove(self._listeners, listener)
+        if copies:
+            self._copies.append(listener)
+
+        def unsubscribe() -> None:
+            self._remove(self._listeners, listener)
+            self._remove(self._copies, listener)
+
+        return unsubscribe
 
     def on_publish(self, listener: Listener) -> Callable[[], None]:
         """Calls `listener(tags)` only for the invalidations this replica publishes (again
@@ -105,17 +115,25 @@ class Invalidations:
         self._publishers.append(listener)
         return lambda: self._remove(self._publishers, listener)
 
-    async def publish(self, tags: Iterable[str], *, drop_shared: bool = True) -> None:
+    async def publish(
+        self, tags: Iterable[str], *, drop_shared: bool = True, copies_here: bool = True
+    ) -> None:
         """Tells every replica that the tagged entities changed. `drop_shared`: the
         publishers delete the shared entries first (an event); False when the shared entry
-        is already the new value (a fetch found it changed)."""
+        is already the new value (a fetch found it changed, an event was merged into it).
+        `copies_here` False: this process's copies are the new value too (merged here)."""
         batch = list(dict.fromkeys(tags))
         if not batch:
             return
         # The shared entries go first, so that a listener woken here (a subscription about
         # to push the contact) cannot read what is being invalidated.
         shared = not drop_shared or await self._share(batch, send=False)
-        await _call(self._listeners, batch)
+        here = (
+            self._listeners
+            if copies_here
+            else [listener for listener in self._listeners if listener not in self._copies]
+        )
+        await _call(here, batch)
         if shared and await self._share(batch, run_publishers=False):
             if self._pending or self._notices:
                 await self._replay()  # Redis is back: what it missed goes too

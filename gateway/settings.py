@@ -19,6 +19,7 @@ from gateway.auth.keys import ApiKeys
 from gateway.rates import CONNECT_DEFAULT, CONNECT_QUOTAS, Rate, Rates, parse_rates
 
 __all__ = [
+    "EVENTS_TTL_ACTIVE_SECONDS",
     "EVENTS_TTL_CONTACT_DATA_SECONDS",
     "EVENTS_TTL_ENDED_SECONDS",
     "Settings",
@@ -32,6 +33,7 @@ _ORIGIN = re.compile(r"^https?://[^/\s*]+$")
 AUTH_METHODS = ("api-key", "jwt")
 EVENTS_TTL_ENDED_SECONDS = 21_600.0
 EVENTS_TTL_CONTACT_DATA_SECONDS = 3_600.0
+EVENTS_TTL_ACTIVE_SECONDS = 60.0
 _TRUE = ("1", "true", "on", "yes")
 
 CommaList = Annotated[tuple[str, ...], NoDecode]
@@ -139,11 +141,13 @@ class Settings(BaseSettings):
     @model_validator(mode="before")
     @classmethod
     def _event_ttls(cls, values: object) -> object:
-        # With contact events flowing, an ended contact is invalidated when it changes:
-        # its TTL only bounds staleness when an event is lost, so it can be long.
+        # With contact events flowing, a contact is updated by its events (what they carry)
+        # and invalidated by them (what they cannot carry): its TTL only bounds staleness
+        # when an event is lost, or for members no event carries, so it can be long.
         if isinstance(values, dict) and str(values.get("events", "")).lower() in _TRUE:
             values = dict(values)
             values.setdefault("ttl_ended_seconds", EVENTS_TTL_ENDED_SECONDS)
+            values.setdefault("ttl_active_seconds", EVENTS_TTL_ACTIVE_SECONDS)
             values.setdefault("ttl_contact_data_seconds", EVENTS_TTL_CONTACT_DATA_SECONDS)
         return values
 

@@ -17,6 +17,8 @@ responses holding the old value are dropped.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import json
 import logging
 import time
 import uuid
@@ -27,7 +29,7 @@ from typing import Any, cast
 from gateway import budget, deadline, tracing
 from gateway.cache import Cache, Generation
 from gateway.connect import ConnectClient
-from gateway.coordination import Coordinator
+from gateway.coordination import Coordinator, Unavailable
 from gateway.errors import NotFound, UpstreamThrottled, UpstreamUnavailable
 from gateway.flights import SingleFlight
 from gateway.invalidation import parse_tag
@@ -49,6 +51,8 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
+
+_MERGE_TRIES = 5
 
 
 @dataclass(frozen=True)
@@ -145,6 +149,32 @@ class EntityStore:
         """Drops the tagged entities from this process's memory, and moves on their local
         generations: a read from now on never joins a fetch begun before (every replica)."""
         await self._cache.forget_local(_keys(tags))
+
+    async def merge(self, instance_id: str, contact_id: str, change: Callable[[Any], Any]) -> bool:
+        """Changes the cached contact by `change(record)` (what an event carried), fresh
+        for its TTL from now, atomically against other writes; True when there was one to
+        change. Where there is none (or it is a "no such contact", or a write keeps coming
+        first), the key is invalidated instead: a fetch in flight stores what it got as
+        overtaken."""
+        key = CONTACT.key(instance_id, contact_id)
+        for _ in range(_MERGE_TRIES):
+            shared, raw = await self._cache.get_raw(key)
+            if raw is None:
+                break
+            entry = json.loads(raw)
+            if entry["value"] is None:
+                break
+            record = change(entry["value"])
+            ttl = 0.0 if entry.get("overtaken") else CONTACT.ttl(self._settings, record)
+            keep = self._swr + self._settings.stale_if_error_seconds
+            merged = entry | {"value": record, "at": time.time(), "ttl": ttl}
+            merged["id"] = uuid.uuid4().hex[:16]
+            if await self._cache.replace(key, raw, shared, merged, ttl + keep):
+                return True
+        await self.drop_local([CONTACT.tag(instance_id, contact_id)])
+        with contextlib.suppress(Unavailable):
+            await self.drop_shared([CONTACT.tag(instance_id, contact_id)])
+        return False
 
     async def get(
         self, kind: Kind, instance_id: str, entity_id: str, *, fresh: bool = False

@@ -46,7 +46,7 @@ async def replica(
     cache = Cache(Coordinator(url or "memory://", namespace, redis_timeout))
     store = store_for(cache)
     invalidations = Invalidations(url, namespace, redis_timeout)
-    invalidations.subscribe(store.drop_local)
+    invalidations.subscribe(store.drop_local, copies=True)
     invalidations.on_publish(store.drop_shared)
     await invalidations.start()
     return cache, store, invalidations

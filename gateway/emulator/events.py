@@ -5,7 +5,8 @@ Event", source "aws.connect", account, time, region, resources: the contact's AR
 a `detail` in Connect's contact events data model: eventType, contactId, channel,
 instanceArn, initiationMethod, the links (initialContactId, previousContactId,
 relatedContactId, present as DescribeContact has them), the timestamps so far, queueInfo
-and agentInfo, tags, and for CONTACT_DATA_UPDATED the `updatedProperties`.
+and agentInfo, the disconnect reason once there is one, tags, and for CONTACT_DATA_UPDATED
+the `updatedProperties`.
 """
 
 from __future__ import annotations
@@ -72,6 +73,8 @@ def contact_event(
         detail["queueInfo"] = _queue_info(instance, record["QueueInfo"])
     if "AgentInfo" in record:
         detail["agentInfo"] = _agent_info(instance, record["AgentInfo"])
+    if "DisconnectReason" in record:
+        detail["disconnectReason"] = record["DisconnectReason"]
     if record.get("Tags"):
         detail["tags"] = dict(record["Tags"])
     if event_type == CONTACT_DATA_UPDATED:
