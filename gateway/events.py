@@ -1,16 +1,17 @@
 """Contact events in: `POST /events` takes what an EventBridge API destination sends (one
-event, or a JSON array of them) and invalidates, in every replica, what the events name.
-
-Events are hints, never data: Connect publishes them best-effort and unordered, so an
-event only makes the gateway ask Connect again. A duplicate or a late event costs at most
-one more call; a lost one leaves the data stale until its TTL ends.
+event, or a JSON array of them). What an event carries updates the cached contact
+(gateway/event_records.py, docs/events.md); only what it cannot carry is invalidated, in
+every replica: the contact's search rows and its chain's tree, and for CONTACT_DATA_UPDATED
+what `updatedProperties` names. Connect publishes events best-effort and unordered: the
+merge makes order and duplicates not matter, and a lost event leaves the data older (never
+wrong) until its TTL ends.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from starlette.requests import Request
@@ -18,6 +19,7 @@ from starlette.responses import JSONResponse, Response
 
 from gateway.caller import EVENTS_WRITE, EVERYONE, Caller
 from gateway.errors import BadUserInput, Forbidden, GatewayError
+from gateway.event_records import CONTACT_DATA_UPDATED, event_time, merge, record_of
 from gateway.invalidation import Invalidations, tag
 from gateway.logs import request_id
 from gateway.metrics import Metrics
@@ -37,19 +39,44 @@ class ContactEvent:
     contact_id: str
     links: tuple[str, ...]  # the initial, previous and related contacts it names
     initial_contact_id: str | None = None
+    event_type: str = CONTACT_DATA_UPDATED
+    sent: str | None = None  # EventBridge's `time`
+    carried: dict[str, Any] = field(default_factory=dict)  # as DescribeContact's members
+    updated: tuple[str, ...] | None = None  # CONTACT_DATA_UPDATED's updatedProperties
+
+    @property
+    def mergeable(self) -> bool:
+        """A state event: what it says of the contact merges into the cached record."""
+        return self.event_type != CONTACT_DATA_UPDATED and self.sent is not None
 
     def tags(self) -> list[str]:
-        """What may have changed: the contact, its references and search rows, and what
-        its chain shares (attributes, kept by the initial contact; the associated tree)."""
+        """Everything this event may have changed (the contact included)."""
+        return [tag("contact", self.instance_id, self.contact_id), *self.dropped()]
+
+    def dropped(self) -> list[str]:
+        """What it changed and cannot carry: the contact's search rows and its chain's
+        tree; for CONTACT_DATA_UPDATED what `updatedProperties` names (all of the
+        contact's data when it names nothing)."""
         instance, contact = self.instance_id, self.contact_id
-        chain = [contact, *self.links]
-        return [
-            tag("contact", instance, contact),
-            tag("references", instance, contact),
+        tags = [
             tag("search", instance, contact),
-            *(tag("attributes", instance, c) for c in (contact, self.initial_contact_id) if c),
-            *(tag("associated", instance, c) for c in chain),
+            *(tag("associated", instance, c) for c in (contact, *self.links)),
         ]
+        if self.mergeable:
+            return tags
+        updated = set(self.updated or ()) or {"UserDefinedAttributes", "References", "Contact"}
+        if "UserDefinedAttributes" in updated:
+            chain = (contact, self.initial_contact_id)
+            tags += [tag("attributes", instance, c) for c in chain if c]
+        if "References" in updated:
+            tags.append(tag("references", instance, contact))
+        if updated - {"UserDefinedAttributes", "References"}:
+            tags.append(tag("contact", instance, contact))
+        return tags
+
+    def merge_into(self, record: dict[str, Any]) -> dict[str, Any]:
+        assert self.sent is not None
+        return merge(record, self.carried, self.sent)
 
 
 def events_endpoint(
@@ -71,8 +98,7 @@ def events_endpoint(
             return _error(error)
         ours = [event for event in events if event.instance_id in settings.instances]
         if ours:
-            invalidations: Invalidations = request.state.invalidations
-            await invalidations.publish(tag for event in ours for tag in event.tags())
+            await _apply(ours, request.state.invalidations, request.state.store)
         metrics.events.labels("accepted").inc(len(ours))
         metrics.events.labels("foreign_instance").inc(len(events) - len(ours))
         return JSONResponse(
@@ -80,6 +106,22 @@ def events_endpoint(
         )
 
     return endpoint
+
+
+async def _apply(events: list[ContactEvent], invalidations: Invalidations, store: Any) -> None:
+    """Drops what the events cannot carry, merges what they carry, then tells every
+    replica (their responses and copies; this replica's merged copy stays)."""
+    await invalidations.publish(tag for event in events for tag in event.dropped())
+    merged, dropped = [], []
+    for event in events:
+        if event.mergeable:
+            contact = tag("contact", event.instance_id, event.contact_id)
+            if await store.merge(event.instance_id, event.contact_id, event.merge_into):
+                merged.append(contact)
+            else:  # nothing cached to merge into: invalidated (also a fetch in flight)
+                dropped.append(contact)
+    await invalidations.publish(merged, drop_shared=False, copies_here=False)
+    await invalidations.publish(dropped, drop_shared=False)
 
 
 def parse(body: object, account: str | None = None) -> list[ContactEvent]:
@@ -113,11 +155,21 @@ def _event(item: object, where: str, account: str | None) -> ContactEvent:
     if contact is None:
         raise BadUserInput(f"{where}.detail.contactId is required")
     links = {name: _id(detail.get(name), f"{where}.detail.{name}") for name in _LINKS}
+    updated = detail.get("updatedProperties")
+    event_type = detail.get("eventType")
+    try:
+        carried = record_of(detail)
+    except (ValueError, TypeError):
+        raise BadUserInput(f"{where}.detail has a timestamp that is not ISO-8601") from None
     return ContactEvent(
         instance,
         contact,
         tuple(value for value in links.values() if value is not None),
         links["initialContactId"],
+        event_type if isinstance(event_type, str) else CONTACT_DATA_UPDATED,
+        event_time(item.get("time")),
+        carried,
+        tuple(p for p in updated if isinstance(p, str)) if isinstance(updated, list) else None,
     )
 
 

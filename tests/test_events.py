@@ -232,3 +232,57 @@ async def test_a_subscription_checks_its_arguments_before_any_upstream_call(
     assert errors[0]["extensions"]["code"] == "BAD_USER_INPUT"
     assert emulator.stats()["calls"] == {}
     await asyncio.sleep(0)
+
+
+STATE = """query($id: ID!) {
+  contact(contactId: $id) { id disconnectTimestamp disconnectReason lastUpdateTimestamp }
+}"""
+
+
+@pytest.mark.redis
+def test_a_state_event_updates_the_contact_in_every_replica_without_a_call(
+    replicas: list[Gateway], emulator: Emulator
+) -> None:
+    active = next(
+        c["id"] for c in demo_contacts(emulator.contacts()).values() if not c["disconnected"]
+    )
+    for gateway in replicas:
+        assert gateway.query(STATE, id=active)["data"]["contact"]["disconnectTimestamp"] is None
+    assert emulator.calls() == 1
+    event = contact_event(
+        DEMO_INSTANCE_ID,
+        active,
+        "DISCONNECTED",
+        disconnectTimestamp="2099-11-25T20:00:00.250Z",
+        disconnectReason="CUSTOMER_DISCONNECT",
+    )
+
+    assert post(replicas[0], event).status_code == 202
+
+    for gateway in replicas:
+        contact = gateway.query(STATE, id=active)["data"]["contact"]
+        assert contact["disconnectTimestamp"].startswith("2099-11-25T20:00:00.25")
+        assert contact["disconnectReason"] == "CUSTOMER_DISCONNECT"
+        assert contact["lastUpdateTimestamp"].startswith("2099-11-25T20:00:00.25")
+    assert emulator.calls() == 1, "merged, not fetched again"
+    post(replicas[1], event)  # a duplicate changes nothing
+    assert replicas[0].query(STATE, id=active)["data"]["contact"]["disconnectReason"] == (
+        "CUSTOMER_DISCONNECT"
+    )
+    assert emulator.calls() == 1
+
+
+@pytest.mark.redis
+def test_an_attributes_update_drops_the_attributes_not_the_contact(
+    replicas: list[Gateway], emulator: Emulator, ended: str
+) -> None:
+    first, second = replicas
+    first.query(ATTRIBUTES, id=ended)
+    emulator.reset()
+    event = contact_event(DEMO_INSTANCE_ID, ended, updatedProperties=["UserDefinedAttributes"])
+
+    assert post(first, event).status_code == 202
+
+    second.query(ATTRIBUTES, id=ended)
+    assert emulator.calls("DescribeContact") == 0
+    assert emulator.calls("GetContactAttributes") == 1
