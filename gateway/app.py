@@ -66,7 +66,9 @@ def create_app(settings: Settings) -> Starlette:
         rates = settings.rates
         quota = Quota(
             # Token grants reach Connect with some jitter: keep a little under its quota.
-            None if rates is None else rates.guarded(settings.quota_headroom),
+            None
+            if rates is None
+            else rates.shared(settings.quota_share).guarded(settings.quota_headroom),
             settings.quota_wait_seconds,
             redis,
             # Without Redis, every worker process of every replica keeps to its share.

@@ -4,30 +4,59 @@ the account's quota. A caller reserves its turn (callers queue in the order they
 if it comes within the deadline, instead of drawing a 429; otherwise it gets
 UPSTREAM_THROTTLED at once. Without Redis (or while it is down) the
 bucket is this process's own, at its share of the quota (GATEWAY_QUOTA_REPLICAS x
-GATEWAY_WORKERS processes share it)."""
+GATEWAY_WORKERS processes share it).
+
+Connect counts its quota per account, for every caller in it (contact flows' Lambdas too):
+a 429 from Connect means someone else is spending it. The guard then lowers the
+operation's rate for all replicas (its factor, shared in Redis beside the bucket) by half,
+at most once a second and down to a tenth, and raises it back by `RECOVERY` of the rate a
+second while no 429 comes (additive increase, multiplicative decrease, as TCP shares a
+link with strangers). Background work (refreshes) takes a turn only when one is free now:
+it never queues ahead of a client waiting for one."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import math
 import time
 import uuid
+from contextvars import ContextVar
 
 from gateway import deadline
 from gateway.coordination import RETRY_SECONDS, Coordinator, Unavailable
 from gateway.errors import UpstreamThrottled
 from gateway.rates import Rate, Rates
 
-__all__ = ["Quota"]
+__all__ = ["DECREASE", "FLOOR", "RECOVERY", "Quota", "background"]
+
+DECREASE = 0.5  # the factor a 429 from Connect multiplies the rate by
+FLOOR = 0.1  # the least factor
+RECOVERY = 0.02  # of the rate, added back each second without a 429 (0.1 -> 1 in 45 s)
+_DECREASE_EVERY = 1.0  # seconds: the 429s of calls already out count as one
+_BACKGROUND: ContextVar[bool] = ContextVar("background", default=False)
+
+
+def background() -> None:
+    """Calls from the current context are background work: they take free turns only."""
+    _BACKGROUND.set(True)
+
 
 # KEYS[1] bucket; ARGV rate/s, burst, longest wait (s), tokens of a new bucket. A caller
 # that can have a token within the longest wait reserves it (the bucket may go below zero:
 # callers queue in the order they asked) and is told how many milliseconds to wait; one
 # that cannot is told -1 and reserves nothing.
+# KEYS[2] the operation's factor (AIMD, see the module's docstring); ARGV[5] its recovery.
 _TAKE = """
 local now = redis.call('TIME')
 local t = tonumber(now[1]) + tonumber(now[2]) / 1e6
 local rate, burst, longest = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
+local adaptive = redis.call('HMGET', KEYS[2], 'factor', 'at')
+if adaptive[1] then
+  local since = t - tonumber(adaptive[2])
+  local factor = math.min(1, tonumber(adaptive[1]) + since * tonumber(ARGV[5]))
+  rate, burst = rate * factor, math.max(1, burst * factor)
+end
 local state = redis.call('HMGET', KEYS[1], 'tokens', 'at')
 local tokens, at = tonumber(state[1]) or tonumber(ARGV[4]), tonumber(state[2]) or t
 tokens = math.min(burst, tokens + (t - at) * rate)
@@ -40,6 +69,43 @@ return math.ceil(wait * 1000)
 """
 
 
+# KEYS[1] the factor, KEYS[2] the bucket; ARGV decrease, floor, recovery, interval (s).
+# Halves the factor (at most once an interval) and empties the bucket: Connect is full.
+_THROTTLED = """
+local now = redis.call('TIME')
+local t = tonumber(now[1]) + tonumber(now[2]) / 1e6
+local state = redis.call('HMGET', KEYS[1], 'factor', 'at', 'cut')
+local factor, at, cut = tonumber(state[1]) or 1, tonumber(state[2]) or t, tonumber(state[3]) or 0
+factor = math.min(1, factor + (t - at) * tonumber(ARGV[3]))
+if t - cut >= tonumber(ARGV[4]) then
+  factor = math.max(tonumber(ARGV[2]), factor * tonumber(ARGV[1]))
+  cut = t
+end
+redis.call('HSET', KEYS[1], 'factor', factor, 'at', t, 'cut', cut)
+redis.call('EXPIRE', KEYS[1], 3600)
+local tokens = tonumber(redis.call('HGET', KEYS[2], 'tokens'))
+if tokens and tokens > 0 then redis.call('HSET', KEYS[2], 'tokens', 0, 'at', t) end
+return tostring(factor)
+"""
+
+
+class _Adaptive:
+    """The operation's factor in this process (while Redis is not there)."""
+
+    def __init__(self) -> None:
+        self.factor, self.at, self.cut = 1.0, time.monotonic(), -math.inf
+
+    def now(self) -> float:
+        return min(1.0, self.factor + (time.monotonic() - self.at) * RECOVERY)
+
+    def throttled(self) -> None:
+        now = time.monotonic()
+        factor = self.now()
+        if now - self.cut >= _DECREASE_EVERY:
+            factor, self.cut = max(FLOOR, factor * DECREASE), now
+        self.factor, self.at = factor, now
+
+
 class _LocalBucket:
     """The same reservation as `_TAKE`, in this process."""
 
@@ -47,11 +113,12 @@ class _LocalBucket:
         self.rate, self.burst = rate, burst
         self.tokens, self.at = tokens, time.monotonic()
 
-    def reserve(self, longest: float) -> float:
+    def reserve(self, longest: float, factor: float = 1.0) -> float:
         now = time.monotonic()
-        self.tokens = min(self.burst, self.tokens + (now - self.at) * self.rate)
+        rate, burst = self.rate * factor, max(1.0, self.burst * factor)
+        self.tokens = min(burst, self.tokens + (now - self.at) * rate)
         self.at = now
-        wait = 0.0 if self.tokens >= 1 else (1 - self.tokens) / self.rate
+        wait = 0.0 if self.tokens >= 1 else (1 - self.tokens) / rate
         if wait > longest:
             return -1.0
         self.tokens -= 1
@@ -86,7 +153,7 @@ class _Slots:
         self.offset = slot * self.spacing
         self.next = 0.0  # wall-clock: no turn before
 
-    def reserve(self, longest: float) -> float:
+    def reserve(self, longest: float, factor: float = 1.0) -> float:
         now = time.time()
         start = max(now, self.next)
         turn = self.offset + math.ceil((start - self.offset) / self.frame) * self.frame
@@ -118,6 +185,7 @@ class Quota:
         self._token = uuid.uuid4().hex
         self.slot: int | None = None  # this replica's slot number, claimed in Redis
         self._slot_claimed = -math.inf
+        self._adaptive: dict[str, _Adaptive] = {}
 
     async def take(self, operation: str) -> float:
         """Reserves a token for `operation` and waits for its turn; the seconds waited.
@@ -126,6 +194,8 @@ class Quota:
         if self.rates is None:
             return 0.0
         longest = max(0.0, min(self.wait, deadline.remaining()))
+        if _BACKGROUND.get():
+            return await self._free_turn(operation, longest)
         delay, shared = await self._reserve(operation, self.rates.of(operation), longest)
         if delay < 0:
             raise UpstreamThrottled(
@@ -136,6 +206,48 @@ class Quota:
         elif delay > 0:
             await asyncio.sleep(delay)
         return delay
+
+    async def _free_turn(self, operation: str, longest: float) -> float:
+        """A turn free now, looked for again every spacing of the rate until `longest`."""
+        assert self.rates is not None
+        rate = self.rates.of(operation)
+        started = time.monotonic()
+        while True:
+            delay, _ = await self._reserve(operation, rate, 0.0)
+            if delay >= 0:
+                return time.monotonic() - started
+            if time.monotonic() - started + 1 / rate.per_second > longest:
+                raise UpstreamThrottled(
+                    f"no free turn of Connect's quota for {operation} (background work)"
+                )
+            await asyncio.sleep(1 / rate.per_second)
+
+    async def throttled(self, operation: str) -> None:
+        """Connect answered 429: someone else spends the account's quota. Lowers the
+        operation's rate for every replica (AIMD, see the module's docstring)."""
+        self._adaptive.setdefault(operation, _Adaptive()).throttled()
+        if self._redis is None or not self._redis.shared:
+            return
+        bucket = self._bucket_key(operation)
+        with contextlib.suppress(Unavailable):
+            await self._redis.eval(
+                _THROTTLED,
+                [f"{bucket}:factor", bucket],
+                DECREASE,
+                FLOOR,
+                RECOVERY,
+                _DECREASE_EVERY,
+            )
+
+    def factor(self, operation: str) -> float:
+        """This process's view of the operation's factor (1: Connect's whole rate)."""
+        adaptive = self._adaptive.get(operation)
+        return 1.0 if adaptive is None else adaptive.now()
+
+    def _bucket_key(self, operation: str) -> str:
+        assert self._redis is not None
+        # One hash tag: the take script reads the factor beside the bucket.
+        return self._redis.key("{quota:" + operation + "}")
 
     def queued(self, operation: str) -> int:
         """How many callers of this process wait for a turn reserved in Redis."""
@@ -154,9 +266,15 @@ class Quota:
         if self._redis is not None and self._redis.shared:
             fresh = 0 if time.monotonic() < self._local_until.get(operation, 0) else rate.burst
             try:
-                key = self._redis.key("quota", operation)
+                key = self._bucket_key(operation)
                 wait_ms = await self._redis.eval(
-                    _TAKE, [key], rate.per_second, rate.burst, longest, fresh
+                    _TAKE,
+                    [key, f"{key}:factor"],
+                    rate.per_second,
+                    rate.burst,
+                    longest,
+                    fresh,
+                    RECOVERY,
                 )
             except Unavailable:
                 pass  # this process's bucket, at its share
@@ -164,13 +282,13 @@ class Quota:
                 wait = -1.0 if int(wait_ms) < 0 else float(wait_ms) / 1000
                 await self._claim_slot()
                 if wait >= 0 and time.monotonic() < self._strict_until:
-                    own = self._own(operation, rate).reserve(longest)
+                    own = self._own(operation, rate).reserve(longest, self.factor(operation))
                     return (-1.0 if own < 0 else max(wait, own)), True
                 self._local.pop(operation, None)  # the next outage starts a bucket afresh
                 return wait, True
             self._strict_until = time.monotonic() + RETRY_SECONDS + rate.burst / rate.per_second
         self._local_until[operation] = time.monotonic() + rate.burst / rate.per_second
-        return self._own(operation, rate).reserve(longest), False
+        return self._own(operation, rate).reserve(longest, self.factor(operation)), False
 
     def _own(self, operation: str, rate: Rate) -> _LocalBucket | _Slots:
         """This process's own share of the operation's quota."""

@@ -70,12 +70,24 @@ class Rates:
             _guarded(self.default, headroom),
         )
 
+    def shared(self, fraction: float) -> Rates:
+        """`fraction` of each rate and burst (at least one call): the gateway's part of an
+        account's quota, which contact flows and other tools spend too."""
+        return Rates(
+            {op: _share(rate, fraction) for op, rate in self.table.items()},
+            _share(self.default, fraction),
+        )
+
     @classmethod
     def uniform(cls, per_second: float, burst: int) -> Rates:
         return cls({}, Rate(per_second, burst))
 
     def __str__(self) -> str:
         return ",".join(f"{op}={rate}" for op, rate in self.table.items())
+
+
+def _share(rate: Rate, fraction: float) -> Rate:
+    return Rate(rate.per_second * fraction, max(1, math.floor(rate.burst * fraction + 1e-9)))
 
 
 def _guarded(rate: Rate, headroom: float) -> Rate:

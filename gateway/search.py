@@ -193,7 +193,13 @@ def _ttl(settings: Settings, page: Any) -> float:
     return settings.ttl_search_seconds
 
 
-SEARCH = Kind("search", _unbound, _ttl)
+def _stale_for(settings: Settings) -> float:
+    # A dashboard polling a search is served its page at once, however old, while one
+    # refresh (at most at the quota's pace, on free turns) brings it up to date.
+    return settings.stale_if_error_seconds
+
+
+SEARCH = Kind("search", _unbound, _ttl, _stale_for)
 """The kind of search pages: its key and tag formats, for invalidations; `Page.kind`
 fetches one."""
 

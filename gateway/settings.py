@@ -88,6 +88,7 @@ class Settings(BaseSettings):
     quota_burst: int | None = Field(default=None, ge=1)
     quota_wait_seconds: float = Field(default=5.0, ge=0)
     quota_headroom: float = Field(default=0.9, gt=0, le=1)
+    quota_share: float = Field(default=0.8, gt=0, le=1)
     quota_replicas: int = Field(default=1, ge=1)
     breaker_failures: int = Field(default=5, ge=1)
     breaker_reset_seconds: float = Field(default=10.0, gt=0)

@@ -26,7 +26,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, cast
 
-from gateway import budget, deadline, tracing
+from gateway import budget, deadline, quota, tracing
 from gateway.cache import Cache, Generation
 from gateway.connect import ConnectClient
 from gateway.coordination import Coordinator, Unavailable
@@ -62,6 +62,9 @@ class Kind:
     name: str
     fetch: Callable[[ConnectClient, str, str], Awaitable[Any]]
     ttl: Callable[[Settings, Any], float]
+    # How long past its TTL an entry is still served, flagged with its age, while one
+    # background refresh runs (None: GATEWAY_STALE_WHILE_REVALIDATE_SECONDS, unflagged).
+    stale_for: Callable[[Settings], float] | None = None
 
     def key(self, instance_id: str, entity_id: str) -> str:
         return f"{self.name}:v2:{instance_id}:{entity_id}"
@@ -187,10 +190,12 @@ class EntityStore:
                 self._count(kind, "hit")
                 return _fetched(entry)
             revalidate = entry["value"] is not None and not entry.get("overtaken")
-            if revalidate and _age(entry) <= entry["ttl"] + self._swr:
+            swr = self._swr if kind.stale_for is None else kind.stale_for(self._settings)
+            if revalidate and _age(entry) <= entry["ttl"] + swr:
                 self._count(kind, "stale")
                 self._refresh(kind, key, instance_id, entity_id)
-                return Fetched(entry["value"])
+                flagged = None if kind.stale_for is None else _age(entry)
+                return Fetched(entry["value"], stale_age=flagged)
         self._count(kind, "miss")
         try:
             if self._flight(key, fresh=fresh) not in self._flights:
@@ -221,6 +226,7 @@ class EntityStore:
         async def refresh() -> None:
             deadline.unbounded()  # the request that noticed staleness does not wait for it
             budget.unbounded()
+            quota.background()  # and takes only turns no waiting request needs
             try:
                 await self._fetch(kind, key, instance_id, entity_id, read_cache=False)
             except Exception as error:  # the stale value stays; the next reader tries again
@@ -268,7 +274,8 @@ class EntityStore:
                 if value is None
                 else kind.ttl(self._settings, value)
             )
-            keep = 0.0 if value is None else self._swr + self._settings.stale_if_error_seconds
+            swr = self._swr if kind.stale_for is None else kind.stale_for(self._settings)
+            keep = 0.0 if value is None else swr + self._settings.stale_if_error_seconds
             entry = {"value": value, "at": time.time(), "ttl": ttl, "id": uuid.uuid4().hex[:16]}
             overtaken = entry | {"ttl": 0.0, "overtaken": True}
             generation = Generation(lease.generation, local)

@@ -11,7 +11,7 @@ import pytest
 
 from gateway.coordination import Coordinator
 from gateway.errors import UpstreamThrottled
-from gateway.quota import Quota
+from gateway.quota import FLOOR, RECOVERY, Quota, _Adaptive, background
 from gateway.rates import Rates
 from tests.conftest import restart_redis
 
@@ -174,3 +174,50 @@ async def test_after_an_outage_a_replica_keeps_to_its_own_share_for_a_while(
             again.wait()
     finally:
         await coordinator.close()
+
+
+@pytest.mark.redis
+async def test_a_429_from_connect_halves_the_rate_for_every_replica(
+    redis_namespace: str, shared_url: str
+) -> None:
+    redis = Coordinator(shared_url, redis_namespace, 1.0, cluster="auto")
+    try:
+        one = Quota(Rates.uniform(10, 10), 5, redis)
+        other = Quota(Rates.uniform(10, 10), 5, redis)  # another replica's guard
+        await one.take("DescribeContact")
+        await one.throttled("DescribeContact")
+        await one.throttled("DescribeContact")  # the same burst of 429s: counted once
+        # The bucket is empty and refills at half the rate: 5 a second.
+        waits = [await other.take("DescribeContact") for _ in range(3)]
+        assert [round(w, 1) for w in waits] == [0.2, 0.2, 0.2]
+        assert await other.take("SearchContacts") == 0.0, "other operations untouched"
+    finally:
+        await redis.close()
+
+
+def test_the_rate_recovers_a_little_each_second_without_a_429() -> None:
+    quota = Quota(Rates.uniform(10, 10), 5)
+    quota._adaptive["DescribeContact"] = adaptive = _Adaptive()
+    adaptive.throttled()
+    assert quota.factor("DescribeContact") == pytest.approx(0.5, abs=0.01)
+    adaptive.at -= 10  # ten seconds later
+    assert quota.factor("DescribeContact") == pytest.approx(0.5 + 10 * RECOVERY, abs=0.01)
+    for _ in range(10):
+        adaptive.cut -= 1
+        adaptive.throttled()
+    assert quota.factor("DescribeContact") == pytest.approx(FLOOR, abs=0.01)
+
+
+async def test_background_work_never_takes_a_turn_a_waiting_client_needs() -> None:
+    quota = Quota(Rates.uniform(4, 1), 5)
+    order: list[str] = []
+
+    async def take(who: str, in_background: bool) -> None:
+        if in_background:
+            background()
+        await quota.take("SearchContacts")
+        order.append(who)
+
+    await take("first", False)  # the burst
+    await asyncio.gather(take("refresh", True), take("client", False))
+    assert order == ["first", "client", "refresh"]

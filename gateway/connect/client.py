@@ -200,7 +200,10 @@ class ConnectClient:
                 return await self._send(
                     operation, breaker, functools.partial(method, **params), what
                 )
-            except (UpstreamThrottled, UpstreamUnavailable):
+            except (UpstreamThrottled, UpstreamUnavailable) as error:
+                if isinstance(error, UpstreamThrottled):
+                    # Connect's own 429: the account's quota is spent by others too.
+                    await self._quota.throttled(operation)
                 pause = random.uniform(0, min(_BACKOFF_CAP, _BACKOFF_BASE * 2**attempt))
                 if attempt == self._attempts or pause >= deadline.remaining():
                     raise
