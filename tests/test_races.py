@@ -8,6 +8,7 @@ import asyncio
 import json
 import math
 import random
+import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -366,3 +367,30 @@ async def _settle(replicas: list[Any]) -> None:
     for cache, _, invalidations in replicas:
         await until(lambda i=invalidations: i.connected and not i.pending, 15)
         await until(lambda c=cache: c.coordinator.ping(), 15)
+
+
+@pytest.mark.redis
+async def test_a_waiting_replica_takes_the_holders_entry_whatever_its_clock_says(
+    emulator: Emulator, store_for: StoreFor, redis_namespace: str, contact: tuple[str, str]
+) -> None:
+    instance, contact_id = contact
+    admin = redis.Redis.from_url(REDIS_URL)
+    lease = _redis_key(redis_namespace, instance, contact_id, "lease")
+    entry = _redis_key(redis_namespace, instance, contact_id)
+    waiting = await replica(store_for, REDIS_URL, redis_namespace)
+    emulator.reset()
+    try:
+        admin.set(lease, "another replica's token", px=30_000)  # another replica fetches
+        reading = asyncio.ensure_future(waiting[1].get(CONTACT, instance, contact_id))
+        await asyncio.sleep(0.1)  # any time: it waits on the lease until the entry comes
+        # The holder's clock is 100 s behind: only its fetch id says the entry is new.
+        record = {"Id": contact_id, "Channel": "VOICE"}
+        held = {"value": record, "at": time.time() - 100, "ttl": 900, "id": "holder-fetch"}
+        admin.set(entry, json.dumps(held), ex=1000)
+        admin.delete(lease)
+        fetched = await reading
+        assert fetched.value == record
+        assert emulator.calls() == 0, "one call for both replicas: the holder's"
+    finally:
+        await close(waiting)
+        admin.close()
