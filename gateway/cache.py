@@ -25,7 +25,7 @@ DECODED = 1024
 """How many entries a process keeps decoded (the warm set), besides their JSON text."""
 
 
-_GENERATIONS = 100_000  # keys whose local generation is remembered (a lost one overtakes)
+_GENERATIONS = 20_000  # keys whose local generation is remembered (see `generation`)
 
 
 @dataclass(frozen=True)
@@ -156,7 +156,10 @@ class Cache:
         return fresh
 
     def generation(self, key: str) -> int:
-        """How many times this process has dropped `key` (its local generation)."""
+        """How many times this process has dropped `key` (its local generation). The
+        least recently dropped are forgotten past `_GENERATIONS` keys: a fetch in flight
+        then sees its key's generation change (overtaken: safe), unless that many other
+        keys were dropped during one fetch and this one only once before it."""
         return self._generations.get(key, 0)
 
     async def forget_local(self, keys: list[str]) -> None:
