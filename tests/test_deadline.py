@@ -101,7 +101,9 @@ def test_a_retry_without_a_turn_is_not_sent(
 def test_a_call_the_quota_refused_is_no_breaker_success(
     start_gateway: Callable[..., Gateway], emulator: Emulator
 ) -> None:
-    gateway = start_gateway(breaker_failures=2, quota_rate=1, quota_burst=1, quota_wait_seconds=0)
+    gateway = start_gateway(
+        breaker_failures=2, quota_rate=1, quota_burst=1, quota_wait_seconds=0, quota_share=1
+    )
     a, b, c, d = _ids(emulator, 4)
     for failing in (a, c):
         emulator.fault(

@@ -85,8 +85,9 @@ async def test_a_value_fetched_before_an_event_is_never_stored_as_fresh_after_it
 
 @pytest.mark.redis
 async def test_a_publish_never_waits_on_a_redis_that_stopped_answering(
-    emulator: Emulator, store_for: StoreFor, redis_namespace: str
+    emulator: Emulator, store_for: StoreFor, redis_namespace: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setattr("gateway.invalidation._RETRY_SECONDS", (0.05, 0.1, 0.2))
     heard: list[list[str]] = []
     async with redis_proxy() as proxy:
         cut = await replica(store_for, proxy.url, redis_namespace)
