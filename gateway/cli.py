@@ -150,6 +150,9 @@ def serve_command(args: argparse.Namespace) -> int:
                 proxy_headers=True,
                 log_config=None,
                 access_log=False,
+                # SIGTERM: no new connections, requests in flight finish (websockets are
+                # closed with 1012, "service restart"), for at most this long.
+                timeout_graceful_shutdown=settings.shutdown_seconds,
             )
             server = _Server(config)
             if emulator is not None and settings.events:
@@ -173,6 +176,7 @@ def serve_command(args: argparse.Namespace) -> int:
                 proxy_headers=True,
                 log_config=None,
                 access_log=False,
+                timeout_graceful_shutdown=settings.shutdown_seconds,
             )
             if metrics_dir is not None:
                 shutil.rmtree(metrics_dir, ignore_errors=True)

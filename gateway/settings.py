@@ -93,6 +93,7 @@ class Settings(BaseSettings):
     breaker_failures: int = Field(default=5, ge=1)
     breaker_reset_seconds: float = Field(default=10.0, gt=0)
     request_timeout_seconds: float = Field(default=30.0, gt=0)
+    shutdown_seconds: int = Field(default=20, ge=0, le=3600)
     no_cache_per_minute: int = Field(default=6, ge=0)
     caller_upstream_calls_per_minute: int = Field(default=300, ge=0)
 

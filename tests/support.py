@@ -50,9 +50,10 @@ class Emulator:
 class Gateway:
     """A gateway on a real uvicorn server, and a client for it."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, process: Process | None = None) -> None:
         self.url = url
         self.http = httpx.Client(base_url=url, timeout=60)
+        self.process = process  # when it runs as a process of its own
 
     def query(self, query: str, **variables: Any) -> dict[str, Any]:
         response = self.http.post("/graphql", json={"query": query, "variables": variables})
@@ -115,7 +116,7 @@ def gateway_process(**settings: str) -> Iterator[Gateway]:
     process = Process("serve", "--port", "0", env=env)
     try:
         match, _ = process.wait_for(r"serving GraphQL at (http://[\d.]+:\d+)/graphql")
-        gateway = Gateway(match.group(1))
+        gateway = Gateway(match.group(1), process)
         yield gateway
         gateway.http.close()
     finally:
