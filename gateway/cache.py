@@ -76,6 +76,21 @@ class Cache:
                 pass
         return False, await self._memory.get(key)
 
+    async def create(self, key: str, shared: bool, value: Any, ttl: float) -> bool:
+        """Writes `value` where the key holds nothing (in the store `get_raw` named) and
+        moves on its generations; False when something is stored."""
+        seconds = max(1, math.ceil(ttl))
+        if shared:
+            try:
+                return await self._redis.create(key, _dump(value), seconds)
+            except Unavailable:
+                return False
+        if await self._memory.get(key) is not None:
+            return False
+        self._generations[key] = self._generations.get(key, 0) + 1
+        await self._memory.set(key, _dump(value), ttl=seconds)
+        return True
+
     async def replace(
         self, key: str, expected: str | bytes, shared: bool, value: Any, ttl: float
     ) -> bool:

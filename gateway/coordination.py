@@ -78,6 +78,10 @@ _REPLACE = (
     "redis.call('set', KEYS[1], ARGV[2], 'EX', ARGV[3]) "
     "redis.call('incr', KEYS[2]) redis.call('expire', KEYS[2], ARGV[4]) return 1 end return 0"
 )
+_CREATE = (
+    "if redis.call('set', KEYS[1], ARGV[1], 'EX', ARGV[2], 'NX') then "
+    "redis.call('incr', KEYS[2]) redis.call('expire', KEYS[2], ARGV[3]) return 1 end return 0"
+)
 _INVALIDATE = (
     "redis.call('del', KEYS[1]) local generation = redis.call('incr', KEYS[2]) "
     "redis.call('expire', KEYS[2], ARGV[1]) return generation"
@@ -253,6 +257,18 @@ class Coordinator:
             seconds,
         )
         return bool(stored)
+
+    async def create(self, key: str, value: str, seconds: int) -> bool:
+        """Writes cache key `key` where nothing is stored, moving its generation on (a
+        fetch begun before stores what it got as overtaken); False when one was."""
+        created = await self.eval(
+            _CREATE,
+            [self.tagged(key), self.tagged(key, "gen")],
+            value,
+            seconds,
+            _GENERATION_SECONDS,
+        )
+        return bool(created)
 
     async def replace(self, key: str, expected: bytes, value: str, seconds: int) -> bool:
         """Writes cache key `key` if it still holds `expected`, and moves on its generation

@@ -25,11 +25,31 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-__all__ = ["CONTACT_DATA_UPDATED", "event_time", "merge", "record_of"]
+__all__ = [
+    "CARRIED_MEMBERS",
+    "CONTACT_DATA_UPDATED",
+    "PARTIAL",
+    "event_time",
+    "merge",
+    "partial_record",
+    "record_of",
+]
 
 CONTACT_DATA_UPDATED = "CONTACT_DATA_UPDATED"
 
 Record = dict[str, Any]
+
+PARTIAL = "gateway:partial"
+"""Set (True) in a record made from events alone: only CARRIED_MEMBERS are known; a
+reader of any other member loads the complete record from Connect (once)."""
+CARRIED_MEMBERS = frozenset({
+    "Id", "Channel", "InitiationMethod", "InitialContactId", "PreviousContactId",
+    "RelatedContactId", "InitiationTimestamp", "ConnectedToSystemTimestamp",
+    "DisconnectTimestamp", "ScheduledTimestamp", "DisconnectReason", "QueueInfo",
+    "AgentInfo", "Tags", "LastUpdateTimestamp",
+})  # fmt: skip
+"""The members of Contact an event can carry (AgentInfo: its Id and
+ConnectedToAgentTimestamp only; QueueInfo whole)."""
 
 _IDENTITIES = {
     "channel": "Channel",
@@ -122,6 +142,11 @@ def _stamps(record: Record) -> list[str]:
 def _moment(value: str) -> datetime:
     moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+def partial_record(carried: Record, sent: str) -> Record:
+    """A record of a contact no one has read yet, from what its first event carried."""
+    return merge({"Id": carried["Id"], PARTIAL: True}, carried, sent)
 
 
 def event_time(value: object) -> str | None:

@@ -19,7 +19,13 @@ from starlette.responses import JSONResponse, Response
 
 from gateway.caller import EVENTS_WRITE, EVERYONE, Caller
 from gateway.errors import BadUserInput, Forbidden, GatewayError
-from gateway.event_records import CONTACT_DATA_UPDATED, event_time, merge, record_of
+from gateway.event_records import (
+    CONTACT_DATA_UPDATED,
+    event_time,
+    merge,
+    partial_record,
+    record_of,
+)
 from gateway.invalidation import Invalidations, tag
 from gateway.logs import request_id
 from gateway.metrics import Metrics
@@ -78,6 +84,11 @@ class ContactEvent:
         assert self.sent is not None
         return merge(record, self.carried, self.sent)
 
+    def first_record(self) -> dict[str, Any]:
+        """The contact as this event alone says it (marked partial)."""
+        assert self.sent is not None
+        return partial_record(self.carried, self.sent)
+
 
 def events_endpoint(
     settings: Settings, metrics: Metrics
@@ -116,7 +127,8 @@ async def _apply(events: list[ContactEvent], invalidations: Invalidations, store
     for event in events:
         if event.mergeable:
             contact = tag("contact", event.instance_id, event.contact_id)
-            if await store.merge(event.instance_id, event.contact_id, event.merge_into):
+            first = event.first_record if event.event_type == "INITIATED" else None
+            if await store.merge(event.instance_id, event.contact_id, event.merge_into, first):
                 merged.append(contact)
             else:  # nothing cached to merge into: invalidated (also a fetch in flight)
                 dropped.append(contact)

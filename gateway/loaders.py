@@ -63,7 +63,8 @@ class Reads:
 
 @dataclass(frozen=True)
 class Loaders:
-    contact: Loader
+    contact: Loader  # may be a record made from events alone (event_records.PARTIAL)
+    complete_contact: Loader  # Connect's own record
     agent: Loader
     queue: Loader
     attributes: Loader
@@ -76,6 +77,7 @@ class Loaders:
         """Forgets what was loaded: a subscription's next push reads the store again."""
         for loader in (
             self.contact,
+            self.complete_contact,
             self.agent,
             self.queue,
             self.attributes,
@@ -90,9 +92,9 @@ class Loaders:
         stale: list[Stale] = []
         reads = Reads()
 
-        def loader(kind: Kind) -> Loader:
+        def loader(kind: Kind, *, complete: bool = False) -> Loader:
             async def one(instance: str, entity: str) -> Any:
-                fetched = await store.get(kind, instance, entity, fresh=fresh)
+                fetched = await store.get(kind, instance, entity, fresh=fresh, complete=complete)
                 reads.note(kind.tag(instance, entity), fetched.fresh_for)
                 if fetched.stale_age is not None:
                     stale.append(Stale(kind.name, instance, entity, fetched.stale_age))
@@ -108,6 +110,7 @@ class Loaders:
 
         return cls(
             contact=loader(CONTACT),
+            complete_contact=loader(CONTACT, complete=True),
             agent=loader(AGENT),
             queue=loader(QUEUE),
             attributes=loader(ATTRIBUTES),

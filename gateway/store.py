@@ -31,6 +31,7 @@ from gateway.cache import Cache, Generation
 from gateway.connect import ConnectClient
 from gateway.coordination import Coordinator, Unavailable
 from gateway.errors import NotFound, UpstreamThrottled, UpstreamUnavailable
+from gateway.event_records import PARTIAL
 from gateway.flights import SingleFlight
 from gateway.invalidation import parse_tag
 from gateway.metrics import Metrics
@@ -153,23 +154,38 @@ class EntityStore:
         generations: a read from now on never joins a fetch begun before (every replica)."""
         await self._cache.forget_local(_keys(tags))
 
-    async def merge(self, instance_id: str, contact_id: str, change: Callable[[Any], Any]) -> bool:
+    async def merge(
+        self,
+        instance_id: str,
+        contact_id: str,
+        change: Callable[[Any], Any],
+        first: Callable[[], Any] | None = None,
+    ) -> bool:
         """Changes the cached contact by `change(record)` (what an event carried), fresh
-        for its TTL from now, atomically against other writes; True when there was one to
-        change. Where there is none (or it is a "no such contact", or a write keeps coming
-        first), the key is invalidated instead: a fetch in flight stores what it got as
+        for its TTL from now, atomically against other writes; where none is cached,
+        stores `first()` (a record from the event alone, marked partial) if given. True
+        when the cache holds the change. Otherwise (a "no such contact", a write that keeps
+        coming first) the key is invalidated: a fetch in flight stores what it got as
         overtaken."""
         key = CONTACT.key(instance_id, contact_id)
+        keep = self._swr + self._settings.stale_if_error_seconds
         for _ in range(_MERGE_TRIES):
             shared, raw = await self._cache.get_raw(key)
             if raw is None:
-                break
+                if first is None:
+                    break
+                record = first()
+                ttl = CONTACT.ttl(self._settings, record)
+                entry = {"value": record, "at": time.time(), "ttl": ttl}
+                entry["id"] = uuid.uuid4().hex[:16]
+                if await self._cache.create(key, shared, entry, ttl + keep):
+                    return True
+                continue
             entry = json.loads(raw)
             if entry["value"] is None:
                 break
             record = change(entry["value"])
             ttl = 0.0 if entry.get("overtaken") else CONTACT.ttl(self._settings, record)
-            keep = self._swr + self._settings.stale_if_error_seconds
             merged = entry | {"value": record, "at": time.time(), "ttl": ttl}
             merged["id"] = uuid.uuid4().hex[:16]
             if await self._cache.replace(key, raw, shared, merged, ttl + keep):
@@ -180,11 +196,21 @@ class EntityStore:
         return False
 
     async def get(
-        self, kind: Kind, instance_id: str, entity_id: str, *, fresh: bool = False
+        self,
+        kind: Kind,
+        instance_id: str,
+        entity_id: str,
+        *,
+        fresh: bool = False,
+        complete: bool = False,
     ) -> Fetched:
-        """The entity; `fresh` skips the cached copy (still one call for all who ask)."""
+        """The entity; `fresh` skips the cached copy (still one call for all who ask);
+        `complete` skips a record made from events alone (`PARTIAL`)."""
         key = kind.key(instance_id, entity_id)
         entry = None if fresh else await self._cache.get(key)
+        if complete and entry is not None and _partial(entry):
+            fresh = True  # what events alone said: Connect's record is wanted
+            entry = None
         if entry is not None:
             if _age(entry) <= entry["ttl"]:
                 self._count(kind, "hit")
@@ -292,7 +318,7 @@ class EntityStore:
         """The entry another replica's fetch stored since `old` was read (by its fetch id,
         not by a clock), unless an invalidation overtook it."""
         entry = await self._cache.get(key)
-        if entry is None or entry.get("overtaken"):
+        if entry is None or entry.get("overtaken") or _partial(entry):
             return None
         if old is not None and entry.get("id", entry.get("at")) == old.get("id", old.get("at")):
             return None
@@ -309,6 +335,11 @@ class EntityStore:
     def _count(self, kind: Kind, result: str) -> None:
         self._metrics.cache.labels(kind.name, result).inc()
         tracing.cache_event(kind.name, result)
+
+
+def _partial(entry: dict[str, Any]) -> bool:
+    value = entry.get("value")
+    return isinstance(value, dict) and bool(value.get(PARTIAL))
 
 
 def _fetched(entry: dict[str, Any]) -> Fetched:

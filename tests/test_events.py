@@ -286,3 +286,52 @@ def test_an_attributes_update_drops_the_attributes_not_the_contact(
     second.query(ATTRIBUTES, id=ended)
     assert emulator.calls("DescribeContact") == 0
     assert emulator.calls("GetContactAttributes") == 1
+
+
+DESKTOP = """query($id: ID!) {
+  contact(contactId: $id) {
+    id channel initiationTimestamp disconnectTimestamp lastUpdateTimestamp
+    agentInfo { id connectedToAgentTimestamp } queueInfo { id enqueueTimestamp }
+  }
+}"""
+
+
+@pytest.mark.redis
+def test_a_contact_first_heard_of_in_an_event_costs_no_call_for_what_events_carry(
+    replicas: list[Gateway], emulator: Emulator
+) -> None:
+    active = next(c for c in demo_contacts(emulator.contacts()).values() if not c["disconnected"])
+    emulator.reset()
+    initiated = contact_event(
+        DEMO_INSTANCE_ID,
+        active["id"],
+        "INITIATED",
+        initiationTimestamp="2099-11-25T19:59:58.100Z",
+    )
+    initiated["detail"]["queueInfo"] = {
+        "queueArn": f"{initiated['detail']['instanceArn']}/queue/q-1",
+        "enqueueTimestamp": "2099-11-25T19:59:59.200Z",
+    }
+
+    assert post(replicas[0], initiated).status_code == 202
+
+    for gateway in replicas:
+        contact = gateway.query(DESKTOP, id=active["id"])["data"]["contact"]
+        assert contact["id"] == active["id"]
+        assert contact["channel"] == "VOICE"
+        assert contact["initiationTimestamp"].startswith("2099-11-25T19:59:58.1")
+        assert contact["queueInfo"] == {
+            "id": "q-1",
+            "enqueueTimestamp": contact["queueInfo"]["enqueueTimestamp"],
+        }
+        assert contact["agentInfo"] is None
+    assert emulator.calls() == 0, "everything asked, the event carried"
+
+    # A member no event carries loads Connect's record, once for all replicas.
+    for gateway in replicas:
+        answer = gateway.query(
+            "query($id: ID!) { contact(contactId: $id) { id systemEndpoint { type } } }",
+            id=active["id"],
+        )
+        assert "errors" not in answer
+    assert emulator.calls() == 1

@@ -67,7 +67,7 @@ async def associated_contacts(info: Info, contact: Node) -> list[Contact]:
 
 
 def _place(info: Info, instance: str, contact_id: str) -> Place:
-    loader = info.context.loaders.contact
+    loader = info.context.loaders.complete_contact
     return Place(instance, summary_shape(), lambda: loader.load((instance, contact_id)))
 
 

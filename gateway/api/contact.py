@@ -4,13 +4,15 @@ queue, attributes and references, each through the per-request loaders."""
 
 from __future__ import annotations
 
+import functools
 import re
+from dataclasses import dataclass
 from typing import Annotated, Any
 
 import strawberry
 
 from gateway.api.context import Info
-from gateway.api.docs import doc
+from gateway.api.docs import doc, model
 from gateway.api.execution import DIRECT
 from gateway.api.generated import (
     AttributesEntry,
@@ -24,6 +26,7 @@ from gateway.api.generated import (
 from gateway.api.members import Node, Place, shape
 from gateway.api.personal import PERSONAL_NOTE, PersonalData
 from gateway.errors import NotFound
+from gateway.event_records import CARRIED_MEMBERS, PARTIAL
 from gateway.loaders import Loader
 
 __all__ = [
@@ -40,11 +43,38 @@ MAX_CHAIN = 50
 """The longest chain `Contact.chain` follows (Connect's own chains are far shorter)."""
 
 
+@dataclass(frozen=True)
+class _Subset:
+    """A structure's shape cut down to some members, as a summary's shape is."""
+
+    name: str
+    members: dict[str, Any]
+
+
+@functools.cache
+def event_contact() -> Any:
+    """What a record made from contact events holds: Contact's CARRIED_MEMBERS, AgentInfo
+    with only its Id and ConnectedToAgentTimestamp."""
+    contact, agent = model().shape_for("Contact"), model().shape_for("AgentInfo")
+    members = {m: contact.members[m] for m in CARRIED_MEMBERS}
+    members["AgentInfo"] = _Subset(
+        "EventAgentInfo", {m: agent.members[m] for m in ("Id", "ConnectedToAgentTimestamp")}
+    )
+    return _Subset("EventContact", members)
+
+
 async def load_contact(info: Info, instance_id: str, contact_id: str) -> Contact:
     record = await info.context.loaders.contact.load((instance_id, contact_id))
     if record is None:
         raise NotFound(f"contact {contact_id!r} was not found in instance {instance_id!r}")
-    contact = Contact.of(record, Place(instance_id))
+    place = Place(instance_id)
+    if record.get(PARTIAL):
+        # Made from events alone: what they carry is read from it, anything else from
+        # Connect's record, loaded once.
+        loader = info.context.loaders.complete_contact
+        key = (instance_id, contact_id)
+        place = Place(instance_id, event_contact(), lambda: loader.load(key))
+    contact = Contact.of(record, place)
     assert contact is not None
     info.context.audit.read(instance_id, contact_id)
     return contact

@@ -235,7 +235,7 @@ async def _page(info: Info, page: Page) -> dict[str, Any]:
 
 
 def _node(info: Info, instance: str, summary: dict[str, Any]) -> Contact:
-    loader = info.context.loaders.contact
+    loader = info.context.loaders.complete_contact
     key = (instance, summary["Id"])
     place = Place(instance, model().shape_for("ContactSearchSummary"), lambda: loader.load(key))
     node = Contact.of(summary, place)
