@@ -38,6 +38,22 @@ def test_quota_benchmark_answers_every_query_in_every_scenario() -> None:
     assert any(line.startswith("redis killed after") for line in lines)
 
 
+@pytest.mark.skipif(shutil.which("redis-cli") is None, reason="needs redis-server and redis-cli")
+def test_cluster_benchmark_answers_every_query_on_both_stores() -> None:
+    command = [
+        sys.executable, str(ROOT / "benchmarks" / "cluster.py"), "--requests", "30",
+        "--clients", "4", "--rate", "100", "--burst", "100", "--max-seconds", "30",
+    ]  # fmt: skip
+    result = subprocess.run(command, capture_output=True, text=True, timeout=180, cwd=ROOT)
+
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    for name in ("one Redis x2", "cluster x2"):
+        [row] = [line for line in lines if line.startswith(f"{name} ")]
+        assert row[len(name) :].split()[0] == "30", row
+    assert any(line.startswith("upstream calls per query, cluster / one Redis") for line in lines)
+
+
 def test_warm_path_benchmark_prints_every_figure() -> None:
     command = [
         sys.executable, str(ROOT / "benchmarks" / "warm_path.py"), "--seconds", "1",
