@@ -67,6 +67,12 @@ _SET_ONCE = {
 }
 
 
+_STRUCTURES = (  # (detail member, its ARN, its timestamp, Contact member)
+    ("queueInfo", "queueArn", "enqueueTimestamp", "QueueInfo"),
+    ("agentInfo", "agentArn", "connectedToAgentTimestamp", "AgentInfo"),
+)
+
+
 def record_of(detail: Mapping[str, Any]) -> Record:
     """The members of DescribeContact's Contact that an event's `detail` carries."""
     record: Record = {"Id": detail["contactId"]}
@@ -74,18 +80,13 @@ def record_of(detail: Mapping[str, Any]) -> Record:
         value = detail.get(name)
         if isinstance(value, str) and value:
             record[member] = _timestamp(value) if member.endswith("Timestamp") else value
-    queue = detail.get("queueInfo")
-    if isinstance(queue, Mapping) and isinstance(queue.get("queueArn"), str):
-        info = {"Id": _last(queue["queueArn"])}
-        if isinstance(queue.get("enqueueTimestamp"), str):
-            info["EnqueueTimestamp"] = _timestamp(queue["enqueueTimestamp"])
-        record["QueueInfo"] = info
-    agent = detail.get("agentInfo")
-    if isinstance(agent, Mapping) and isinstance(agent.get("agentArn"), str):
-        info = {"Id": _last(agent["agentArn"])}
-        if isinstance(agent.get("connectedToAgentTimestamp"), str):
-            info["ConnectedToAgentTimestamp"] = _timestamp(agent["connectedToAgentTimestamp"])
-        record["AgentInfo"] = info
+    for name, arn, stamp, member in _STRUCTURES:
+        value = detail.get(name)
+        if isinstance(value, Mapping) and isinstance(value.get(arn), str):
+            info = {"Id": _last(value[arn])}
+            if isinstance(value.get(stamp), str):
+                info[stamp[0].upper() + stamp[1:]] = _timestamp(value[stamp])
+            record[member] = info
     tags = detail.get("tags")
     if isinstance(tags, Mapping) and all(isinstance(v, str) for v in tags.values()):
         record["Tags"] = dict(tags)

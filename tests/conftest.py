@@ -19,6 +19,7 @@ from gateway.emulator import (
 )
 from gateway.servers import ServerThread
 from gateway.settings import Settings
+from tests.chains import demo_contacts
 from tests.cluster import Cluster, running_cluster
 from tests.stores import StoreFor, store_factory
 from tests.support import Emulator, Gateway, running_gateway
@@ -162,3 +163,10 @@ def private_redis() -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
 def store_for(emulator: Emulator) -> StoreFor:
     """Entity stores on the emulator (no quota guard, one attempt per call)."""
     return store_factory(emulator.url)
+
+
+@pytest.fixture
+def ended(emulator: Emulator) -> str:
+    """A demo contact that has ended."""
+    contacts = demo_contacts(emulator.contacts()).values()
+    return next(c["id"] for c in contacts if c["disconnected"])

@@ -25,12 +25,6 @@ FOREIGN_INSTANCE = "0f0f0f0f-0000-4000-8000-000000000000"
 
 
 @pytest.fixture
-def ended(emulator: Emulator) -> str:
-    contacts = demo_contacts(emulator.contacts()).values()
-    return next(c["id"] for c in contacts if c["disconnected"])
-
-
-@pytest.fixture
 def replicas(
     start_gateway: Callable[..., Gateway], redis_namespace: str, shared_url: str
 ) -> list[Gateway]:

@@ -12,19 +12,12 @@ import httpx
 import pytest
 
 from gateway.emulator import DEMO_INSTANCE_ID
-from tests.chains import demo_contacts
 from tests.events import contact_event, instance_arn
 from tests.support import Emulator, Gateway
 from tests.test_hostile import refused
 
 CONTACT = "query($id: ID!) { contact(contactId: $id) { id } }"
 OTHER_ACCOUNT = "999999999999"
-
-
-@pytest.fixture
-def ended(emulator: Emulator) -> str:
-    contacts = demo_contacts(emulator.contacts()).values()
-    return next(c["id"] for c in contacts if c["disconnected"])
 
 
 def padded(size: int, contact_id: str = "c1") -> bytes:

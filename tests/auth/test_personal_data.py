@@ -12,6 +12,7 @@ from types import ModuleType
 from typing import Any
 
 import botocore.session
+import pytest
 
 from gateway.auth.keys import new_key
 from gateway.emulator import DEMO_INSTANCE_ID
@@ -84,14 +85,23 @@ def _ask(gateway: Gateway, key: str, contact_id: str) -> dict[str, Any]:
     return response.json()  # type: ignore[no-any-return]
 
 
-def test_personal_fields_need_the_pii_scope_even_from_a_warm_cache(
-    start_gateway: Callable[..., Gateway], emulator: Emulator, tmp_path: Path
-) -> None:
+@pytest.fixture
+def reader_and_trusted(
+    start_gateway: Callable[..., Gateway], tmp_path: Path
+) -> tuple[Gateway, str, str]:
+    """A gateway, the key of a reader (contacts:read) and of a trusted caller (and
+    contacts:pii), both on every instance."""
     reader, reader_entry = new_key("dashboard", ["contacts:read", "instance:*"])
     trusted, trusted_entry = new_key("quality", ["contacts:read", "contacts:pii", "instance:*"])
     keys = tmp_path / "keys.json"
     keys.write_text(json.dumps({"keys": [reader_entry, trusted_entry]}))
-    gateway = start_gateway(auth="api-key", api_keys_file=keys)
+    return start_gateway(auth="api-key", api_keys_file=keys), reader, trusted
+
+
+def test_personal_fields_need_the_pii_scope_even_from_a_warm_cache(
+    reader_and_trusted: tuple[Gateway, str, str], emulator: Emulator
+) -> None:
+    gateway, reader, trusted = reader_and_trusted
     contact = _rich_contact(emulator)
     emulator.reset()
 
@@ -140,13 +150,9 @@ PERSONAL_CRITERIA = {
 
 
 def test_search_criteria_on_personal_data_need_the_pii_scope(
-    start_gateway: Callable[..., Gateway], emulator: Emulator, tmp_path: Path
+    reader_and_trusted: tuple[Gateway, str, str], emulator: Emulator
 ) -> None:
-    reader, reader_entry = new_key("dashboard", ["contacts:read", "instance:*"])
-    trusted, trusted_entry = new_key("quality", ["contacts:read", "contacts:pii", "instance:*"])
-    keys = tmp_path / "keys.json"
-    keys.write_text(json.dumps({"keys": [reader_entry, trusted_entry]}))
-    gateway = start_gateway(auth="api-key", api_keys_file=keys)
+    gateway, reader, trusted = reader_and_trusted
     times = sorted(c["initiationTimestamp"] for c in emulator.contacts())
     window = {"from": times[0], "to": times[-1]}
 
