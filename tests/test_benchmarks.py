@@ -54,6 +54,22 @@ def test_cluster_benchmark_answers_every_query_on_both_stores() -> None:
     assert any(line.startswith("upstream calls per query, cluster / one Redis") for line in lines)
 
 
+@pytest.mark.skipif(shutil.which("redis-server") is None, reason="needs redis-server on PATH")
+def test_center_benchmark_runs_a_small_center_and_prints_its_targets() -> None:
+    command = [
+        sys.executable, str(ROOT / "benchmarks" / "center.py"), "--arrivals", "1",
+        "--seconds", "6", "--warmup", "2", "--dashboards", "1",
+    ]  # fmt: skip
+    result = subprocess.run(command, capture_output=True, text=True, timeout=180, cwd=ROOT)
+
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    [errors] = [line for line in lines if line.strip().startswith("answers with errors")]
+    assert errors.split()[3] == "0", errors
+    assert any(line.strip().startswith("DescribeContact per arriving contact") for line in lines)
+    assert any(line.startswith("freshness:") for line in lines)
+
+
 def test_warm_path_benchmark_prints_every_figure() -> None:
     command = [
         sys.executable, str(ROOT / "benchmarks" / "warm_path.py"), "--seconds", "1",
