@@ -79,8 +79,8 @@ import uvicorn
 import websockets
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
-from quota import BIN, Child, answers, base_environment, free_port, percentile, ready, verdict
-from quota import redis_answers as redis_ready
+from harness import BIN, Child, answers, base_environment, free_port, percentile, ready, verdict
+from harness import redis_answers as redis_ready
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response

@@ -44,7 +44,7 @@ from typing import Any
 
 import boto3
 import httpx
-from quota import ROOT, Child, answers, base_environment, free_port, redis_answers, servers
+from harness import ROOT, Child, answers, base_environment, free_port, redis_answers, servers
 
 from gateway.emulator import DEMO_INSTANCE_ID
 from gateway.settings import Settings

@@ -42,7 +42,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from quota import answers, free_port, redis_answers
+from harness import answers, free_port, redis_answers
 
 from gateway.emulator import DEMO_INSTANCE_ID
 from gateway.settings import Settings

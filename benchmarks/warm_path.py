@@ -43,8 +43,8 @@ from typing import Any
 
 import boto3
 import httpx
+from harness import BIN, ROOT, Child, answers, base_environment, free_port
 from load import Load, drive, request_bytes
-from quota import BIN, ROOT, Child, answers, base_environment, free_port
 
 from gateway.connect.client import to_json
 from gateway.emulator import DEMO_INSTANCE_ID
