@@ -33,6 +33,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -131,7 +132,7 @@ class Child:
         return 0.0
 
 
-def environment(redis_url: str, emulator_url: str) -> dict[str, str]:
+def environment(redis_url: str, emulator_url: str, response_cache_mb: float) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("GATEWAY_", "AWS_"))}
     env.update(AWS_ACCESS_KEY_ID="emulator", AWS_SECRET_ACCESS_KEY="emulator")
     env.update(AWS_DEFAULT_REGION="us-east-1", AWS_EC2_METADATA_DISABLED="true")
@@ -143,6 +144,7 @@ def environment(redis_url: str, emulator_url: str) -> dict[str, str]:
         "quota_replicas": "2",
         "auth": "none",
         "log_level": "WARNING",
+        "response_cache_mb": str(response_cache_mb),
     }
     env.update({f"GATEWAY_{k.upper()}": v for k, v in wanted.items() if k in Settings.model_fields})
     return env
@@ -165,7 +167,9 @@ class Soak:
         stack.callback(emulator.stop)
         emulator.wait_until(lambda: answers(f"{self.emulator_url}/_emulator/stats"))
         self.redis = self._start_redis(stack)
-        env = environment(f"redis://127.0.0.1:{self.redis_port}/0", self.emulator_url)
+        env = environment(
+            f"redis://127.0.0.1:{self.redis_port}/0", self.emulator_url, args.response_cache_mb
+        )
         self.replicas: list[Child] = []
         self.urls: list[str] = []
         for n in (1, 2):
@@ -329,6 +333,9 @@ def main() -> None:
     parser.add_argument("--latency-ms", type=float, default=20)
     parser.add_argument("--fault-every", type=float, default=15)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument(
+        "--response-cache-mb", type=float, default=64, help="GATEWAY_RESPONSE_CACHE_MB"
+    )
     parser.add_argument("--logs", type=Path, help="keep the servers' logs here")
     args = parser.parse_args()
     logs = args.logs or Path(tempfile.mkdtemp(prefix="soak-"))
@@ -336,7 +343,13 @@ def main() -> None:
     with ExitStack() as stack:
         soak = Soak(args, stack, logs)
         rss_start = [child.rss_mib() for child in soak.replicas]
+        halfway: list[float] = []
+        timer = threading.Timer(
+            args.seconds / 2, lambda: halfway.extend(c.rss_mib() for c in soak.replicas)
+        )
+        timer.start()
         tally, elapsed = asyncio.run(soak.run())
+        timer.cancel()
         rss_end = [child.rss_mib() for child in soak.replicas]
         throttled, injected, by_operation = soak.quota_throttles()
     requests = len(tally.latencies) + tally.lost
@@ -351,9 +364,10 @@ def main() -> None:
     print(f"429s by operation   {by_operation}")
     print(f"latency p50 / p99   {percentile(tally.latencies, 0.5) * 1000:.0f} ms / "
           f"{percentile(tally.latencies, 0.99) * 1000:.0f} ms")  # fmt: skip
-    for n, (start, end) in enumerate(zip(rss_start, rss_end, strict=True), 1):
-        print(f"RSS replica {n}       {start:.0f} MiB at start, {end:.0f} MiB at end "
-              f"({end - start:+.0f} MiB)")  # fmt: skip
+    halves = halfway or rss_start
+    for n, (start, half, end) in enumerate(zip(rss_start, halves, rss_end, strict=True), 1):
+        print(f"RSS replica {n}       {start:.0f} MiB at start, {half:.0f} at half time, "
+              f"{end:.0f} at end (second half {100 * (end - half) / half:+.1f} %)")  # fmt: skip
     print(f"by kind             {dict(sorted(tally.kinds.items()))}")
     print(f"HTTP statuses       {dict(sorted(tally.statuses.items()))}")
     print(f"GraphQL error codes {dict(sorted(tally.codes.items()))}")
