@@ -282,6 +282,7 @@ class Snapshot:
     neighbour_calls: int
     neighbour_throttled: int
     cpu: dict[str, float]
+    rss: dict[str, float]  # MiB, the replicas'
 
 
 @dataclass
@@ -294,7 +295,15 @@ class Run:
     failures: Counter[str] = field(default_factory=Counter)  # arrivals refused, crashes
     found: list[float] = field(default_factory=list)  # each dashboard answer's totalCount
     before: Snapshot | None = None
+    middle: Snapshot | None = None
     after: Snapshot | None = None
+
+
+def rss_mib(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return math.nan
 
 
 def cpu_seconds(pid: int) -> float:
@@ -335,6 +344,8 @@ class Center:
                 self._spawn(self.dashboard(n, began))
             await asyncio.sleep(self.args.warmup)
             self.run_.before = await asyncio.to_thread(self.snapshot)
+            await asyncio.sleep(self.args.seconds / 2)
+            self.run_.middle = await asyncio.to_thread(self.snapshot)
             await asyncio.sleep(max(0.0, self.ends - time.monotonic()))
             self.run_.after = await asyncio.to_thread(self.snapshot)
             pending: set[asyncio.Task[None]] = set()
@@ -363,10 +374,11 @@ class Center:
             cpu = {name: cpu_seconds(pid) for name, pid in self.processes.items()}
             usage = resource.getrusage(resource.RUSAGE_SELF)
             cpu["this benchmark"] = usage.ru_utime + usage.ru_stime
+            rss = {n: rss_mib(pid) for n, pid in self.processes.items() if "replica" in n}
             return Snapshot(
                 time.monotonic(), Counter(stats["calls"]), Counter(stats["throttled"]),
                 Counter(stats.get("events", {})), self.neighbour.calls,
-                self.neighbour.throttled, cpu,
+                self.neighbour.throttled, cpu, rss,
             )  # fmt: skip
 
     async def arrivals(self) -> None:
@@ -596,6 +608,13 @@ def print_processes(
     used = {name: after.cpu[name] - before.cpu[name] for name in after.cpu}
     cpu = [f"{name} {spent:.1f} s ({spent / seconds:.0%})" for name, spent in used.items()]
     print(f"CPU seconds         {', '.join(cpu)} (% of one core)")
+    middle = run.middle or before
+    rss = [
+        f"{name} {before.rss[name]:.0f} -> {middle.rss[name]:.0f} -> {after.rss[name]:.0f} MiB "
+        f"(second half {100 * (after.rss[name] - middle.rss[name]) / middle.rss[name]:+.1f} %)"
+        for name in after.rss
+    ]
+    print(f"RSS                 {', '.join(rss)}")
     if run.failures:
         print(f"harness failures    {dict(run.failures)}")
     if args.neighbour_rate <= 0:
