@@ -79,7 +79,17 @@ import uvicorn
 import websockets
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
-from harness import BIN, Child, answers, base_environment, free_port, percentile, ready, verdict
+from harness import (
+    BIN,
+    Child,
+    answers,
+    base_environment,
+    free_port,
+    percentile,
+    ready,
+    rss_mib,
+    verdict,
+)
 from harness import redis_answers as redis_ready
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -297,13 +307,6 @@ class Run:
     before: Snapshot | None = None
     middle: Snapshot | None = None
     after: Snapshot | None = None
-
-
-def rss_mib(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return math.nan
 
 
 def cpu_seconds(pid: int) -> float:

@@ -29,6 +29,7 @@ __all__ = [
     "percentile",
     "ready",
     "redis_answers",
+    "rss_mib",
     "servers",
     "verdict",
 ]
@@ -74,6 +75,18 @@ class Child:
 
     def tail(self, lines: int = 30) -> str:
         return "\n".join(self.log.read_text(errors="replace").splitlines()[-lines:])
+
+
+def rss_mib(pid: int) -> float:
+    """A process's resident memory now, in MiB (NaN once it is gone)."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return float("nan")
+    for line in status.splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
 
 
 def free_port() -> int:

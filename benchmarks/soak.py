@@ -43,7 +43,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from harness import answers, free_port, redis_answers
+from harness import answers, free_port, redis_answers, rss_mib
 
 from gateway.emulator import DEMO_INSTANCE_ID
 from gateway.settings import Settings
@@ -126,10 +126,7 @@ class Child:
                 self.process.wait(15)
 
     def rss_mib(self) -> float:
-        for line in Path(f"/proc/{self.process.pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-        return 0.0
+        return rss_mib(self.process.pid)
 
 
 def environment(redis_url: str, emulator_url: str, response_cache_mb: float) -> dict[str, str]:
