@@ -9,11 +9,8 @@ memory, the quota to this replica's share, a lease to fetching itself).
 
 Keys: a cached value `K` lives at `<ns>:{K}`, its lease at `<ns>:lease:{K}` and its
 generation at `<ns>:gen:{K}`: one hash tag, so the three share a Redis Cluster slot (a
-script may touch them together) while different entities spread over every slot. A lease
-holds its owner's token; an owner that fails replaces it with a short failure mark
-(`!<code> <message>`), so the waiters learn at once instead of waiting the lease out. A
-release that cannot reach Redis is retried in the background until the lease would have
-expired anyway.
+script may touch them together) while different entities spread over every slot. What a
+lease holds, and how it is released, is gateway/lease.py's.
 
 The generation counts invalidations of a key (`invalidate`: delete the value, add one, in
 one script). A fetch reads it when it takes the lease; `store` writes the fetched value as
@@ -28,25 +25,21 @@ server's) is a bug: logged and counted, that call fails, the next one tries agai
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import redis.asyncio as redis
 
 from gateway.errors import (
-    BadUserInput,
-    Forbidden,
     GatewayError,
-    UpstreamThrottled,
     UpstreamUnavailable,
 )
-from gateway.redis_clients import ClusterSetting, detect_cluster, make_client
+from gateway.lease import Lease
+from gateway.redis_clients import ClusterSetting, Unavailable, detect_cluster, make_client
 
 __all__ = ["RETRY_SECONDS", "Coordinator", "Lease", "Unavailable"]
 
@@ -56,13 +49,6 @@ T = TypeVar("T")
 
 RETRY_SECONDS = 5.0
 """How long Redis is left alone after a failure (then the next call tries it again)."""
-_POLL_SECONDS = 0.025
-_FAILED_MS = 1000  # how long a failure mark tells late waiters the fetch just failed
-_RELEASE = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end"
-_FAIL = (
-    "if redis.call('get', KEYS[1]) == ARGV[1] then "
-    "return redis.call('set', KEYS[1], ARGV[2], 'PX', ARGV[3]) end"
-)
 _LEASE = (
     "local mine = redis.call('set', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) "
     "local generation = redis.call('get', KEYS[2]) or '0' "
@@ -87,15 +73,7 @@ _INVALIDATE = (
     "redis.call('expire', KEYS[2], ARGV[1]) return generation"
 )
 _GENERATION_SECONDS = 86_400  # outlives any fetch in flight; a lost count only overtakes
-_RELEASE_RETRY_SECONDS = 0.25
 _DOWN_ERRORS = (redis.ConnectionError, redis.TimeoutError, TimeoutError, OSError)
-_SHARED_ERRORS: dict[str, type[GatewayError]] = {
-    error.code: error for error in (UpstreamThrottled, UpstreamUnavailable, Forbidden, BadUserInput)
-}
-
-
-class Unavailable(Exception):
-    """Redis is not configured, down, or did not answer in time."""
 
 
 class Coordinator:
@@ -383,60 +361,3 @@ class Coordinator:
         if self.degraded:
             log.warning("Redis is answering again")
         self._down_until = 0.0
-
-
-@dataclass
-class Lease:
-    coordinator: Coordinator
-    name: str
-    token: str
-    mine: bool = False
-    generation: str | None = None  # the key's generation when the lease was asked for
-    expires: float = 0.0  # monotonic
-
-    async def wait(
-        self, done: Callable[[], Awaitable[T | None]], until: Callable[[], float]
-    ) -> T | None:
-        """Polls `done()` until it gives a value, while the holder fetches. None when the
-        lease ends without one (or at `until()`, monotonic, asked each time: a shared
-        deadline moves): then fetch yourself. Raises what the holder failed with, as soon
-        as it did."""
-        while time.monotonic() < until():
-            value = await done()
-            if value is not None:
-                return value
-            try:
-                state = await self.coordinator.run(
-                    "lease", lambda c: c.get(self.name), key=self.name
-                )
-            except Unavailable:
-                return None
-            if state is None:
-                return await done()
-            if state.startswith(b"!"):
-                code, _, message = state[1:].decode(errors="replace").partition(" ")
-                raise _SHARED_ERRORS.get(code, UpstreamUnavailable)(message)
-            await asyncio.sleep(_POLL_SECONDS)
-        return None
-
-    async def release(self) -> None:
-        await self._script(_RELEASE, self.token)
-
-    async def fail(self, error: GatewayError) -> None:
-        await self._script(_FAIL, self.token, f"!{error.code} {error.message}", _FAILED_MS)
-
-    async def _script(self, script: str, *args: Any) -> None:
-        # Shielded: a cancelled holder must still hand the lease on, not leave it to expire.
-        try:
-            await asyncio.shield(self.coordinator.eval(script, [self.name], *args, force=True))
-        except Unavailable:
-            # Redis did not answer: try again in the background, or the others would wait
-            # the whole lease out for a fetch that is over.
-            self.coordinator.later(self._retry(script, *args))
-
-    async def _retry(self, script: str, *args: Any) -> None:
-        while time.monotonic() < self.expires:
-            await asyncio.sleep(_RELEASE_RETRY_SECONDS)
-            with contextlib.suppress(Unavailable):
-                await self.coordinator.eval(script, [self.name], *args, force=True)
-                return

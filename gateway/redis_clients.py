@@ -19,9 +19,13 @@ from redis.asyncio.cluster import RedisCluster
 from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
 
-__all__ = ["ClusterSetting", "check_database", "detect_cluster", "make_client"]
+__all__ = ["ClusterSetting", "Unavailable", "check_database", "detect_cluster", "make_client"]
 
 ClusterSetting = Literal["auto", "on", "off"]
+
+
+class Unavailable(Exception):
+    """Redis is not configured, down, or did not answer in time."""
 
 
 def database_of(url: str) -> int:
