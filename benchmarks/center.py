@@ -8,7 +8,8 @@ Connect, and how soon its desktop sees each of its state changes.
 
 Starts, as separate processes on 127.0.0.1: a private redis-server on a free port
 (redis-server must be on PATH), the emulator at Connect's default quotas
-(`connect-gateway emulator --connect-quotas --time-scale X`, every answer after
+(`connect-gateway emulator --connect-quotas --time-scale X`: on the wall clock, the demo
+data ending at start-up, contacts' steps X times shorter; every answer after
 --latency-ms) posting its contact events to a relay, and --replicas `connect-gateway serve`
 sharing the Redis (GATEWAY_EVENTS=on, API keys, one cursor secret, the quota guard at its
 defaults: Connect's quotas times GATEWAY_QUOTA_SHARE). The relay runs in this process, in
@@ -17,7 +18,7 @@ event arrives, then forwards it to the replicas in turn.
 
 Then, for --warmup and --seconds more (only the latter is measured): contacts arrive
 (`POST /_emulator/contacts`, Poisson at --arrivals a second, channels drawn at random,
-seeded), and the emulator's clock moves each on (QUEUED, CONNECTED_TO_AGENT, DISCONNECTED,
+seeded), and the emulator moves each on (QUEUED, CONNECTED_TO_AGENT, DISCONNECTED,
 COMPLETED). Each new contact gets a desktop, signed in as one of --agents agents (an API
 key each): it polls `contact(contactId)` with the state fields every --poll-seconds (the
 first poll at a random moment of the first interval), through the replicas in turn, until

@@ -158,7 +158,7 @@ class Soak:
         emulator = Child(
             "emulator",
             [*gateway, "emulator", "--port", str(emulator_port), "--connect-quotas",
-             "--latency-ms", str(args.latency_ms)],
+             "--latency-ms", str(args.latency_ms), "--clock", "fixed"],  # WINDOW is seeded
             dict(os.environ), logs,
         )  # fmt: skip
         stack.callback(emulator.stop)

@@ -56,10 +56,17 @@ def _parser() -> argparse.ArgumentParser:
     emulator.add_argument("--rate", type=float, help="requests/second per operation (429 past)")
     emulator.add_argument("--burst", type=int, help="token bucket size per operation")
     emulator.add_argument(
+        "--clock",
+        choices=("wall", "fixed"),
+        default="wall",
+        help="Connect's clock: the real time, the demo data ending at start-up (default), or "
+        "fixed at the seeded 2026-11-02T09:00Z, nothing moving",
+    )
+    emulator.add_argument(
         "--time-scale",
         type=float,
-        default=0.0,
-        help="how fast active contacts move on: emulated seconds per second (default 0: stopped)",
+        default=1.0,
+        help="active contacts' steps (queue, talk, after-contact work) this many times shorter",
     )
     emulator.add_argument("--events-url", help="post contact events here, as EventBridge would")
     emulator.add_argument("--events-api-key", help="send it as X-API-Key with each event")
@@ -227,10 +234,16 @@ def _send_demo_events(emulator_url: str, gateway_url: str) -> None:
 
 
 def _start_demo(settings: Settings) -> tuple[Any, Settings]:
-    from gateway.emulator import DEMO_INSTANCE_ID, SECOND_INSTANCE_ID, create_emulator_app
+    from gateway.emulator import (
+        DEMO_INSTANCE_ID,
+        SECOND_INSTANCE_ID,
+        EmulatorOptions,
+        create_emulator_app,
+    )
     from gateway.servers import ServerThread
 
-    emulator = ServerThread(create_emulator_app()).start()
+    # On Connect's clock: the demo's data ends now, and its active contacts move on.
+    emulator = ServerThread(create_emulator_app(EmulatorOptions(clock="wall"))).start()
     example, journey = _example_contacts(emulator.url)
     print(
         "connect-gateway: DEMO MODE: GATEWAY_INSTANCE_ID is not set, so the gateway serves the\n"
@@ -342,6 +355,7 @@ def emulator_command(args: argparse.Namespace) -> int:
             rate=rate,
             burst=burst,
             quotas=quotas,
+            clock=args.clock,
             time_scale=args.time_scale,
             events_url=args.events_url,
             events_api_key=args.events_api_key,

@@ -50,12 +50,16 @@ change:
   endpoints) are always refused, except endpoints of OUTBOUND or AGENT_REPLY emails; any
   segment attribute key is accepted; ConflictException never happens.
 
-Time: the emulator's clock starts at the dataset's NOW and runs `time_scale` times as fast
-as real time (default 0: stopped, the data stays as seeded). While it runs, active contacts
-move on (see `gateway.emulator.lifecycle`) through QUEUED, CONNECTED_TO_AGENT,
-DISCONNECTED and COMPLETED, with durations drawn from a seeded RNG; the transitions are
-simplified (every queued contact reaches an agent, every disconnect is the customer's,
-no holds, transfers or callbacks are made). `POST /_emulator/contacts` starts a new one.
+Time: the emulator keeps Connect's clock. `clock="wall"` (the `emulator` command's and the
+demo's default): its now is the real time, and the seeded data is built to end at start-up,
+so that "the last hour" holds what it would against Connect. `clock="fixed"` (the default of
+`EmulatorOptions`, for deterministic tests): stopped at the seeded data's NOW
+(2026-11-02T09:00Z), the data as seeded. On the wall clock active contacts move on (see
+`gateway.emulator.lifecycle`) through QUEUED, CONNECTED_TO_AGENT, DISCONNECTED and
+COMPLETED, with durations drawn from a seeded RNG and divided by `time_scale` (10: ten times
+shorter; the clock itself never runs fast); the transitions are simplified (every queued
+contact reaches an agent, every disconnect is the customer's, no holds, transfers or
+callbacks are made). `POST /_emulator/contacts` starts a new one.
 
 Contact events (see `gateway.emulator.events` and `gateway.emulator.sender`): with an
 events URL, each state change and each update is posted as EventBridge delivers Connect's

@@ -15,7 +15,7 @@ from gateway.emulator.agents import Agent
 from gateway.emulator.chains import callback
 from gateway.emulator.contacts import Caller, ContactFactory, Leg, Record
 from gateway.emulator.journeys import related_task
-from gateway.emulator.timeline import NOW, ms
+from gateway.emulator.timeline import ms
 
 __all__ = ["consulted_call"]
 
@@ -64,7 +64,7 @@ def _consult(f: ContactFactory, call: Record, caller: Caller, agent: Agent) -> R
     if connected is None:
         return None
     begin = ms(connected + timedelta(seconds=f.rng.uniform(60, 180)))
-    if begin >= NOW:
+    if begin >= f.now:
         return None
     colleague = f.agent(exclude=agent)
     leg = Leg(
@@ -84,7 +84,7 @@ def _consult(f: ContactFactory, call: Record, caller: Caller, agent: Agent) -> R
 
 def _follow_up_task(f: ContactFactory, call: Record, caller: Caller, agent: Agent) -> list[Record]:
     """A task the agent starts from the call (StartTaskContact with PreviousContactId)."""
-    begin = min(f.later(call, 30, 600), NOW - timedelta(minutes=1))
+    begin = min(f.later(call, 30, 600), f.now - timedelta(minutes=1))
     leg = Leg("TASK", "API", begin, caller, f.queue(), agent, f.talk("TASK"), previous=call)
     return [f.make(leg)]
 
@@ -92,7 +92,7 @@ def _follow_up_task(f: ContactFactory, call: Record, caller: Caller, agent: Agen
 def _email_follow_up(f: ContactFactory, call: Record, caller: Caller, agent: Agent) -> list[Record]:
     """The agent emails a summary of the call; the customer replies, the agent answers."""
     begin = f.later(call, 300, 1800)
-    if begin >= NOW:
+    if begin >= f.now:
         return []
     queue = f.queue("EmailSupport")
     summary = Leg(
@@ -115,7 +115,7 @@ def _email_follow_up(f: ContactFactory, call: Record, caller: Caller, agent: Age
             break
         wait = (3600, 20000) if method == "INBOUND" else (600, 7200)
         begin = f.later(previous, *wait)
-        if begin >= NOW:
+        if begin >= f.now:
             break
         leg = Leg(
             "EMAIL",

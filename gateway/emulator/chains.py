@@ -3,7 +3,7 @@
 A contact that continues another (transfer, queue transfer, callback, email reply,
 disconnect flow) has PreviousContactId = the one before and InitialContactId = the first
 of the chain, which itself has neither. A chain stops at the first contact still active at
-the dataset's NOW.
+the dataset's now.
 """
 
 from __future__ import annotations
@@ -15,7 +15,6 @@ from gateway.emulator.agents import Agent
 from gateway.emulator.contacts import ContactFactory, Leg, Record
 from gateway.emulator.journeys import related_task
 from gateway.emulator.routing_criteria import excluding_agent, preferred_agent
-from gateway.emulator.timeline import NOW
 
 __all__ = ["callback", "chat", "email_thread", "escalated_task", "transfer_chain"]
 
@@ -148,7 +147,7 @@ def email_thread(f: ContactFactory, start: datetime, messages: int) -> list[Reco
             break
         agent_turn = index % 2 == 1
         begin = f.later(previous, 0, 30) if agent_turn else f.later(previous, 3600, 40000)
-        if begin >= NOW:
+        if begin >= f.now:
             break
         leg = Leg(
             "EMAIL",

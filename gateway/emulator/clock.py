@@ -1,33 +1,42 @@
-"""The emulator's clock: the dataset's NOW when it starts, then running `scale` times as
-fast as real time (0: stopped). Active contacts move on it; updates are stamped by it."""
+"""The emulator's clock, Connect's: the wall clock, or a clock stopped at one moment.
+
+On the wall clock (the default of the `emulator` command and the demo) the seeded data is
+built to end at start-up, so that a dashboard's "last hour" holds what it would against
+Connect. A fixed clock never moves (deterministic tests): active contacts stay as they are
+and every update is stamped at its moment (see `gateway.emulator.updates`)."""
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import UTC, datetime
 
-from gateway.emulator.timeline import NOW, ms
+from gateway.emulator.timeline import ms
 
 __all__ = ["Clock"]
 
 
 class Clock:
+    """`Clock()` is the wall clock; `Clock(fixed=moment)` shows `moment` forever."""
+
     def __init__(
-        self, scale: float, start: datetime = NOW, timer: Callable[[], float] = time.monotonic
+        self, *, fixed: datetime | None = None, timer: Callable[[], float] = time.time
     ) -> None:
-        self.scale = scale
-        self._start = start
+        self.fixed = ms(fixed) if fixed is not None else None
         self._timer = timer
-        self._started = timer()
+
+    @property
+    def running(self) -> bool:
+        return self.fixed is None
 
     def now(self) -> datetime:
-        elapsed = (self._timer() - self._started) * self.scale
-        return ms(self._start + timedelta(seconds=elapsed))
+        if self.fixed is not None:
+            return self.fixed
+        return ms(datetime.fromtimestamp(self._timer(), UTC))
 
     def seconds_until(self, moment: datetime) -> float:
-        """Real seconds until the clock shows `moment` (infinite while it is stopped)."""
+        """Real seconds until the clock shows `moment` (infinite on a fixed clock)."""
         ahead = (moment - self.now()).total_seconds()
         if ahead <= 0:
             return 0.0
-        return ahead / self.scale if self.scale > 0 else float("inf")
+        return ahead if self.running else float("inf")

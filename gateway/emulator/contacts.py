@@ -23,7 +23,7 @@ from gateway.emulator.channels import (
 )
 from gateway.emulator.directory import Directory, Queue
 from gateway.emulator.ids import new_id
-from gateway.emulator.timeline import Timeline, ms, plan_timeline
+from gateway.emulator.timeline import NOW, Timeline, ms, plan_timeline
 
 __all__ = ["Caller", "ContactFactory", "Leg", "Record"]
 
@@ -81,6 +81,8 @@ class ContactFactory:
     directory: Directory
     account_id: str
     contacts: dict[str, Record] = field(default_factory=dict)
+    now: datetime = NOW
+    """The dataset's now: what happens after it has not happened yet."""
 
     def new_id(self) -> str:
         return new_id(self.rng)
@@ -123,6 +125,7 @@ class ContactFactory:
             agent=leg.agent is not None,
             talk=leg.talk,
             scheduled=leg.scheduled,
+            now=self.now,
         )
         contact_id = self.new_id()
         record: Record = {

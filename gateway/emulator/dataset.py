@@ -1,19 +1,21 @@
 """The demo dataset: two Connect instances, their agents and queues, and their contacts.
 
-Everything is derived from `seed` with `random.Random` and a fixed clock (NOW is
-2026-11-02T09:00:00Z), so the same seed always gives the same IDs, times and links.
+Everything is derived from `seed` with `random.Random` and the dataset's `now`, so the same
+seed always gives the same IDs and links, and the same times relative to `now`: built at
+NOW (2026-11-02T09:00:00Z, the default) it is always the same; the emulator on the wall
+clock builds it at its start-up, so that the seeded data ends when it starts.
 
-DEMO_INSTANCE_ID holds ~250 contacts over the three days before NOW, on every channel and
+DEMO_INSTANCE_ID holds ~250 contacts over the three days before now, on every channel and
 with every initiation method: transfer chains up to 5 contacts deep (agent TRANSFERs and
 flow QUEUE_TRANSFERs), callbacks, chats with disconnect-flow follow-ups (DISCONNECT), tasks
-related to calls and chats (API and FLOW, some scheduled after NOW, some transferred on
+related to calls and chats (API and FLOW, some scheduled after now, some transferred on
 between agents while keeping their RelatedContactId, so that a contact can have previous,
 initial and related links to three different contacts), email threads
 (INBOUND and AGENT_REPLY in turn, sharing a ContactAssociationId), monitored calls
 (MONITOR), in-app calls (WEBRTC_API), third-party legs (EXTERNAL_OUTBOUND), outbound and
 campaign calls, voicemails; and, made apart so that the rest stays as it was, contact
 trees that branch (`gateway.emulator.branches`: a called-back call transferred, consulted
-on, followed by tasks and an email thread). Contacts whose events run past NOW are still active: no
+on, followed by tasks and an email thread). Contacts whose events run past now are still active: no
 DisconnectTimestamp. SECOND_INSTANCE_ID holds about ten contacts of its own, and its
 agents come from a directory (they have a DirectoryUserId).
 
@@ -107,14 +109,19 @@ class Dataset:
                 yield instance, record
 
 
-def build_dataset(seed: int = 20170808) -> Dataset:
-    demo = _instance(seed, DEMO_INSTANCE_ID, (15, 8), _demo_journeys, trees=_demo_trees)
-    second = _instance(seed, SECOND_INSTANCE_ID, (4, 3), _second_journeys, directory_backed=True)
+def build_dataset(seed: int = 20170808, now: datetime = NOW) -> Dataset:
+    """The demo's instances, their contacts ending at `now` (to the millisecond)."""
+    now = ms(now)
+    demo = _instance(seed, now, DEMO_INSTANCE_ID, (15, 8), _demo_journeys, trees=_demo_trees)
+    second = _instance(
+        seed, now, SECOND_INSTANCE_ID, (4, 3), _second_journeys, directory_backed=True
+    )
     return Dataset({demo.id: demo, second.id: second})
 
 
 def _instance(
     seed: int,
+    now: datetime,
     instance_id: str,
     size: tuple[int, int],
     journeys: Callable[[ContactFactory], None],
@@ -132,13 +139,13 @@ def _instance(
 
     arn = f"arn:aws:connect:{DEMO_REGION}:{DEMO_ACCOUNT_ID}:instance/{instance_id}"
     directory = build_directory(
-        rng("directory"), arn, *size, NOW, directory_backed=directory_backed
+        rng("directory"), arn, *size, now, directory_backed=directory_backed
     )
-    factory = ContactFactory(rng("contacts"), arn, directory, DEMO_ACCOUNT_ID)
+    factory = ContactFactory(rng("contacts"), arn, directory, DEMO_ACCOUNT_ID, now=now)
     journeys(factory)
     if trees is not None:
         # From an RNG of their own, so that the other journeys' contacts stay as they were.
-        trees(ContactFactory(rng("trees"), arn, directory, DEMO_ACCOUNT_ID, factory.contacts))
+        trees(ContactFactory(rng("trees"), arn, directory, DEMO_ACCOUNT_ID, factory.contacts, now))
     ordered = sorted(factory.contacts.values(), key=lambda record: record["InitiationTimestamp"])
     attributes = seed_attributes(rng("attributes"), ordered)
     return Instance(
@@ -238,20 +245,20 @@ def _chat_with_task(f: ContactFactory, start: datetime) -> list[Record]:
 
 
 def _active_journeys(f: ContactFactory) -> None:
-    """Contacts in progress at NOW: in the IVR or queue, with an agent, scheduled for later."""
-    j.inbound_call(f, NOW - timedelta(seconds=40))
-    j.inbound_call(f, NOW - timedelta(minutes=6))
-    c.chat(f, NOW - timedelta(minutes=4))
-    c.transfer_chain(f, NOW - timedelta(minutes=25), 3)
-    c.email_thread(f, NOW - timedelta(minutes=10), 2)
+    """Contacts in progress at now: in the IVR or queue, with an agent, scheduled for later."""
+    j.inbound_call(f, f.now - timedelta(seconds=40))
+    j.inbound_call(f, f.now - timedelta(minutes=6))
+    c.chat(f, f.now - timedelta(minutes=4))
+    c.transfer_chain(f, f.now - timedelta(minutes=25), 3)
+    c.email_thread(f, f.now - timedelta(minutes=10), 2)
     for hours in (3, 20):
         call = j.inbound_call(f, _past(f))[0]
-        j.related_task(f, call, f.caller(), scheduled=ms(NOW + timedelta(hours=hours)))
+        j.related_task(f, call, f.caller(), scheduled=ms(f.now + timedelta(hours=hours)))
 
 
 def _loose_ends(f: ContactFactory) -> None:
     purged = {"Id": f.new_id()}
-    start = ms(NOW - timedelta(days=2, hours=3))
+    start = ms(f.now - timedelta(days=2, hours=3))
     f.make(
         Leg("VOICE", "TRANSFER", start, f.caller(), f.queue(), f.agent(), 200.0, previous=purged)
     )
@@ -260,5 +267,5 @@ def _loose_ends(f: ContactFactory) -> None:
 
 
 def _past(f: ContactFactory) -> datetime:
-    """A start time in the three days before NOW, ending well before it."""
-    return ms(NOW - timedelta(seconds=f.rng.uniform(2 * 3600, 72 * 3600)))
+    """A start time in the three days before now, ending well before it."""
+    return ms(f.now - timedelta(seconds=f.rng.uniform(2 * 3600, 72 * 3600)))

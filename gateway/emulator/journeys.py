@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from gateway.emulator.contacts import Caller, ContactFactory, Leg, Record
-from gateway.emulator.timeline import NOW, ms
+from gateway.emulator.timeline import ms
 
 __all__ = [
     "campaign_call",
@@ -57,7 +57,7 @@ def related_task(
     leg = Leg(
         "TASK",
         method,
-        min(start, NOW - timedelta(minutes=1)),
+        min(start, f.now - timedelta(minutes=1)),
         caller,
         f.queue(),
         agent,
@@ -125,7 +125,7 @@ def monitored_call(f: ContactFactory, start: datetime) -> list[Record]:
         return [call]
     supervisor = f.agent(exclude=f.agent_of(call))
     begin = ms(connected + timedelta(seconds=f.rng.uniform(20, 90)))
-    end = call.get("DisconnectTimestamp", NOW)
+    end = call.get("DisconnectTimestamp", f.now)
     if begin >= end:
         return [call]
     talk = max(10.0, (end - begin).total_seconds() * 0.5)

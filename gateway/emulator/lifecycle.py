@@ -7,7 +7,8 @@ connected one is DISCONNECTED by the customer and, after its after-contact work,
 COMPLETED; one that never reached an agent is COMPLETED when it disconnects. Each step
 writes the members DescribeContact shows (EnqueueTimestamp, AgentInfo, DisconnectTimestamp
 and DisconnectReason, the after-contact work ones, LastUpdateTimestamp) and announces the
-event. Durations are drawn from a seeded RNG; with the clock stopped nothing moves.
+event. Durations are drawn from a seeded RNG and divided by the time scale (10: ten times
+shorter); on a fixed clock nothing moves.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from gateway.emulator.clock import Clock
 from gateway.emulator.contacts import Record
 from gateway.emulator.dataset import Dataset, Instance
 from gateway.emulator.events import COMPLETED, CONNECTED_TO_AGENT, DISCONNECTED, QUEUED
+from gateway.emulator.timeline import ms
 
 __all__ = ["Announce", "Lifecycle"]
 
@@ -39,8 +41,11 @@ _SECONDS = {
 class Lifecycle:
     """The planned next step of every active contact, applied when the clock reaches it."""
 
-    def __init__(self, dataset: Dataset, clock: Clock, announce: Announce, seed: int) -> None:
+    def __init__(
+        self, dataset: Dataset, clock: Clock, announce: Announce, seed: int, scale: float = 1.0
+    ) -> None:
         self.clock = clock
+        self.scale = scale
         self._announce = announce
         self._rng = random.Random(f"{seed}:lifecycle")
         self._steps: list[tuple[datetime, int, Instance, Record, str]] = []
@@ -59,7 +64,7 @@ class Lifecycle:
         scheduled = record.get("ScheduledTimestamp")
         if step == QUEUED and scheduled is not None and scheduled > after:
             after = scheduled
-        at = after + timedelta(seconds=self._rng.uniform(low, high))
+        at = ms(after + timedelta(seconds=self._rng.uniform(low, high) / self.scale))
         self._order += 1
         heapq.heappush(self._steps, (at, self._order, instance, record, step))
         self._wake.set()
@@ -103,8 +108,8 @@ class Lifecycle:
         info = record.setdefault("AgentInfo", {})
         if "Id" not in info:
             info["Id"] = self._rng.choice(instance.directory.agents).id
-        record.setdefault("RingStartTimestamp", at - timedelta(seconds=3))
-        info.setdefault("AcceptedByAgentTimestamp", at - timedelta(seconds=1))
+        record.setdefault("RingStartTimestamp", ms(at - timedelta(seconds=3 / self.scale)))
+        info.setdefault("AcceptedByAgentTimestamp", ms(at - timedelta(seconds=1 / self.scale)))
         info["ConnectedToAgentTimestamp"] = at
         info.setdefault("AgentPauseDurationInSeconds", 0)
 

@@ -18,11 +18,14 @@ class EmulatorOptions:
     """How the emulator behaves.
 
     `rate` is requests per second allowed per Connect operation (None: unlimited) and
-    `burst` the token bucket's size (None: `max(1, ceil(rate))`). `time_scale` is how fast
-    the emulator's clock runs from the dataset's NOW (0: stopped, so active contacts stay
-    as they are; 60: a minute a second). With `events_url`, contact events are posted
-    there as EventBridge would, with header X-API-Key when `events_api_key` is given;
-    `events` drops, duplicates and delays them; `quotas`
+    `burst` the token bucket's size (None: `max(1, ceil(rate))`). `clock` is Connect's:
+    "wall" (the real time; the seeded data is built to end at start-up) or "fixed" (stopped
+    at the seeded data's NOW, 2026-11-02T09:00Z: deterministic, active contacts stay as they
+    are; the default, for tests). `time_scale` shortens what active contacts do on the wall
+    clock (10: a 60-300 s talk lasts 6-30 s), the clock itself staying real. With
+    `events_url`, contact events are posted there as EventBridge would, with header
+    X-API-Key when `events_api_key` is given; `events` drops, duplicates and delays them;
+    `quotas`
     gives some operations their own rate (Connect's defaults: `gateway.rates.CONNECT_QUOTAS`).
     `max_page_size` caps the pages of the operations that take MaxResults (None: as
     asked), as a service may answer fewer items than asked for: it lets tests page through
@@ -34,7 +37,8 @@ class EmulatorOptions:
     burst: int | None = None
     quotas: Mapping[str, Rate] = field(default_factory=dict)
     seed: int = 20170808
-    time_scale: float = 0.0
+    clock: str = "fixed"
+    time_scale: float = 1.0
     events_url: str | None = None
     events_api_key: str | None = None
     events: EventKnobs = field(default_factory=EventKnobs)
@@ -47,8 +51,10 @@ class EmulatorOptions:
             raise ValueError("rate must be positive (None means unlimited)")
         if self.burst is not None and self.burst < 1:
             raise ValueError("burst must be at least 1")
-        if not 0 <= self.time_scale <= 1_000_000:
-            raise ValueError("time_scale must be 0 (stopped) to 1000000")
+        if self.clock not in ("wall", "fixed"):
+            raise ValueError('clock must be "wall" or "fixed"')
+        if not 0 < self.time_scale <= 1_000_000:
+            raise ValueError("time_scale must be more than 0, at most 1000000")
         if self.events_url is not None and not self.events_url.startswith(("http://", "https://")):
             raise ValueError("events_url must be an http:// or https:// URL")
         if self.max_page_size is not None and self.max_page_size < 1:

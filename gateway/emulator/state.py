@@ -11,7 +11,7 @@ from datetime import datetime
 from gateway.emulator.arrivals import arriving_contact
 from gateway.emulator.clock import Clock
 from gateway.emulator.contacts import Record
-from gateway.emulator.dataset import Dataset, Instance, build_dataset
+from gateway.emulator.dataset import NOW, Dataset, Instance, build_dataset
 from gateway.emulator.events import INITIATED, contact_event
 from gateway.emulator.faults import Faults
 from gateway.emulator.lifecycle import Lifecycle
@@ -42,8 +42,8 @@ class EmulatorState:
 
     @classmethod
     def create(cls, options: EmulatorOptions) -> EmulatorState:
-        dataset = build_dataset(options.seed)
-        clock = Clock(options.time_scale)
+        clock = Clock() if options.clock == "wall" else Clock(fixed=NOW)
+        dataset = build_dataset(options.seed, clock.now())
         sender = EventSender(
             options.events_url, options.events_api_key, options.events, options.seed
         )
@@ -60,7 +60,7 @@ class EmulatorState:
             faults=Faults(),
             clock=clock,
             sender=sender,
-            lifecycle=Lifecycle(dataset, clock, announce, options.seed),
+            lifecycle=Lifecycle(dataset, clock, announce, options.seed, options.time_scale),
             rng=random.Random(f"{options.seed}:arrivals"),
         )
 

@@ -1,8 +1,9 @@
 """When things happen to one demo contact: system, queue, agent, disconnect, after-contact work.
 
 Times are drawn from the dataset's RNG, kept to whole milliseconds (as Connect's are), and
-cut at the dataset's fixed "now": an event after it has not happened yet, which is what
-makes a contact still active.
+cut at the dataset's now: an event after it has not happened yet, which is what makes a
+contact still active. NOW is the moment the seeded data was designed around; the emulator
+builds it at another now (its start-up, on the wall clock) with the same offsets.
 """
 
 from __future__ import annotations
@@ -56,14 +57,15 @@ def plan_timeline(
     agent: bool,
     talk: float,
     scheduled: datetime | None = None,
+    now: datetime = NOW,
 ) -> Timeline:
-    """The events of one contact, cut at NOW."""
+    """The events of one contact, cut at `now`."""
 
     def after(moment: datetime | None, low: float, high: float) -> datetime | None:
         if moment is None:
             return None
         later = ms(moment + timedelta(seconds=rng.uniform(low, high)))
-        return later if later <= NOW else None
+        return later if later <= now else None
 
     start = ms(start)
     system = after(start, 0.2, 1.5) if channel in ("VOICE", "CHAT") else None

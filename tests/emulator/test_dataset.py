@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import itertools
 from collections import Counter
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
@@ -265,3 +265,29 @@ def test_transferred_tasks_keep_their_related_call(demo: dict[str, Record]) -> N
     for task in three:
         assert demo[task["RelatedContactId"]]["Channel"] == "VOICE"
         assert demo[task["InitialContactId"]]["RelatedContactId"] == task["RelatedContactId"]
+
+
+def test_built_at_another_now_the_same_data_shifted(dataset: Dataset) -> None:
+    """On the wall clock the emulator builds the data at its start-up: the same contacts,
+    links and states, every timestamp moved by the same amount."""
+    shift = timedelta(days=33, hours=5, milliseconds=217)
+    later = build_dataset(now=NOW + shift)
+    for instance_id, instance in dataset.instances.items():
+        moved = later.instances[instance_id].contacts
+        assert moved.keys() == instance.contacts.keys()
+        for contact_id, record in instance.contacts.items():
+            other = moved[contact_id]
+            assert _timestamps(other) == [moment + shift for moment in _timestamps(record)]
+            assert _untimed(other) == _untimed(record), contact_id
+        assert later.instances[instance_id].attributes == instance.attributes
+
+
+def _untimed(value: Any) -> Any:
+    """`value` without its timestamps, nor the dates in recordings' S3 keys."""
+    if isinstance(value, datetime):
+        return None
+    if isinstance(value, dict):
+        return {key: _untimed(item) for key, item in value.items() if not key.endswith("Location")}
+    if isinstance(value, list):
+        return [_untimed(item) for item in value]
+    return value

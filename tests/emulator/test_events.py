@@ -102,7 +102,7 @@ def test_update_contact_attributes_posts_one_event_per_contact_of_the_chain(
 def test_timeline_moves_a_new_contact_through_its_states(
     serve: Callable[..., str], receiver: Receiver
 ) -> None:
-    url = serve(events_url=receiver.url, time_scale=2000)
+    url = serve(events_url=receiver.url, clock="wall", time_scale=2000)
     started = httpx.post(f"{url}/_emulator/contacts", json={"channel": "VOICE"})
     assert started.status_code == 201
     contact_id = started.json()["id"]
@@ -127,7 +127,7 @@ def test_timeline_moves_a_new_contact_through_its_states(
 def test_timeline_finishes_the_active_demo_contacts(
     serve: Callable[..., str], receiver: Receiver
 ) -> None:
-    url = serve(events_url=receiver.url, time_scale=5000)
+    url = serve(events_url=receiver.url, clock="wall", time_scale=5000)
 
     def active() -> int:
         """Active contacts but API tasks, some scheduled up to 20 hours ahead."""
@@ -142,7 +142,7 @@ def test_timeline_finishes_the_active_demo_contacts(
     assert kinds["COMPLETED"] >= kinds["DISCONNECTED"]
 
 
-def test_a_stopped_clock_moves_nothing(serve: Callable[..., str], receiver: Receiver) -> None:
+def test_a_fixed_clock_moves_nothing(serve: Callable[..., str], receiver: Receiver) -> None:
     url = serve(events_url=receiver.url)
     httpx.post(f"{url}/_emulator/contacts", json={"channel": "CHAT"}).raise_for_status()
     assert receiver.take(1)[0]["detail"]["eventType"] == "INITIATED"
