@@ -39,13 +39,13 @@ from gateway.api.schema import create_schema
 from gateway.connect import ConnectClient
 from gateway.connect.client import to_json
 from gateway.connect.errors import translate
+from gateway.core.errors import GatewayError, NotFound
+from gateway.core.settings import Settings
+from gateway.data.loaders import Loaders, Reads
+from gateway.data.store import EntityStore, Fetched, Kind
 from gateway.emulator import DEMO_INSTANCE_ID
-from gateway.errors import GatewayError, NotFound
-from gateway.loaders import Loaders, Reads
-from gateway.logs import configure, request_id
-from gateway.middleware import RequestIdMiddleware
-from gateway.settings import Settings
-from gateway.store import EntityStore, Fetched, Kind
+from gateway.http.middleware import RequestIdMiddleware
+from gateway.observability.logs import configure, request_id
 
 __all__ = ["create_baseline_app"]
 

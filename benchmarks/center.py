@@ -98,8 +98,8 @@ from starlette.responses import Response
 from starlette.routing import Route
 from websockets.typing import Subprotocol
 
-from gateway.auth.keys import new_key
 from gateway.emulator import DEMO_INSTANCE_ID
+from gateway.http.auth.keys import new_key
 
 STATE = """
   id initiationTimestamp disconnectTimestamp lastUpdateTimestamp

@@ -46,8 +46,8 @@ import boto3
 import httpx
 from harness import ROOT, Child, answers, base_environment, free_port, redis_answers, servers
 
+from gateway.core.settings import Settings
 from gateway.emulator import DEMO_INSTANCE_ID
-from gateway.settings import Settings
 
 CONTACT = "query($id: ID!) { contact(contactId: $id) { id name } }"
 SEARCH = """query($from: DateTime!, $to: DateTime!) {

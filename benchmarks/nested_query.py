@@ -15,11 +15,11 @@ import time
 
 import httpx
 
-from gateway.api.view import EXAMPLE_QUERY
-from gateway.app import create_app
+from gateway.core.settings import Settings
 from gateway.emulator import DEMO_INSTANCE_ID, EmulatorOptions, create_emulator_app
-from gateway.servers import ServerThread
-from gateway.settings import Settings
+from gateway.http.app import create_app
+from gateway.http.servers import ServerThread
+from gateway.http.view import EXAMPLE_QUERY
 
 
 def main() -> None:

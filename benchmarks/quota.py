@@ -64,8 +64,8 @@ from harness import (
     verdict,
 )
 
+from gateway.core.settings import Settings
 from gateway.emulator import DEMO_INSTANCE_ID
-from gateway.settings import Settings
 
 QUERY = """\
 query ContactWithLinks($contactId: ID!) {

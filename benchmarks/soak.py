@@ -45,8 +45,8 @@ from typing import Any
 import httpx
 from harness import answers, free_port, redis_answers, rss_mib
 
+from gateway.core.settings import Settings
 from gateway.emulator import DEMO_INSTANCE_ID
-from gateway.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
 READ = """query ContactWithLinks($contactId: ID!) {

@@ -305,10 +305,10 @@ def _measure_memory(records_file: Path) -> None:
     keeps them, then with the response cache filled to its default budget."""
     import asyncio
 
-    from gateway.cache import Cache
-    from gateway.coordination import Coordinator
-    from gateway.responses import ResponseCache
-    from gateway.settings import Settings
+    from gateway.core.settings import Settings
+    from gateway.data.cache import Cache
+    from gateway.data.responses import ResponseCache
+    from gateway.shared.coordination import Coordinator
 
     records: list[dict[str, Any]] = list(json.loads(records_file.read_text()).values())
     body = json.dumps({"data": {"contact": records[0]}}).encode() * 3  # ~ the nested answer

@@ -22,10 +22,10 @@ from typing import Any
 import httpx
 from warm_path import QUERY, _nested_contact
 
-from gateway.app import create_app
+from gateway.core.settings import Settings
 from gateway.emulator import DEMO_INSTANCE_ID, EmulatorOptions, create_emulator_app
-from gateway.servers import ServerThread
-from gateway.settings import Settings
+from gateway.http.app import create_app
+from gateway.http.servers import ServerThread
 
 Match = Callable[[str, str], bool]
 
@@ -34,7 +34,7 @@ PHASES: dict[str, Match] = {
         f.endswith("starlette/applications.py") and n == "__call__"
     ),
     "  response cache lookup": lambda f, n: (
-        f.endswith("gateway/responses.py") and n == "request_key"
+        f.endswith("gateway/data/responses.py") and n == "request_key"
     ),
     "  strawberry: parse body": lambda f, n: (
         f.endswith("http/async_base_view.py") and n == "parse_http_body"
@@ -51,7 +51,7 @@ PHASES: dict[str, Match] = {
     "      link resolvers (DataLoader, store)": lambda f, n: (
         f.endswith("gateway/api/contact.py") and n == "load_contact"
     ),
-    "      entity store reads": lambda f, n: f.endswith("gateway/store.py") and n == "get",
+    "      entity store reads": lambda f, n: f.endswith("gateway/data/store.py") and n == "get",
     "  strawberry: encode JSON": lambda f, n: (
         f.endswith("strawberry/http/base.py") and n == "encode_json"
     ),

@@ -9,7 +9,7 @@ __all__ = ["__version__", "create_app"]
 def __getattr__(name: str) -> object:
     # Lazy, so that `import gateway` (and the CLI's --help) stays cheap.
     if name == "create_app":
-        from gateway.app import create_app
+        from gateway.http.app import create_app
 
         return create_app
     raise AttributeError(name)

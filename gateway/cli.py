@@ -22,8 +22,8 @@ import uvicorn
 from pydantic import ValidationError
 
 from gateway import __version__
-from gateway.logs import configure
-from gateway.settings import Settings
+from gateway.core.settings import Settings
+from gateway.observability.logs import configure
 
 __all__ = ["main"]
 
@@ -145,11 +145,11 @@ def serve_command(args: argparse.Namespace) -> int:
         settings = _emulator_instance(settings)
     try:
         if settings.workers == 1:
-            from gateway.app import create_app
+            from gateway.http.app import create_app
 
             app = create_app(settings)
             # No access log: its lines would carry query strings (GET /graphql?variables=...);
-            # the audit line (gateway.audit) says who read what instead.
+            # the audit line (gateway.observability.audit) says who read what instead.
             config = uvicorn.Config(
                 app,
                 host=settings.host,
@@ -175,7 +175,7 @@ def serve_command(args: argparse.Namespace) -> int:
             if emulator is not None and settings.events and settings.port:
                 _send_demo_events(emulator.url, _url("127.0.0.1", settings.port))
             uvicorn.run(
-                "gateway.app:create_app_from_env",
+                "gateway.http.app:create_app_from_env",
                 factory=True,
                 host=settings.host,
                 port=settings.port,
@@ -240,7 +240,7 @@ def _start_demo(settings: Settings) -> tuple[Any, Settings]:
         EmulatorOptions,
         create_emulator_app,
     )
-    from gateway.servers import ServerThread
+    from gateway.http.servers import ServerThread
 
     # On Connect's clock: the demo's data ends now, and its active contacts move on.
     emulator = ServerThread(create_emulator_app(EmulatorOptions(clock="wall"))).start()
@@ -332,8 +332,8 @@ def _environment(settings: Settings) -> dict[str, str]:
 
 
 def emulator_command(args: argparse.Namespace) -> int:
+    from gateway.core.rates import CONNECT_DEFAULT, CONNECT_QUOTAS, parse_rates
     from gateway.emulator import EmulatorOptions, EventKnobs, create_emulator_app
-    from gateway.rates import CONNECT_DEFAULT, CONNECT_QUOTAS, parse_rates
 
     configure("INFO", "text")
     try:
@@ -394,7 +394,7 @@ def persisted_manifest_command(args: argparse.Namespace) -> int:
 
 
 def api_key_command(args: argparse.Namespace) -> int:
-    from gateway.auth.keys import new_key
+    from gateway.http.auth.keys import new_key
 
     try:
         key, entry = new_key(args.id, args.scope)

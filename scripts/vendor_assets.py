@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
-"""Refreshes gateway/static/graphiql/vendor/ from the npm registry: GraphiQL, its explorer plugin,
-React and ReactDOM at the pinned versions below, as the UMD bundles and CSS a browser loads.
+"""Refreshes gateway/http/static/graphiql/vendor/ from the npm registry: GraphiQL, its
+explorer plugin, React and ReactDOM at the pinned versions below, as the UMD bundles and
+CSS a browser loads.
 
 Installs them with npm into a temporary folder, copies the files, and writes VERSIONS.json
 (each vendored package: version, license, files with their SHA-256) and LICENSES.txt (the
@@ -20,7 +21,7 @@ import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-TARGET = ROOT / "gateway" / "static" / "graphiql" / "vendor"
+TARGET = ROOT / "gateway" / "http" / "static" / "graphiql" / "vendor"
 
 # package -> (version, {file in the package: file name in TARGET})
 PACKAGES: dict[str, tuple[str, dict[str, str]]] = {

@@ -11,14 +11,14 @@ from typing import Any
 import pytest
 import redis
 
+from gateway.core.settings import Settings
 from gateway.emulator import (
     DEMO_INSTANCE_ID,
     SECOND_INSTANCE_ID,
     EmulatorOptions,
     create_emulator_app,
 )
-from gateway.servers import ServerThread
-from gateway.settings import Settings
+from gateway.http.servers import ServerThread
 from tests.chains import demo_contacts
 from tests.cluster import Cluster, running_cluster
 from tests.stores import StoreFor, store_factory

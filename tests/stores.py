@@ -6,14 +6,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from gateway.cache import Cache
 from gateway.connect import ConnectClient
-from gateway.coordination import Coordinator
-from gateway.invalidation import Invalidations
-from gateway.metrics import Metrics
-from gateway.quota import Quota
-from gateway.settings import Settings
-from gateway.store import EntityStore
+from gateway.connect.quota import Quota
+from gateway.core.settings import Settings
+from gateway.data.cache import Cache
+from gateway.data.invalidation import Invalidations
+from gateway.data.store import EntityStore
+from gateway.observability.metrics import Metrics
+from gateway.shared.coordination import Coordinator
 
 __all__ = ["StoreFor", "close", "replica", "store_factory"]
 

@@ -14,9 +14,9 @@ from typing import Any
 
 import httpx
 
-from gateway.app import create_app
-from gateway.servers import ServerThread
-from gateway.settings import Settings
+from gateway.core.settings import Settings
+from gateway.http.app import create_app
+from gateway.http.servers import ServerThread
 
 __all__ = ["Emulator", "Gateway", "Process", "gateway_process", "running_gateway"]
 

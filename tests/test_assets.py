@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from gateway.assets import STATIC, Assets
+from gateway.http.assets import STATIC, Assets
 from tests.support import Gateway
 
 ROOT = Path(__file__).parent.parent
@@ -102,7 +102,9 @@ def test_the_wheel_carries_the_static_files(tmp_path: Path) -> None:
     [wheel] = tmp_path.glob("*.whl")
     names = set(zipfile.ZipFile(wheel).namelist())
     expected = {
-        f"gateway/static/{path.relative_to(STATIC)}" for path in STATIC.rglob("*") if path.is_file()
+        f"gateway/http/static/{path.relative_to(STATIC)}"
+        for path in STATIC.rglob("*")
+        if path.is_file()
     }
     assert expected <= names
-    assert "gateway/static/graphiql/vendor/graphiql.min.js" in expected
+    assert "gateway/http/static/graphiql/vendor/graphiql.min.js" in expected

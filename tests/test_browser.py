@@ -7,8 +7,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from gateway.assets import page_response
-from gateway.servers import ServerThread
+from gateway.http.assets import page_response
+from gateway.http.servers import ServerThread
 from tests.browser import chromium
 from tests.support import Emulator, Gateway
 

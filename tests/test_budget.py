@@ -9,7 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from gateway.auth.keys import new_key
+from gateway.http.auth.keys import new_key
 from tests.chains import demo_contacts
 from tests.support import Emulator, Gateway
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from gateway.caller import Caller, is_scope_token
+from gateway.core.caller import Caller, is_scope_token
 
 # Scopes as an attacker would write them: spaces, separators, quotes, control characters.
 _SCOPE = st.text(alphabet=st.sampled_from(list('ab:* \t\n",[]\\\x00')), max_size=6)

@@ -16,7 +16,7 @@ import boto3
 import httpx
 import pytest
 
-from gateway.api.view import EXAMPLE_QUERY
+from gateway.http.view import EXAMPLE_QUERY
 from tests.emulator.receiver import receiving
 from tests.support import Emulator, Process
 

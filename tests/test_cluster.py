@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterator
 import httpx
 import pytest
 
-from gateway.coordination import Coordinator
+from gateway.shared.coordination import Coordinator
 from tests.chains import demo_contacts
 from tests.cluster import Cluster, running_cluster
 from tests.support import Emulator, Gateway

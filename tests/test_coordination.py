@@ -14,8 +14,8 @@ import httpx
 import pytest
 import redis
 
-from gateway.coordination import Coordinator, Unavailable
 from gateway.emulator import DEMO_INSTANCE_ID
+from gateway.shared.coordination import Coordinator, Unavailable
 from tests.chains import demo_contacts
 from tests.conftest import REDIS_URL, restart_redis
 from tests.support import Emulator, Gateway

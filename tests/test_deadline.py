@@ -9,8 +9,8 @@ from collections.abc import Callable
 
 import pytest
 
-from gateway.breaker import Breaker, State
-from gateway.errors import UpstreamUnavailable
+from gateway.connect.breaker import Breaker, State
+from gateway.core.errors import UpstreamUnavailable
 from tests.chains import demo_contacts
 from tests.support import Emulator, Gateway
 

@@ -13,6 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from gateway.connect.client import to_json
+from gateway.data.event_records import event_time, merge, record_of
 from gateway.emulator.dataset import build_dataset
 from gateway.emulator.events import (
     COMPLETED,
@@ -22,7 +23,6 @@ from gateway.emulator.events import (
     QUEUED,
     contact_event,
 )
-from gateway.event_records import event_time, merge, record_of
 
 _DATASET = build_dataset()
 _CARRIED = (

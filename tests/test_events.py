@@ -12,8 +12,8 @@ from typing import Any
 import httpx
 import pytest
 
+from gateway.core.settings import EVENTS_TTL_ENDED_SECONDS, Settings
 from gateway.emulator import DEMO_INSTANCE_ID
-from gateway.settings import EVENTS_TTL_ENDED_SECONDS, Settings
 from tests.chains import deepest, demo_contacts
 from tests.events import GraphQLWebSocket, contact_event
 from tests.support import Emulator, Gateway

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 import websockets
 
-from gateway.auth.keys import new_key
 from gateway.emulator import DEMO_INSTANCE_ID
+from gateway.http.auth.keys import new_key
 from tests.events import GraphQLWebSocket, contact_event
 from tests.support import Emulator, Gateway
 

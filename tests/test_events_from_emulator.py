@@ -12,9 +12,9 @@ from typing import Any
 import boto3
 import pytest
 
+from gateway.core.settings import Settings
 from gateway.emulator import DEMO_INSTANCE_ID, EmulatorOptions, create_emulator_app
-from gateway.servers import ServerThread
-from gateway.settings import Settings
+from gateway.http.servers import ServerThread
 from tests.chains import deepest, demo_contacts
 from tests.conftest import REDIS_URL
 from tests.events import GraphQLWebSocket

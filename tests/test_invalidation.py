@@ -10,9 +10,9 @@ from typing import Any
 
 import pytest
 
-from gateway.cache import Cache
-from gateway.invalidation import Invalidations, parse_tag, tag
-from gateway.store import CONTACT, EntityStore
+from gateway.data.cache import Cache
+from gateway.data.invalidation import Invalidations, parse_tag, tag
+from gateway.data.store import CONTACT, EntityStore
 from tests.chains import demo_contacts
 from tests.conftest import REDIS_URL
 from tests.redisproxy import RedisProxy

@@ -9,10 +9,10 @@ import subprocess
 
 import pytest
 
-from gateway.coordination import Coordinator
-from gateway.errors import UpstreamThrottled
-from gateway.quota import FLOOR, RECOVERY, Quota, _Adaptive, background
-from gateway.rates import Rates
+from gateway.connect.quota import FLOOR, RECOVERY, Quota, _Adaptive, background
+from gateway.core.errors import UpstreamThrottled
+from gateway.core.rates import Rates
+from gateway.shared.coordination import Coordinator
 from tests.conftest import restart_redis
 
 

@@ -16,14 +16,14 @@ import boto3
 import pytest
 import redis
 
-from gateway import deadline
-from gateway.coordination import Coordinator, Unavailable
-from gateway.errors import UpstreamUnavailable
-from gateway.invalidation import Invalidations, tag
-from gateway.loaders import Loaders
-from gateway.quota import Quota
-from gateway.rates import Rates
-from gateway.store import ASSOCIATED, CONTACT
+from gateway.connect.quota import Quota
+from gateway.core import deadline
+from gateway.core.errors import UpstreamUnavailable
+from gateway.core.rates import Rates
+from gateway.data.invalidation import Invalidations, tag
+from gateway.data.loaders import Loaders
+from gateway.data.store import ASSOCIATED, CONTACT
+from gateway.shared.coordination import Coordinator, Unavailable
 from tests.chains import demo_contacts
 from tests.conftest import REDIS_URL
 from tests.redisproxy import redis_proxy
@@ -87,7 +87,7 @@ async def test_a_value_fetched_before_an_event_is_never_stored_as_fresh_after_it
 async def test_a_publish_never_waits_on_a_redis_that_stopped_answering(
     emulator: Emulator, store_for: StoreFor, redis_namespace: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("gateway.invalidation._RETRY_SECONDS", (0.05, 0.1, 0.2))
+    monkeypatch.setattr("gateway.data.invalidation._RETRY_SECONDS", (0.05, 0.1, 0.2))
     heard: list[list[str]] = []
     async with redis_proxy() as proxy:
         cut = await replica(store_for, proxy.url, redis_namespace)
@@ -212,7 +212,7 @@ async def _heard(heard: list[list[str]], batch: list[str]) -> bool:
 async def test_a_replay_that_fails_when_redis_is_back_is_tried_again(
     redis_namespace: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("gateway.invalidation._RETRY_SECONDS", (0.01, 0.02, 0.05))
+    monkeypatch.setattr("gateway.data.invalidation._RETRY_SECONDS", (0.01, 0.02, 0.05))
     failures = [1, 1]  # Redis's "down" window: the replay at resubscription fails too
 
     def publisher(tags: list[str]) -> None:

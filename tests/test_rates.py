@@ -13,10 +13,10 @@ import httpx
 import pytest
 from pydantic import ValidationError
 
+from gateway.core.rates import CONNECT_DEFAULT, CONNECT_QUOTAS, Rate, parse_rates
+from gateway.core.settings import Settings
 from gateway.emulator import DEMO_INSTANCE_ID, EmulatorOptions, create_emulator_app
-from gateway.rates import CONNECT_DEFAULT, CONNECT_QUOTAS, Rate, parse_rates
-from gateway.servers import ServerThread
-from gateway.settings import Settings
+from gateway.http.servers import ServerThread
 from tests.chains import demo_contacts
 from tests.support import Emulator, Process, running_gateway
 

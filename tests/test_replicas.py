@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from gateway.emulator import DEMO_INSTANCE_ID, EmulatorOptions, create_emulator_app
-from gateway.servers import ServerThread
+from gateway.http.servers import ServerThread
 from tests.chains import demo_contacts
 from tests.conftest import REDIS_URL
 from tests.support import Emulator, Gateway, gateway_process

@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from gateway.auth.keys import new_key
-from gateway.caller import CONTACTS_PII, CONTACTS_READ, INSTANCE_ANY, METRICS_READ
-from gateway.responses import MAX_TTL, ResponseCache
-from gateway.settings import Settings
+from gateway.core.caller import CONTACTS_PII, CONTACTS_READ, INSTANCE_ANY, METRICS_READ
+from gateway.core.settings import Settings
+from gateway.data.responses import MAX_TTL, ResponseCache
+from gateway.http.auth.keys import new_key
 from tests.chains import deepest, demo_contacts
 from tests.conftest import REDIS_URL
 from tests.support import Emulator, Gateway

@@ -8,7 +8,7 @@ import pytest
 from graphql import OperationDefinitionNode, parse
 
 from gateway.api.schema import create_schema
-from gateway.api.view import EXAMPLE_QUERY
+from gateway.http.view import EXAMPLE_QUERY
 from tests.chains import deepest
 from tests.support import Emulator, Gateway
 

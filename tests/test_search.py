@@ -7,8 +7,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, cast
 
 from gateway.connect import ConnectClient
-from gateway.search import SEARCH, Attributes, Criteria, KeyValues, Page, Search, TimeRange
-from gateway.settings import Settings
+from gateway.core.settings import Settings
+from gateway.data.search import SEARCH, Attributes, Criteria, KeyValues, Page, Search, TimeRange
 
 NOW = datetime(2026, 11, 25, 12, 0, 3, 217000, tzinfo=UTC)
 INSTANCE = "d7a3c8e4-2f61-4b9e-8c05-93e1f6a2b7d4"

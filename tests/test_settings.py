@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
-from gateway.settings import Settings
+from gateway.core.settings import Settings
 
 
 def test_lists_from_comma_separated_environment(monkeypatch: pytest.MonkeyPatch) -> None:

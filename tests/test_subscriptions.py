@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 import websockets
 
-from gateway.auth.keys import new_key
-from gateway.subscriptions import Subscriptions, TooManySubscriptions
+from gateway.data.subscriptions import Subscriptions, TooManySubscriptions
+from gateway.http.auth.keys import new_key
 from tests.chains import demo_contacts
 from tests.events import GraphQLWebSocket
 from tests.support import Emulator, Gateway

@@ -14,9 +14,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from gateway import tracing
 from gateway.emulator import DEMO_INSTANCE_ID
-from gateway.servers import ServerThread
+from gateway.http.servers import ServerThread
+from gateway.observability import tracing
 from tests.chains import with_all_links
 from tests.support import Emulator, gateway_process
 

@@ -19,7 +19,7 @@ from botocore.model import Shape, StructureShape
 from gateway.api.context import Info
 from gateway.api.docs import model
 from gateway.api.members import Node, Place
-from gateway.errors import NotFound
+from gateway.core.errors import NotFound
 
 if TYPE_CHECKING:
     from gateway.api.contact import Contact

@@ -25,9 +25,9 @@ from gateway.api.generated import (
 )
 from gateway.api.members import Node, Place, shape
 from gateway.api.personal import PERSONAL_NOTE, PersonalData
-from gateway.errors import NotFound
-from gateway.event_records import CARRIED_MEMBERS, PARTIAL
-from gateway.loaders import Loader
+from gateway.core.errors import NotFound
+from gateway.data.event_records import CARRIED_MEMBERS, PARTIAL
+from gateway.data.loaders import Loader
 
 __all__ = [
     "MAX_CHAIN",

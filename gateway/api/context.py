@@ -7,12 +7,12 @@ from dataclasses import dataclass, field
 
 from strawberry.types import Info as StrawberryInfo
 
-from gateway.audit import Audit
-from gateway.caller import EVERYONE, Caller
-from gateway.loaders import Loaders
-from gateway.settings import Settings
-from gateway.store import EntityStore
-from gateway.subscriptions import Subscriptions
+from gateway.core.caller import EVERYONE, Caller
+from gateway.core.settings import Settings
+from gateway.data.loaders import Loaders
+from gateway.data.store import EntityStore
+from gateway.data.subscriptions import Subscriptions
+from gateway.observability.audit import Audit
 
 __all__ = ["Context", "Info"]
 

@@ -5,7 +5,7 @@ first page), the page size, and how many of that page's items come before the ne
 edge. Connect's tokens are only good for the same search, so a cursor also carries a
 digest of the search and is refused for another, and the time range the first page was
 searched over (a range ending now is searched as of the moment its shared first page was
-fetched, see `gateway.search`): later pages search that range, whatever times the request
+fetched, see `gateway.data.search`): later pages search that range, whatever times the request
 that brings the cursor gives, so that a dashboard asking for "the last hour" can page
 through it. A cursor is signed (HMAC-SHA256 with GATEWAY_CURSOR_SECRET, else a key made
 per process): one the gateway did not give out is refused before it reaches Connect.
@@ -24,8 +24,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from gateway.errors import BadUserInput
-from gateway.settings import Settings
+from gateway.core.errors import BadUserInput
+from gateway.core.settings import Settings
 
 __all__ = ["Cursor", "cursor_key", "digest", "warn_if_per_process"]
 

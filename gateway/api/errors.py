@@ -8,11 +8,11 @@ from typing import Any
 
 from graphql import GraphQLError
 
-from gateway.errors import INTERNAL_SERVER_ERROR, BadUserInput, GatewayError
+from gateway.core.errors import INTERNAL_SERVER_ERROR, BadUserInput, GatewayError
 
 __all__ = ["MASKED_MESSAGE", "code_errors", "error_code", "format_error", "log_unexpected"]
 
-log = logging.getLogger("gateway.errors")
+log = logging.getLogger("gateway.core.errors")
 
 MASKED_MESSAGE = "Internal server error"
 

@@ -8,8 +8,8 @@ from typing import Any
 from botocore.validate import ParamValidator
 
 from gateway.api.docs import model
-from gateway.errors import BadUserInput
-from gateway.settings import Settings, instance_id_of
+from gateway.core.errors import BadUserInput
+from gateway.core.settings import Settings, instance_id_of
 
 __all__ = ["LONGEST_SEARCH", "MAX_CONTACT_IDS", "contact_id", "instance_id", "search_params"]
 

@@ -30,7 +30,7 @@ from graphql import (
 )
 
 from gateway.api.cost import COSTS, Arguments, FieldCost
-from gateway.settings import Settings
+from gateway.core.settings import Settings
 
 __all__ = ["CAP", "Limits", "Measure", "check", "limits_of", "measure"]
 

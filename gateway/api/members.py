@@ -33,7 +33,7 @@ from strawberry.types.scalar import ScalarDefinition
 from gateway.api.docs import doc, model
 from gateway.api.enums import enum_value
 from gateway.api.personal import PERSONAL_NOTE, PersonalData
-from gateway.cache import DECODED
+from gateway.data.cache import DECODED
 
 __all__ = [
     "SCALARS",
@@ -100,7 +100,7 @@ def _readers(cls: type[Node]) -> dict[str, tuple[str, Convert]]:
 
 # The nodes of the last records read, by record identity (the record is held with its
 # node, so its id cannot be reused while the entry lives). The cache hands out the same
-# record object while an entry is unchanged (gateway/cache.py), so a warm contact's members
+# record object while an entry is unchanged (gateway/data/cache.py), so a warm contact's members
 # are converted once per process, not once per request. Only complete records: a summary's
 # node holds a request's loader.
 _kept: OrderedDict[tuple[type[Any], str, int], tuple[Record, Any]] = OrderedDict()

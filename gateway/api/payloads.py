@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from gateway.errors import BadUserInput
+from gateway.core.errors import BadUserInput
 
 __all__ = ["MAX_JSON_DEPTH", "check_members", "decode_object"]
 

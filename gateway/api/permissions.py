@@ -5,9 +5,9 @@ A refusal is FORBIDDEN at the field; its siblings still answer."""
 from __future__ import annotations
 
 from gateway.api import inputs
-from gateway.caller import CONTACTS_PII, CONTACTS_READ, Caller
-from gateway.errors import ScopeRefused
-from gateway.settings import Settings
+from gateway.core.caller import CONTACTS_PII, CONTACTS_READ, Caller
+from gateway.core.errors import ScopeRefused
+from gateway.core.settings import Settings
 
 __all__ = ["PERSONAL_CRITERIA", "check_criteria", "check_read", "readable_instance"]
 

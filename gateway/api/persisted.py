@@ -20,8 +20,8 @@ from graphql import GraphQLError, OperationDefinitionNode, parse, print_ast
 from strawberry.http import GraphQLRequestData
 
 from gateway.api.documents import LRU
-from gateway.errors import BadUserInput, GatewayError
-from gateway.settings import Settings
+from gateway.core.errors import BadUserInput, GatewayError
+from gateway.core.settings import Settings
 
 __all__ = [
     "MANIFEST_FORMAT",

@@ -10,8 +10,8 @@ from typing import Any
 
 from strawberry.permission import BasePermission
 
-from gateway.caller import CONTACTS_PII
-from gateway.errors import ScopeRefused
+from gateway.core.caller import CONTACTS_PII
+from gateway.core.errors import ScopeRefused
 
 __all__ = ["PERSONAL_NOTE", "PersonalData"]
 

@@ -12,7 +12,7 @@ from gateway.api.contact import Contact, load_contact
 from gateway.api.context import Info
 from gateway.api.permissions import check_read, readable_instance
 from gateway.api.search import ContactConnection, search
-from gateway.errors import BadUserInput, Forbidden
+from gateway.core.errors import BadUserInput, Forbidden
 
 __all__ = ["Query"]
 

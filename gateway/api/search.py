@@ -3,7 +3,7 @@
 Connect answers summaries (ContactSearchSummary); each node is a Contact holding its
 summary, so a field the summary has costs nothing more and a field it lacks loads the
 contact once (DescribeContact through the per-request loader). The arguments become a
-`gateway.search.Search`, whose pages the store shares between all callers for
+`gateway.data.search.Search`, whose pages the store shares between all callers for
 GATEWAY_TTL_SEARCH_SECONDS (a page is never fetched fresh on Cache-Control: no-cache:
 searches spend Connect's smallest quota).
 """
@@ -32,10 +32,10 @@ from gateway.api.generated import (
 )
 from gateway.api.members import Place
 from gateway.api.permissions import PERSONAL_CRITERIA, check_criteria, readable_instance
-from gateway.errors import BadUserInput
-from gateway.loaders import Stale
-from gateway.search import Attributes, Criteria, KeyValues, Page, Search, Tags, TimeRange
-from gateway.search import TagCondition as Condition
+from gateway.core.errors import BadUserInput
+from gateway.data.loaders import Stale
+from gateway.data.search import Attributes, Criteria, KeyValues, Page, Search, Tags, TimeRange
+from gateway.data.search import TagCondition as Condition
 
 __all__ = ["ContactConnection", "SearchCriteria", "SearchSort", "SearchTimeRange", "search"]
 

@@ -10,9 +10,9 @@ import strawberry
 from gateway.api import inputs
 from gateway.api.contact import Contact, load_contact
 from gateway.api.context import Info
-from gateway.caller import CONTACTS_READ
-from gateway.errors import Forbidden
-from gateway.invalidation import tag
+from gateway.core.caller import CONTACTS_READ
+from gateway.core.errors import Forbidden
+from gateway.data.invalidation import tag
 
 __all__ = ["Subscription"]
 

@@ -1,6 +1,6 @@
-"""The GraphQL part of a trace (see gateway/tracing.py): a span for the operation, named by
-its type and name, and one for each resolver that waits on data. Installed only when
-tracing is on."""
+"""The GraphQL part of a trace (see gateway/observability/tracing.py): a span for the
+operation, named by its type and name, and one for each resolver that waits on data.
+Installed only when tracing is on."""
 
 from __future__ import annotations
 

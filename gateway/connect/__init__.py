@@ -1,4 +1,9 @@
-"""Access to Amazon Connect through boto3; nothing above this package sees botocore."""
+"""Calling Amazon Connect: the boto3 client and its guards (the shared quota, breakers,
+the per-caller budget), and Connect's wire format. Nothing above this package sees
+botocore.
+
+Imports: core, observability and shared.
+"""
 
 from __future__ import annotations
 

@@ -15,13 +15,14 @@ from typing import TYPE_CHECKING, Any
 import boto3
 from botocore.config import Config
 
-from gateway import deadline, tracing
-from gateway.breaker import Breaker, State
+from gateway.connect.breaker import Breaker, State
 from gateway.connect.errors import translate
-from gateway.errors import GatewayError, UpstreamThrottled, UpstreamUnavailable
-from gateway.metrics import Metrics
-from gateway.quota import Quota
-from gateway.settings import Settings
+from gateway.connect.quota import Quota
+from gateway.core import deadline
+from gateway.core.errors import GatewayError, UpstreamThrottled, UpstreamUnavailable
+from gateway.core.settings import Settings
+from gateway.observability import tracing
+from gateway.observability.metrics import Metrics
 
 if TYPE_CHECKING:
     from mypy_boto3_connect import ConnectClient as BotoConnectClient

@@ -10,7 +10,7 @@ from botocore.exceptions import (
     PartialCredentialsError,
 )
 
-from gateway.errors import (
+from gateway.core.errors import (
     BadUserInput,
     Forbidden,
     GatewayError,

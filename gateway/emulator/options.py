@@ -7,8 +7,8 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from gateway.core.rates import Rate
 from gateway.emulator.knobs import EventKnobs
-from gateway.rates import Rate
 
 __all__ = ["EmulatorOptions"]
 
@@ -26,7 +26,7 @@ class EmulatorOptions:
     `events_url`, contact events are posted there as EventBridge would, with header
     X-API-Key when `events_api_key` is given; `events` drops, duplicates and delays them;
     `quotas`
-    gives some operations their own rate (Connect's defaults: `gateway.rates.CONNECT_QUOTAS`).
+    gives some operations their own rate (Connect's defaults: `gateway.core.rates.CONNECT_QUOTAS`).
     `max_page_size` caps the pages of the operations that take MaxResults (None: as
     asked), as a service may answer fewer items than asked for: it lets tests page through
     small data.

@@ -6,7 +6,7 @@ import threading
 import time
 from collections.abc import Callable, Mapping
 
-from gateway.rates import Rate
+from gateway.core.rates import Rate
 
 __all__ = ["Throttle", "TokenBucket"]
 

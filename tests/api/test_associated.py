@@ -13,7 +13,7 @@ from graphql import parse
 from gateway.api.limits import Limits, measure
 from gateway.api.schema import create_schema
 from gateway.emulator import EmulatorOptions, create_emulator_app
-from gateway.servers import ServerThread
+from gateway.http.servers import ServerThread
 from tests.chains import demo_contacts
 from tests.support import Emulator, Gateway
 

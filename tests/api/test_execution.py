@@ -12,10 +12,10 @@ from typing import Any
 import pytest
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
-from gateway.api.view import GraphQLView
-from gateway.app import create_app
-from gateway.servers import ServerThread
-from gateway.settings import Settings
+from gateway.core.settings import Settings
+from gateway.http.app import create_app
+from gateway.http.servers import ServerThread
+from gateway.http.view import GraphQLView
 from tests.chains import demo_contacts
 from tests.support import Emulator, Gateway
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from gateway.api.http import GRAPHQL_RESPONSE_JSON, JSON, response_media_type
+from gateway.http.protocol import GRAPHQL_RESPONSE_JSON, JSON, response_media_type
 from tests.chains import deepest
 from tests.support import Emulator, Gateway
 

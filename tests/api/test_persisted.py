@@ -14,7 +14,7 @@ import pytest
 from pydantic import ValidationError
 
 from gateway.api.persisted import sha256
-from gateway.settings import Settings
+from gateway.core.settings import Settings
 from tests.chains import deepest
 from tests.conftest import REDIS_URL
 from tests.support import Emulator, Gateway

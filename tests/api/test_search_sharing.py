@@ -12,9 +12,9 @@ from typing import Any
 import httpx
 import pytest
 
+from gateway.core.rates import CONNECT_QUOTAS
 from gateway.emulator import EmulatorOptions, create_emulator_app
-from gateway.rates import CONNECT_QUOTAS
-from gateway.servers import ServerThread
+from gateway.http.servers import ServerThread
 from tests.conftest import REDIS_URL
 from tests.support import Emulator, Gateway
 

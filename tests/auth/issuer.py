@@ -24,7 +24,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from gateway.servers import ServerThread
+from gateway.http.servers import ServerThread
 
 __all__ = [
     "AUDIENCE",

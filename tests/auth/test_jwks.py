@@ -1,4 +1,4 @@
-"""The issuer's key set (gateway/auth/tokens.py's KeySet) against a real JWKS endpoint that
+"""The issuer's key set (gateway/http/auth/tokens.py's KeySet) against a real JWKS endpoint that
 the tests hold, fail or feed garbage, with a fake clock: a held key never waits on a fetch,
 fetches are single-flighted, and a failing issuer is asked once per (growing) backoff."""
 
@@ -10,8 +10,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from gateway.auth.tokens import TokenVerifier, scopes_of
-from gateway.errors import Unauthenticated, UpstreamUnavailable
+from gateway.core.errors import Unauthenticated, UpstreamUnavailable
+from gateway.http.auth.tokens import TokenVerifier, scopes_of
 from tests.auth.issuer import (
     AUDIENCE,
     ISSUER,

@@ -14,8 +14,8 @@ from typing import Any
 import botocore.session
 import pytest
 
-from gateway.auth.keys import new_key
 from gateway.emulator import DEMO_INSTANCE_ID
+from gateway.http.auth.keys import new_key
 from tests.support import Emulator, Gateway
 
 SCRIPTS = Path(__file__).resolve().parents[2] / "scripts"

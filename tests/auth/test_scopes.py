@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from gateway.auth.keys import new_key
 from gateway.emulator import DEMO_INSTANCE_ID, SECOND_INSTANCE_ID
+from gateway.http.auth.keys import new_key
 from tests.support import Emulator, Gateway
 
 
@@ -111,7 +111,7 @@ def test_the_audit_line_names_the_caller_operation_and_contacts_and_no_variables
             body = {"query": query, "variables": {"id": contact["id"]}}
             gateway.http.post("/graphql", json=body, headers={"x-api-key": key})
 
-    [line] = [r.getMessage() for r in caplog.records if r.name == "gateway.audit"]
+    [line] = [r.getMessage() for r in caplog.records if r.name == "gateway.observability.audit"]
     assert line.startswith("caller=key:scoped operation=Audited ")
     assert f"contacts={contact['id']}" in line
     served = [r for r in caplog.records if r.name.startswith(("gateway", "uvicorn"))]

@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
-from gateway.auth.keys import ApiKeys
-from gateway.settings import Settings
+from gateway.core.settings import Settings
+from gateway.http.auth.keys import ApiKeys
 
 
 def _serve(**env: str) -> subprocess.CompletedProcess[str]:

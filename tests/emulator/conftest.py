@@ -13,7 +13,7 @@ from botocore.config import Config
 from botocore.exceptions import ClientError
 
 from gateway.emulator import EmulatorOptions, create_emulator_app
-from gateway.servers import ServerThread
+from gateway.http.servers import ServerThread
 
 ConnectFor = Callable[[str], Any]
 

@@ -14,7 +14,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from gateway.servers import ServerThread
+from gateway.http.servers import ServerThread
 
 __all__ = ["Receiver", "receiving"]
 

@@ -1,0 +1,326 @@
+"""All configuration: read once from the environment (GATEWAY_*), overridden by CLI flags.
+
+`Settings` is frozen and validated when built; the CLI turns a validation error into a
+clear message naming the variable, and the process does not start.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from pathlib import Path
+from typing import Annotated, Literal
+from urllib.parse import urlparse
+
+from pydantic import Field, ValidationInfo, field_serializer, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from gateway.core.rates import CONNECT_DEFAULT, CONNECT_QUOTAS, Rate, Rates, parse_rates
+from gateway.http.auth.keys import ApiKeys
+
+__all__ = [
+    "EVENTS_TTL_ACTIVE_SECONDS",
+    "EVENTS_TTL_CONTACT_DATA_SECONDS",
+    "EVENTS_TTL_ENDED_SECONDS",
+    "Settings",
+    "instance_id_of",
+]
+
+_ARN = re.compile(r"^arn:aws[a-z-]*:connect:([a-z0-9-]+):(\d{12}):instance/([^/]+)$")
+_INSTANCE_ID = re.compile(r"^[A-Za-z0-9-]{1,100}$")
+_ORIGIN = re.compile(r"^https?://[^/\s*]+$")
+
+AUTH_METHODS = ("api-key", "jwt")
+EVENTS_TTL_ENDED_SECONDS = 21_600.0
+EVENTS_TTL_CONTACT_DATA_SECONDS = 3_600.0
+EVENTS_TTL_ACTIVE_SECONDS = 60.0
+_TRUE = ("1", "true", "on", "yes")
+
+CommaList = Annotated[tuple[str, ...], NoDecode]
+
+
+def instance_id_of(value: str) -> str:
+    """The instance ID in `value`, an instance ID or an instance ARN; ValueError otherwise."""
+    value = value.strip()
+    match = _ARN.match(value)
+    if match:
+        return match.group(3)
+    if _INSTANCE_ID.match(value):
+        return value
+    raise ValueError(f"{value!r} is not a Connect instance ID or instance ARN")
+
+
+def _methods(auth: object) -> frozenset[str]:
+    return frozenset(str(auth).split(",")) - {"none"} if auth else frozenset()
+
+
+def _comma_list(value: object) -> object:
+    if isinstance(value, str):
+        return tuple(item.strip() for item in value.split(",") if item.strip())
+    return value
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="GATEWAY_", frozen=True, extra="forbid")
+
+    instance_id: str | None = None
+    allowed_instances: CommaList = ()
+    connect_endpoint_url: str | None = None
+    region: str | None = None
+
+    cache_url: str = "memory://"
+    cache_cluster: Literal["auto", "on", "off"] = "auto"
+    cache_namespace: str = "cgg"
+    cache_timeout_seconds: float = Field(default=0.5, gt=0)
+    ttl_ended_seconds: float = Field(default=900, ge=0)
+    ttl_active_seconds: float = Field(default=5, ge=0)
+    ttl_not_found_seconds: float = Field(default=30, ge=0)
+    ttl_directory_seconds: float = Field(default=3600, ge=0)
+    ttl_contact_data_seconds: float = Field(default=60, ge=0)
+    ttl_search_seconds: float = Field(default=5, ge=0, le=3600)
+    stale_while_revalidate_seconds: float = Field(default=30, ge=0)
+    stale_if_error_seconds: float = Field(default=3600, ge=0)
+    response_cache: bool = True
+    response_cache_mb: float = Field(default=64, gt=0, le=65536)
+
+    quotas: Annotated[dict[str, Rate], NoDecode] = Field(default_factory=dict)
+    quota_rate: float | Literal["off"] | None = None
+    quota_burst: int | None = Field(default=None, ge=1)
+    quota_wait_seconds: float = Field(default=5.0, ge=0)
+    quota_headroom: float = Field(default=0.9, gt=0, le=1)
+    quota_share: float = Field(default=0.8, gt=0, le=1)
+    quota_replicas: int = Field(default=1, ge=1)
+    breaker_failures: int = Field(default=5, ge=1)
+    breaker_reset_seconds: float = Field(default=10.0, gt=0)
+    request_timeout_seconds: float = Field(default=30.0, gt=0)
+    shutdown_seconds: int = Field(default=20, ge=0, le=3600)
+    no_cache_per_minute: int = Field(default=6, ge=0)
+    caller_upstream_calls_per_minute: int = Field(default=300, ge=0)
+
+    connect_max_concurrency: int = Field(default=16, ge=1, le=256)
+    connect_connect_timeout: float = Field(default=2.0, gt=0)
+    connect_read_timeout: float = Field(default=5.0, gt=0)
+    connect_max_attempts: int = Field(default=3, ge=1, le=10)
+
+    events: bool = False
+    max_subscriptions: int = Field(default=1000, ge=0)
+    max_subscriptions_per_connection: int = Field(default=10, ge=1, le=100)
+    max_subscriptions_per_caller: int = Field(default=100, ge=1)
+    max_websockets_per_caller: int = Field(default=20, ge=1)
+    max_event_body_bytes: int = Field(default=1_048_576, ge=262_144, le=16 * 1024 * 1024)
+
+    cors_origins: CommaList = ()
+    max_query_depth: int = Field(default=12, ge=2, le=100)
+    max_aliases: int = Field(default=30, ge=1)
+    max_tokens: int = Field(default=5000, ge=100, le=100_000)
+    max_cost: int = Field(default=500, ge=1)
+    max_body_bytes: int = Field(default=65536, ge=1024, le=16 * 1024 * 1024)
+    cursor_secret: str | None = Field(default=None, repr=False, min_length=32)
+    trusted_documents: str | None = None
+    trusted_documents_only: bool = False
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    log_format: Literal["text", "json"] = "text"
+
+    # Who may read what (gateway/http/auth/): no default with a real instance (_auth).
+    auth: str | None = Field(default=None, validate_default=True)
+    api_keys_file: Path | None = Field(default=None, validate_default=True)
+    jwt_jwks_url: str | None = Field(default=None, validate_default=True)
+    jwt_issuer: str | None = Field(default=None, validate_default=True)
+    jwt_audience: str | None = Field(default=None, validate_default=True)
+    jwt_scopes_claim: str | None = None
+    jwt_audience_claim: str = Field(default="aud", pattern=r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
+    jwt_leeway_seconds: float = Field(default=30, ge=0, le=300)
+    jwt_jwks_ttl_seconds: float = Field(default=300, gt=0)
+    jwt_jwks_refetch_seconds: float = Field(default=30, ge=0)
+    graphiql: bool | None = None
+    introspection: bool = True
+
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=0, le=65535)
+    workers: int = Field(default=1, ge=1, le=64)
+    example_contact_id: str | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _event_ttls(cls, values: object) -> object:
+        # With contact events flowing, a contact is updated by its events (what they carry)
+        # and invalidated by them (what they cannot carry): its TTL only bounds staleness
+        # when an event is lost, or for members no event carries, so it can be long.
+        if isinstance(values, dict) and str(values.get("events", "")).lower() in _TRUE:
+            values = dict(values)
+            values.setdefault("ttl_ended_seconds", EVENTS_TTL_ENDED_SECONDS)
+            values.setdefault("ttl_active_seconds", EVENTS_TTL_ACTIVE_SECONDS)
+            values.setdefault("ttl_contact_data_seconds", EVENTS_TTL_CONTACT_DATA_SECONDS)
+        return values
+
+    _split = field_validator("allowed_instances", "cors_origins", mode="before")(_comma_list)
+
+    @field_validator("quota_rate", mode="before")
+    @classmethod
+    def _quota_off(cls, value: object) -> object:
+        if isinstance(value, str) and value.strip().lower() in ("", "off"):
+            return "off" if value.strip() else None
+        return value
+
+    @field_validator("quota_rate")
+    @classmethod
+    def _quota_rate(cls, value: float | str | None) -> float | str | None:
+        if isinstance(value, float) and not value > 0:
+            raise ValueError("must be a positive number of requests a second, or off")
+        return value
+
+    @field_validator("quotas", mode="before")
+    @classmethod
+    def _quotas(cls, value: object) -> object:
+        return parse_rates(value) if isinstance(value, str) else value
+
+    @field_serializer("quotas")
+    def _quotas_text(self, value: dict[str, Rate]) -> str:
+        return ",".join(f"{operation}={rate}" for operation, rate in value.items())
+
+    @field_validator("instance_id")
+    @classmethod
+    def _instance_id(cls, value: str | None) -> str | None:
+        return None if value is None or not value.strip() else value.strip()
+
+    @field_validator("allowed_instances")
+    @classmethod
+    def _allowed(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        return tuple(instance_id_of(item) for item in value)
+
+    @field_validator("cache_url")
+    @classmethod
+    def _cache_url(cls, value: str) -> str:
+        scheme = urlparse(value).scheme
+        if scheme not in ("memory", "redis", "rediss"):
+            raise ValueError("must be memory:// or redis://host:port/db")
+        return value
+
+    @field_validator("connect_endpoint_url")
+    @classmethod
+    def _endpoint(cls, value: str | None) -> str | None:
+        if value and urlparse(value).scheme not in ("http", "https"):
+            raise ValueError("must be an http:// or https:// URL")
+        return value or None
+
+    @field_validator("cors_origins")
+    @classmethod
+    def _origins(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for origin in value:
+            if not _ORIGIN.match(origin):
+                # A wildcard would let any web page read customer data with a user's access.
+                raise ValueError(f"{origin!r} is not an origin like https://app.example.com")
+        return value
+
+    @field_validator("trusted_documents")
+    @classmethod
+    def _manifest(cls, value: str | None) -> str | None:
+        if value:
+            from gateway.api.persisted import Manifest
+
+            Manifest.load(value)  # refused at start-up, not at the first request
+        return value or None
+
+    @model_validator(mode="after")
+    def _trusted_only(self) -> Settings:
+        if self.trusted_documents_only and self.trusted_documents is None:
+            raise ValueError("GATEWAY_TRUSTED_DOCUMENTS_ONLY needs GATEWAY_TRUSTED_DOCUMENTS")
+        return self
+
+    @field_validator("auth")
+    @classmethod
+    def _auth(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if value is None or not value.strip():
+            if info.data.get("instance_id") is not None:
+                raise ValueError(
+                    "must be set with a real instance: api-key, jwt, api-key,jwt, or none "
+                    "(only behind a proxy that authenticates callers itself)"
+                )
+            return None
+        methods = {item.strip().lower() for item in value.split(",") if item.strip()}
+        if methods == {"none"}:
+            return "none"
+        if not methods or not methods <= set(AUTH_METHODS):
+            raise ValueError("must be api-key, jwt, api-key,jwt or none")
+        return ",".join(m for m in AUTH_METHODS if m in methods)
+
+    @field_validator("api_keys_file")
+    @classmethod
+    def _keys_file(cls, value: Path | None, info: ValidationInfo) -> Path | None:
+        if value is None:
+            if "api-key" in _methods(info.data.get("auth")):
+                raise ValueError("is required with GATEWAY_AUTH=api-key")
+            return None
+        ApiKeys.load(value)  # a bad file stops the start-up here, with its reason
+        return value
+
+    @field_validator("jwt_jwks_url", "jwt_issuer", "jwt_audience")
+    @classmethod
+    def _jwt(cls, value: str | None, info: ValidationInfo) -> str | None:
+        value = value.strip() if value else None
+        if value is None and "jwt" in _methods(info.data.get("auth")):
+            raise ValueError("is required with GATEWAY_AUTH=jwt")
+        if value is not None and info.field_name == "jwt_jwks_url":
+            url = urlparse(value)
+            # Keys fetched in clear could be swapped on the way: only a local issuer may.
+            loopback = url.hostname in ("127.0.0.1", "localhost", "::1")
+            if url.scheme != "https" and not (url.scheme == "http" and loopback):
+                raise ValueError("must be an https:// URL")
+        return value
+
+    @model_validator(mode="after")
+    def _instance(self) -> Settings:
+        if self.instance_id is not None:
+            instance_id_of(self.instance_id)
+        return self
+
+    @model_validator(mode="after")
+    def _quota_burst(self) -> Settings:
+        if self.quota_burst is not None and not isinstance(self.quota_rate, float):
+            raise ValueError("GATEWAY_QUOTA_BURST needs GATEWAY_QUOTA_RATE (a number)")
+        return self
+
+    @property
+    def rates(self) -> Rates | None:
+        """The quota per Connect operation, None when the guard is off: Connect's defaults,
+        or GATEWAY_QUOTA_RATE/BURST for every operation, and GATEWAY_QUOTAS over either."""
+        if self.quota_rate == "off":
+            return None
+        if isinstance(self.quota_rate, float):
+            burst = self.quota_burst or max(1, math.ceil(2 * self.quota_rate))
+            return Rates(dict(self.quotas), Rate(self.quota_rate, burst))
+        return Rates({**CONNECT_QUOTAS, **self.quotas}, CONNECT_DEFAULT)
+
+    @property
+    def auth_methods(self) -> frozenset[str]:
+        """`api-key`, `jwt`, both, or none at all (GATEWAY_AUTH=none, or unset in demo)."""
+        return _methods(self.auth)
+
+    @property
+    def graphiql_enabled(self) -> bool:
+        return self.demo if self.graphiql is None else self.graphiql
+
+    @property
+    def demo(self) -> bool:
+        """No Connect configured: the CLI starts the built-in emulator."""
+        return self.instance_id is None and self.connect_endpoint_url is None
+
+    @property
+    def default_instance(self) -> str | None:
+        return None if self.instance_id is None else instance_id_of(self.instance_id)
+
+    @property
+    def instances(self) -> frozenset[str]:
+        """The instances a query may name: the allow-list, or else the default instance."""
+        if self.allowed_instances:
+            return frozenset(self.allowed_instances) | frozenset(
+                [self.default_instance] if self.default_instance else []
+            )
+        return frozenset([self.default_instance] if self.default_instance else [])
+
+    @property
+    def aws_region(self) -> str | None:
+        if self.region:
+            return self.region
+        match = _ARN.match(self.instance_id or "")
+        return match.group(1) if match else None

@@ -1,0 +1,273 @@
+"""Contact events in: `POST /events` takes what an EventBridge API destination sends (one
+event, or a JSON array of them). What an event carries updates the cached contact
+(gateway/data/event_records.py, docs/events.md); only what it cannot carry is invalidated, in
+every replica: the contact's search rows and its chain's tree, and for CONTACT_DATA_UPDATED
+what `updatedProperties` names. Connect publishes events best-effort and unordered: the
+merge makes order and duplicates not matter, and a lost event leaves the data older (never
+wrong) until its TTL ends.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from gateway.core.caller import EVENTS_WRITE, EVERYONE, Caller
+from gateway.core.errors import BadUserInput, Forbidden, GatewayError
+from gateway.core.settings import Settings, instance_id_of
+from gateway.data.event_records import (
+    CONTACT_DATA_UPDATED,
+    event_time,
+    merge,
+    partial_record,
+    record_of,
+)
+from gateway.data.invalidation import Invalidations, tag
+from gateway.observability.logs import request_id
+from gateway.observability.metrics import Metrics
+
+__all__ = ["CONTACT_EVENT", "MAX_EVENTS", "ContactEvent", "events_endpoint"]
+
+CONTACT_EVENT = "Amazon Connect Contact Event"
+MAX_EVENTS = 100
+_MAX_ID = 256
+_LINKS = ("initialContactId", "previousContactId", "relatedContactId")
+
+
+@dataclass(frozen=True)
+class ContactEvent:
+    instance_id: str
+    contact_id: str
+    links: tuple[str, ...]  # the initial, previous and related contacts it names
+    initial_contact_id: str | None = None
+    event_type: str = CONTACT_DATA_UPDATED
+    sent: str | None = None  # EventBridge's `time`
+    carried: dict[str, Any] = field(default_factory=dict)  # as DescribeContact's members
+    updated: tuple[str, ...] | None = None  # CONTACT_DATA_UPDATED's updatedProperties
+
+    @property
+    def mergeable(self) -> bool:
+        """A state event: what it says of the contact merges into the cached record."""
+        return self.event_type != CONTACT_DATA_UPDATED and self.sent is not None
+
+    def tags(self) -> list[str]:
+        """Everything this event may have changed (the contact included)."""
+        return [tag("contact", self.instance_id, self.contact_id), *self.dropped()]
+
+    def dropped(self) -> list[str]:
+        """What it changed and cannot carry: the contact's search rows and its chain's
+        tree; for CONTACT_DATA_UPDATED what `updatedProperties` names (all of the
+        contact's data when it names nothing)."""
+        instance, contact = self.instance_id, self.contact_id
+        tags = [
+            tag("search", instance, contact),
+            *(tag("associated", instance, c) for c in (contact, *self.links)),
+        ]
+        if self.mergeable:
+            return tags
+        updated = set(self.updated or ()) or {"UserDefinedAttributes", "References", "Contact"}
+        if "UserDefinedAttributes" in updated:
+            chain = (contact, self.initial_contact_id)
+            tags += [tag("attributes", instance, c) for c in chain if c]
+        if "References" in updated:
+            tags.append(tag("references", instance, contact))
+        if updated - {"UserDefinedAttributes", "References"}:
+            tags.append(tag("contact", instance, contact))
+        return tags
+
+    def merge_into(self, record: dict[str, Any]) -> dict[str, Any]:
+        assert self.sent is not None
+        return merge(record, self.carried, self.sent)
+
+    def first_record(self) -> dict[str, Any]:
+        """The contact as this event alone says it (marked partial)."""
+        assert self.sent is not None
+        return partial_record(self.carried, self.sent)
+
+
+def events_endpoint(
+    settings: Settings, metrics: Metrics
+) -> Callable[[Request], Awaitable[Response]]:
+    """POST /events. Its body is bounded here, not by BodyLimitMiddleware: EventBridge sends
+    up to 256 KiB, and only a caller that may post events gets that much read."""
+    limit = settings.max_event_body_bytes
+    home = _arn(settings.instance_id)  # None for a bare ID: its account is not known
+    account = home[1] if home else None
+
+    async def endpoint(request: Request) -> Response:
+        try:
+            _check(getattr(request.state, "caller", EVERYONE))
+            events = parse(await _body(request, limit), account)
+        except GatewayError as error:
+            if isinstance(error, BadUserInput):
+                metrics.events.labels("rejected").inc()
+            return _error(error)
+        ours = [event for event in events if event.instance_id in settings.instances]
+        if ours:
+            await _apply(ours, request.state.invalidations, request.state.store)
+        metrics.events.labels("accepted").inc(len(ours))
+        metrics.events.labels("foreign_instance").inc(len(events) - len(ours))
+        return JSONResponse(
+            {"accepted": len(ours), "ignored": len(events) - len(ours)}, status_code=202
+        )
+
+    return endpoint
+
+
+async def _apply(events: list[ContactEvent], invalidations: Invalidations, store: Any) -> None:
+    """Drops what the events cannot carry, merges what they carry, then tells every
+    replica (their responses and copies; this replica's merged copy stays)."""
+    await invalidations.publish(tag for event in events for tag in event.dropped())
+    merged, dropped = [], []
+    for event in events:
+        if event.mergeable:
+            contact = tag("contact", event.instance_id, event.contact_id)
+            first = event.first_record if event.event_type == "INITIATED" else None
+            if await store.merge(event.instance_id, event.contact_id, event.merge_into, first):
+                merged.append(contact)
+            else:  # nothing cached to merge into: invalidated (also a fetch in flight)
+                dropped.append(contact)
+    await invalidations.publish(merged, drop_shared=False, copies_here=False)
+    await invalidations.publish(dropped, drop_shared=False)
+
+
+def parse(body: object, account: str | None = None) -> list[ContactEvent]:
+    """The contact events in an EventBridge body, each from `account` when given (the AWS
+    account of the gateway's instance); BadUserInput naming the first problem.
+
+    Only named members are read, never walked: a deeply nested body cannot recurse here."""
+    items = body if isinstance(body, list) else [body]
+    if not 1 <= len(items) <= MAX_EVENTS:
+        raise BadUserInput(f"POST /events takes 1 to {MAX_EVENTS} events (got {len(items)})")
+    return [
+        _event(item, f"events[{n}]" if isinstance(body, list) else "event", account)
+        for n, item in enumerate(items)
+    ]
+
+
+def _event(item: object, where: str, account: str | None) -> ContactEvent:
+    if not isinstance(item, dict):
+        raise BadUserInput(f"{where} must be an EventBridge event (a JSON object)")
+    if item.get("detail-type") != CONTACT_EVENT:
+        raise BadUserInput(f'{where}["detail-type"] must be "{CONTACT_EVENT}"')
+    detail = item.get("detail")
+    if not isinstance(detail, dict):
+        raise BadUserInput(f"{where}.detail must be an object")
+    arn = _arn(detail.get("instanceArn"))
+    if arn is None:
+        raise BadUserInput(f"{where}.detail.instanceArn must be a Connect instance ARN")
+    region, owner, instance = arn
+    _check_origin(item, where, region, owner, account)
+    contact = _id(detail.get("contactId"), f"{where}.detail.contactId")
+    if contact is None:
+        raise BadUserInput(f"{where}.detail.contactId is required")
+    links = {name: _id(detail.get(name), f"{where}.detail.{name}") for name in _LINKS}
+    updated = detail.get("updatedProperties")
+    event_type = detail.get("eventType")
+    try:
+        carried = record_of(detail)
+    except (ValueError, TypeError):
+        raise BadUserInput(f"{where}.detail has a timestamp that is not ISO-8601") from None
+    return ContactEvent(
+        instance,
+        contact,
+        tuple(value for value in links.values() if value is not None),
+        links["initialContactId"],
+        event_type if isinstance(event_type, str) else CONTACT_DATA_UPDATED,
+        event_time(item.get("time")),
+        carried,
+        tuple(p for p in updated if isinstance(p, str)) if isinstance(updated, list) else None,
+    )
+
+
+def _arn(value: object) -> tuple[str, str, str] | None:
+    """(region, account, instance ID) of a Connect instance ARN; None for anything else,
+    a bare instance ID included."""
+    if not isinstance(value, str) or ":" not in value:
+        return None
+    try:
+        instance = instance_id_of(value)  # the ARN's syntax is settings' to say
+    except ValueError:
+        return None
+    region, account = value.strip().split(":")[3:5]
+    return region, account, instance
+
+
+def _check_origin(
+    item: dict[str, Any], where: str, region: str, owner: str, account: str | None
+) -> None:
+    # EventBridge sets `account` and `region` to where the event happened: an instance ARN
+    # of another account or region is a forged or misrouted event.
+    if item.get("account") != owner:
+        raise BadUserInput(f"{where}.account must be the account of its detail.instanceArn")
+    if item.get("region") != region:
+        raise BadUserInput(f"{where}.region must be the region of its detail.instanceArn")
+    if account is not None and owner != account:
+        raise BadUserInput(
+            f"{where}.detail.instanceArn names another AWS account than this gateway's instance"
+        )
+
+
+def _id(value: object, where: str) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str) or not 1 <= len(value) <= _MAX_ID or not value.isprintable():
+        raise BadUserInput(f"{where} must be a contact ID (1 to {_MAX_ID} characters)")
+    return value
+
+
+def _check(caller: Caller) -> None:
+    if not caller.has(EVENTS_WRITE):
+        raise Forbidden("POST /events needs the events:write scope")
+
+
+async def _body(request: Request, limit: int) -> Any:
+    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if content_type != "application/json":
+        raise _Unsupported("POST /events takes a JSON body: Content-Type: application/json")
+    too_large = _TooLarge(
+        f"The request body is larger than {limit} bytes (GATEWAY_MAX_EVENT_BODY_BYTES)"
+    )
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise too_large
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise too_large
+        chunks.append(chunk)
+    try:
+        return json.loads(b"".join(chunks))
+    except RecursionError:
+        raise BadUserInput("The request body nests JSON too deeply for an event") from None
+    except ValueError:
+        raise BadUserInput("Unable to parse request body as JSON") from None
+
+
+class _Unsupported(BadUserInput):
+    status = 415
+
+
+class _TooLarge(BadUserInput):
+    status = 413
+
+
+def _error(error: GatewayError) -> JSONResponse:
+    status = getattr(error, "status", 403 if isinstance(error, Forbidden) else 400)
+    body = {
+        "errors": [
+            {
+                "message": error.message,
+                "extensions": {"code": error.code, "requestId": request_id.get()},
+            }
+        ]
+    }
+    # A 413 leaves the rest of the body unread: closing is cheaper than draining it.
+    headers = {"connection": "close"} if status == 413 else None
+    return JSONResponse(body, status_code=status, headers=headers)

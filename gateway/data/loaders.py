@@ -1,0 +1,121 @@
+"""Per-request DataLoaders over the entity store: within one request, each entity is
+loaded at most once however often the query names it, and sibling loads run together.
+They also carry the request's freshness wish (Cache-Control: no-cache) down, note every
+stale value served, for the response's extensions, and note every entity read with how long
+it stays fresh, for the response cache."""
+
+from __future__ import annotations
+
+import asyncio
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from strawberry.dataloader import DataLoader
+
+from gateway.data.store import (
+    AGENT,
+    ASSOCIATED,
+    ATTRIBUTES,
+    CONTACT,
+    QUEUE,
+    REFERENCES,
+    EntityStore,
+    Kind,
+)
+
+__all__ = ["EntityKey", "Loader", "Loaders", "Reads", "Stale"]
+
+EntityKey = tuple[str, str]
+"""(instance ID, entity ID)"""
+
+Loader = DataLoader[EntityKey, Any]
+
+
+@dataclass(frozen=True)
+class Stale:
+    kind: str
+    instance_id: str
+    id: str
+    age_seconds: float
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "instanceId": self.instance_id,
+            "id": self.id,
+            "ageSeconds": round(self.age_seconds, 1),
+        }
+
+
+@dataclass
+class Reads:
+    """The entities a request read (their tags) and how long until the first turns stale."""
+
+    tags: set[str] = field(default_factory=set)
+    fresh_for: float = math.inf
+
+    def note(self, tag: str, fresh_for: float) -> None:
+        self.tags.add(tag)
+        self.fresh_for = min(self.fresh_for, fresh_for)
+
+
+@dataclass(frozen=True)
+class Loaders:
+    contact: Loader  # may be a record made from events alone (event_records.PARTIAL)
+    complete_contact: Loader  # Connect's own record
+    agent: Loader
+    queue: Loader
+    attributes: Loader
+    references: Loader
+    associated: Loader
+    stale: list[Stale] = field(default_factory=list)
+    reads: Reads = field(default_factory=Reads)
+
+    def clear(self) -> None:
+        """Forgets what was loaded: a subscription's next push reads the store again."""
+        for loader in (
+            self.contact,
+            self.complete_contact,
+            self.agent,
+            self.queue,
+            self.attributes,
+            self.references,
+            self.associated,
+        ):
+            loader.clear_all()
+        self.stale.clear()
+
+    @classmethod
+    def for_request(cls, store: EntityStore, *, fresh: bool = False) -> Loaders:
+        stale: list[Stale] = []
+        reads = Reads()
+
+        def loader(kind: Kind, *, complete: bool = False) -> Loader:
+            async def one(instance: str, entity: str) -> Any:
+                fetched = await store.get(kind, instance, entity, fresh=fresh, complete=complete)
+                reads.note(kind.tag(instance, entity), fetched.fresh_for)
+                if fetched.stale_age is not None:
+                    stale.append(Stale(kind.name, instance, entity, fetched.stale_age))
+                return fetched.value
+
+            async def load(keys: Sequence[EntityKey]) -> list[Any]:
+                values: list[Any] = await asyncio.gather(
+                    *(one(instance, entity) for instance, entity in keys), return_exceptions=True
+                )
+                return values
+
+            return DataLoader(load_fn=load)
+
+        return cls(
+            contact=loader(CONTACT),
+            complete_contact=loader(CONTACT, complete=True),
+            agent=loader(AGENT),
+            queue=loader(QUEUE),
+            attributes=loader(ATTRIBUTES),
+            references=loader(REFERENCES),
+            associated=loader(ASSOCIATED),
+            stale=stale,
+            reads=reads,
+        )

@@ -1,0 +1,363 @@
+"""The entity store: Connect's entities from the cache, else from Connect, one upstream
+call per key at a time: in the process (single-flight) and, with Redis, across replicas
+(a lease: one replica fetches, the others read what it stored).
+
+Below the per-request loaders and above the Connect client: it knows neither GraphQL
+nor boto3. Freshness, per kind of entity:
+- fresh for the kind's TTL (a contact that has ended longer than an active one; agents
+  and queues longest); an entity Connect does not have is remembered briefly;
+- then, for `stale_while_revalidate_seconds`, served at once while one background
+  refresh runs;
+- and, for `stale_if_error_seconds`, kept as the last known value to serve when Connect
+  throttles or fails (the response's `extensions.stale` says so).
+A fetch that finds an entity changed tells `on_change` its tag (`Kind.tag`), so that
+responses holding the old value are dropped.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any, cast
+
+from gateway.connect import ConnectClient, budget, quota
+from gateway.core import deadline
+from gateway.core.errors import NotFound, UpstreamThrottled, UpstreamUnavailable
+from gateway.core.settings import Settings
+from gateway.data.cache import Cache, Generation
+from gateway.data.event_records import PARTIAL
+from gateway.data.flights import SingleFlight
+from gateway.data.invalidation import parse_tag
+from gateway.observability import tracing
+from gateway.observability.metrics import Metrics
+from gateway.shared.coordination import Coordinator, Unavailable
+
+__all__ = [
+    "AGENT",
+    "ASSOCIATED",
+    "ATTRIBUTES",
+    "CONTACT",
+    "KINDS",
+    "QUEUE",
+    "REFERENCES",
+    "Changed",
+    "EntityStore",
+    "Fetched",
+    "Kind",
+]
+
+log = logging.getLogger(__name__)
+
+_MERGE_TRIES = 5
+
+
+@dataclass(frozen=True)
+class Kind:
+    """A kind of entity: how to fetch one by (instance, id), and how long it is fresh."""
+
+    name: str
+    fetch: Callable[[ConnectClient, str, str], Awaitable[Any]]
+    ttl: Callable[[Settings, Any], float]
+    # How long past its TTL an entry is still served, flagged with its age, while one
+    # background refresh runs (None: GATEWAY_STALE_WHILE_REVALIDATE_SECONDS, unflagged).
+    stale_for: Callable[[Settings], float] | None = None
+
+    def key(self, instance_id: str, entity_id: str) -> str:
+        return f"{self.name}:v2:{instance_id}:{entity_id}"
+
+    def tag(self, instance_id: str, entity_id: str) -> str:
+        """The entity's name in invalidations and response cache tags."""
+        return f"{self.name}:{instance_id}:{entity_id}"
+
+
+def _contact_ttl(settings: Settings, record: Any) -> float:
+    if record.get("DisconnectTimestamp"):
+        return settings.ttl_ended_seconds
+    return settings.ttl_active_seconds
+
+
+CONTACT = Kind("contact", ConnectClient.describe_contact, _contact_ttl)
+AGENT = Kind("agent", ConnectClient.describe_user, lambda s, _: s.ttl_directory_seconds)
+QUEUE = Kind("queue", ConnectClient.describe_queue, lambda s, _: s.ttl_directory_seconds)
+ATTRIBUTES = Kind(
+    "attributes", ConnectClient.get_contact_attributes, lambda s, _: s.ttl_contact_data_seconds
+)
+REFERENCES = Kind(
+    "references", ConnectClient.list_contact_references, lambda s, _: s.ttl_contact_data_seconds
+)
+
+
+def _tree_ttl(settings: Settings, summaries: Any) -> float:
+    # A tree grows while a contact of it is active, and later too (a callback, a reply):
+    # an active tree is fresh as long as an active contact, an ended one as contact data.
+    if any(not summary.get("DisconnectTimestamp") for summary in summaries):
+        return settings.ttl_active_seconds
+    return settings.ttl_contact_data_seconds
+
+
+ASSOCIATED = Kind("associated", ConnectClient.list_associated_contacts, _tree_ttl)
+"""A contact's tree (ListAssociatedContacts), keyed by the initial contact of its chain."""
+
+KINDS = {kind.name: kind for kind in (CONTACT, AGENT, QUEUE, ATTRIBUTES, REFERENCES, ASSOCIATED)}
+
+
+@dataclass(frozen=True)
+class Fetched:
+    """An entity (None: Connect has none), how many seconds more it stays fresh (0 when it
+    is served stale), and its age when it is a stale fallback."""
+
+    value: Any
+    fresh_for: float = 0.0
+    stale_age: float | None = None
+
+
+Changed = Callable[[list[str]], Awaitable[None]]
+"""Told the tags of entities that a fetch found changed (e.g. to publish invalidations)."""
+
+
+class EntityStore:
+    def __init__(
+        self,
+        connect: ConnectClient,
+        cache: Cache,
+        redis: Coordinator,
+        settings: Settings,
+        metrics: Metrics,
+        on_change: Changed | None = None,
+    ) -> None:
+        self._connect = connect
+        self._on_change = on_change
+        self._cache = cache
+        self._redis = redis
+        # As long as a fetch can take: every attempt's timeouts, the quota wait, backoffs.
+        self._lease_seconds = connect.longest_call
+        self._settings = settings
+        self._metrics = metrics
+        self._flights: SingleFlight[dict[str, Any]] = SingleFlight(
+            lambda key: metrics.joins.labels(key.split(":", 1)[0], "process").inc()
+        )
+        self._background: set[asyncio.Task[Any]] = set()
+
+    async def drop_shared(self, tags: list[str]) -> None:
+        """Deletes the tagged entities from Redis and moves on their generations, so that
+        no fetch begun before stores what it got as fresh (once, by the replica that
+        received the event); raises while Redis is unreachable."""
+        await self._cache.invalidate_shared(_keys(tags))
+
+    async def drop_local(self, tags: list[str]) -> None:
+        """Drops the tagged entities from this process's memory, and moves on their local
+        generations: a read from now on never joins a fetch begun before (every replica)."""
+        await self._cache.forget_local(_keys(tags))
+
+    async def merge(
+        self,
+        instance_id: str,
+        contact_id: str,
+        change: Callable[[Any], Any],
+        first: Callable[[], Any] | None = None,
+    ) -> bool:
+        """Changes the cached contact by `change(record)` (what an event carried), fresh
+        for its TTL from now, atomically against other writes; where none is cached,
+        stores `first()` (a record from the event alone, marked partial) if given. True
+        when the cache holds the change. Otherwise (a "no such contact", a write that keeps
+        coming first) the key is invalidated: a fetch in flight stores what it got as
+        overtaken."""
+        key = CONTACT.key(instance_id, contact_id)
+        keep = self._swr + self._settings.stale_if_error_seconds
+        for _ in range(_MERGE_TRIES):
+            shared, raw = await self._cache.get_raw(key)
+            if raw is None:
+                if first is None:
+                    break
+                record = first()
+                ttl = CONTACT.ttl(self._settings, record)
+                entry = {"value": record, "at": time.time(), "ttl": ttl}
+                entry["id"] = uuid.uuid4().hex[:16]
+                if await self._cache.create(key, shared, entry, ttl + keep):
+                    return True
+                continue
+            entry = json.loads(raw)
+            if entry["value"] is None:
+                break
+            record = change(entry["value"])
+            ttl = 0.0 if entry.get("overtaken") else CONTACT.ttl(self._settings, record)
+            merged = entry | {"value": record, "at": time.time(), "ttl": ttl}
+            merged["id"] = uuid.uuid4().hex[:16]
+            if await self._cache.replace(key, raw, shared, merged, ttl + keep):
+                return True
+        await self.drop_local([CONTACT.tag(instance_id, contact_id)])
+        with contextlib.suppress(Unavailable):
+            await self.drop_shared([CONTACT.tag(instance_id, contact_id)])
+        return False
+
+    async def get(
+        self,
+        kind: Kind,
+        instance_id: str,
+        entity_id: str,
+        *,
+        fresh: bool = False,
+        complete: bool = False,
+    ) -> Fetched:
+        """The entity; `fresh` skips the cached copy (still one call for all who ask);
+        `complete` skips a record made from events alone (`PARTIAL`)."""
+        key = kind.key(instance_id, entity_id)
+        entry = None if fresh else await self._cache.get(key)
+        if complete and entry is not None and _partial(entry):
+            fresh = True  # what events alone said: Connect's record is wanted
+            entry = None
+        if entry is not None:
+            if _age(entry) <= entry["ttl"]:
+                self._count(kind, "hit")
+                return _fetched(entry)
+            revalidate = entry["value"] is not None and not entry.get("overtaken")
+            swr = self._swr if kind.stale_for is None else kind.stale_for(self._settings)
+            if revalidate and _age(entry) <= entry["ttl"] + swr:
+                self._count(kind, "stale")
+                self._refresh(kind, key, instance_id, entity_id)
+                flagged = None if kind.stale_for is None else _age(entry)
+                return Fetched(entry["value"], stale_age=flagged)
+        self._count(kind, "miss")
+        try:
+            if self._flight(key, fresh=fresh) not in self._flights:
+                budget.spend()  # a fetch of this request's own, not one it joins
+            fetched = await deadline.bounded(
+                self._fetch(kind, key, instance_id, entity_id, read_cache=not fresh)
+            )
+        except (UpstreamThrottled, UpstreamUnavailable):
+            last = entry if entry is not None else await self._cache.get(key)
+            if last is None or last["value"] is None:
+                raise
+            if _age(last) > last["ttl"] + self._settings.stale_if_error_seconds:
+                raise
+            self._count(kind, "stale_if_error")
+            return Fetched(last["value"], stale_age=_age(last))
+        return _fetched(fetched)
+
+    @property
+    def _swr(self) -> float:
+        return self._settings.stale_while_revalidate_seconds
+
+    def _flight(self, key: str, *, fresh: bool) -> str:
+        # The local generation: a read after an invalidation never joins a fetch from
+        # before it (that one may hold the old value).
+        return f"{key}#{self._cache.generation(key)}{'#fresh' if fresh else ''}"
+
+    def _refresh(self, kind: Kind, key: str, instance_id: str, entity_id: str) -> None:
+        async def refresh() -> None:
+            deadline.unbounded()  # the request that noticed staleness does not wait for it
+            budget.unbounded()
+            quota.background()  # and takes only turns no waiting request needs
+            try:
+                await self._fetch(kind, key, instance_id, entity_id, read_cache=False)
+            except Exception as error:  # the stale value stays; the next reader tries again
+                log.info("background refresh of %s failed: %s", key, error)
+
+        self._later(refresh())
+
+    def _later(self, work: Awaitable[Any]) -> None:
+        task = asyncio.ensure_future(work)
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+
+    async def _fetch(
+        self, kind: Kind, key: str, instance_id: str, entity_id: str, *, read_cache: bool
+    ) -> dict[str, Any]:
+        return await self._flights.run(
+            self._flight(key, fresh=not read_cache),
+            lambda: self._fill(kind, key, instance_id, entity_id, read_cache),
+        )
+
+    async def _fill(
+        self, kind: Kind, key: str, instance_id: str, entity_id: str, read_cache: bool
+    ) -> dict[str, Any]:
+        # Read again inside the flight: a flight that ended between our miss and now has
+        # filled the cache, and a second upstream call would be waste.
+        old = await self._cache.get(key)
+        if read_cache and old is not None and _age(old) <= old["ttl"]:
+            return cast(dict[str, Any], old)
+        local = self._cache.generation(key)
+        async with self._redis.lease(key, self._lease_seconds) as lease:
+            if not lease.mine:
+                self._metrics.joins.labels(kind.name, "replica").inc()
+                newer = await lease.wait(
+                    lambda: self._newer_entry(key, old),
+                    lambda: min(lease.expires, deadline.at()),
+                )
+                if newer is not None:
+                    return newer
+            try:
+                value = await kind.fetch(self._connect, instance_id, entity_id)
+            except NotFound:
+                value = None
+            ttl = (
+                self._settings.ttl_not_found_seconds
+                if value is None
+                else kind.ttl(self._settings, value)
+            )
+            swr = self._swr if kind.stale_for is None else kind.stale_for(self._settings)
+            keep = 0.0 if value is None else swr + self._settings.stale_if_error_seconds
+            entry = {"value": value, "at": time.time(), "ttl": ttl, "id": uuid.uuid4().hex[:16]}
+            overtaken = entry | {"ttl": 0.0, "overtaken": True}
+            generation = Generation(lease.generation, local)
+            if not await self._cache.store(key, entry, overtaken, ttl + keep, generation):
+                # Invalidated while this call was out: what it got may predate the change,
+                # so the next reader asks again (it is still a last known value).
+                return overtaken
+            if old is not None and old["value"] != value:
+                # Outside the flight: telling other replicas must not hold up its readers.
+                self._later(self._changed([kind.tag(instance_id, entity_id)]))
+            return entry
+
+    async def _newer_entry(self, key: str, old: Any) -> dict[str, Any] | None:
+        """The entry another replica's fetch stored since `old` was read (by its fetch id,
+        not by a clock), unless an invalidation overtook it."""
+        entry = await self._cache.get(key)
+        if entry is None or entry.get("overtaken") or _partial(entry):
+            return None
+        if old is not None and entry.get("id", entry.get("at")) == old.get("id", old.get("at")):
+            return None
+        return cast(dict[str, Any], entry)
+
+    async def _changed(self, tags: list[str]) -> None:
+        if self._on_change is None:
+            return
+        try:
+            await self._on_change(tags)
+        except Exception as error:  # the new value is stored; TTLs still bound staleness
+            log.warning("telling that %s changed failed: %s", tags, error)
+
+    def _count(self, kind: Kind, result: str) -> None:
+        self._metrics.cache.labels(kind.name, result).inc()
+        tracing.cache_event(kind.name, result)
+
+
+def _partial(entry: dict[str, Any]) -> bool:
+    value = entry.get("value")
+    return isinstance(value, dict) and bool(value.get(PARTIAL))
+
+
+def _fetched(entry: dict[str, Any]) -> Fetched:
+    return Fetched(entry["value"], fresh_for=max(0.0, entry["ttl"] - _age(entry)))
+
+
+def _keys(tags: list[str]) -> list[str]:
+    """The cache keys of the tags that name an entity of the store."""
+    keys = []
+    for item in tags:
+        parsed = parse_tag(item)
+        kind = None if parsed is None else KINDS.get(parsed[0])
+        if parsed is not None and kind is not None:
+            keys.append(kind.key(parsed[1], parsed[2]))
+    return keys
+
+
+def _age(entry: dict[str, Any]) -> float:
+    """Seconds since the entry was fetched from Connect."""
+    return time.time() - float(entry["at"])

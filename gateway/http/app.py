@@ -1,0 +1,254 @@
+"""The ASGI application: routes, middleware, and a lifespan that owns the Connect client,
+the cache and the entity store (one of each per process)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import gc
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
+
+from prometheus_client import CONTENT_TYPE_LATEST
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
+from starlette.middleware.gzip import GZipMiddleware
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Mount, Route, WebSocketRoute
+
+from gateway.api.cursors import warn_if_per_process
+from gateway.api.limits import limits_of
+from gateway.api.schema import create_schema
+from gateway.connect import ConnectClient
+from gateway.connect.quota import Quota
+from gateway.core.caller import METRICS_READ, Caller
+from gateway.core.settings import Settings
+from gateway.data.cache import Cache
+from gateway.data.events import events_endpoint
+from gateway.data.invalidation import Invalidations
+from gateway.data.responses import ResponseCache
+from gateway.data.store import EntityStore
+from gateway.data.subscriptions import Subscriptions
+from gateway.http.assets import Assets
+from gateway.http.auth import AuthenticationMiddleware, Authenticator
+from gateway.http.bodies import BodyLimitMiddleware
+from gateway.http.journey import journey_route
+from gateway.http.middleware import RequestIdMiddleware
+from gateway.http.view import GraphQLView
+from gateway.observability import tracing
+from gateway.observability.logs import configure
+from gateway.observability.metrics import Metrics
+from gateway.observability.tracing import TracingMiddleware
+from gateway.shared.coordination import Coordinator
+
+__all__ = ["create_app", "create_app_from_env"]
+
+log = logging.getLogger(__name__)
+
+
+def create_app(settings: Settings) -> Starlette:
+    metrics = Metrics()
+    authenticator = Authenticator.from_settings(settings)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[dict[str, object]]:
+        redis = Coordinator(
+            settings.cache_url,
+            settings.cache_namespace,
+            settings.cache_timeout_seconds,
+            on_failure=lambda kind: metrics.shared_store_failures.labels(kind).inc(),
+            cluster=settings.cache_cluster,
+        )
+        await redis.connect()  # a cluster with a database other than 0 stops the start
+        cache = Cache(redis)
+        rates = settings.rates
+        quota = Quota(
+            # Token grants reach Connect with some jitter: keep a little under its quota.
+            None
+            if rates is None
+            else rates.shared(settings.quota_share).guarded(settings.quota_headroom),
+            settings.quota_wait_seconds,
+            redis,
+            # Without Redis, every worker process of every replica keeps to its share.
+            replicas=settings.quota_replicas * settings.workers,
+        )
+        # Building a boto3 client reads botocore's model files: keep it off the loop.
+        connect = await asyncio.to_thread(ConnectClient.from_settings, settings, quota, metrics)
+        responses = _response_cache(settings, metrics)
+        invalidations = Invalidations(
+            settings.cache_url if cache.shared else None,
+            settings.cache_namespace,
+            settings.cache_timeout_seconds,
+            cluster=redis.cluster_mode,
+        )
+
+        async def changed(tags: list[str]) -> None:
+            # A fetch that found an entity changed (and stored the new value): every
+            # replica drops the responses (and copies) holding the old value.
+            await invalidations.publish(tags, drop_shared=False)
+
+        store = EntityStore(connect, cache, redis, settings, metrics, changed)
+        subscriptions = Subscriptions(
+            settings.max_subscriptions,
+            per_caller=settings.max_subscriptions_per_caller,
+            connections_per_caller=settings.max_websockets_per_caller,
+        )
+        await _listen(invalidations, store, responses, subscriptions, metrics)
+        warn_if_per_process(settings)
+        log.info(
+            "gateway ready: instance %s, cache %s",
+            settings.default_instance,
+            _safe(settings.cache_url),
+        )
+        try:
+            _freeze_the_start_up()
+            yield {
+                "store": store,
+                "cache": cache,
+                "responses": responses,
+                "invalidations": invalidations,
+                "authenticator": authenticator,
+                "subscriptions": subscriptions,
+            }
+        finally:
+            await invalidations.close()
+            await cache.close()
+            await redis.close()
+            connect.close()
+            metrics.close()
+
+    traced = tracing.setup()
+    schema = create_schema(
+        limits_of(settings), tracing=traced, introspection=settings.introspection
+    )
+    assets = Assets()
+    return Starlette(
+        routes=[
+            Route("/graphql", view := GraphQLView(schema, settings, metrics, assets)),
+            WebSocketRoute("/graphql", view),
+            Route("/healthz", healthz),
+            Route("/readyz", readyz),
+            Route("/metrics", _metrics_endpoint(metrics)),
+            journey_route(assets),
+            Route("/events", events_endpoint(settings, metrics), methods=["POST"]),
+            Mount("/static", assets, name="static"),
+        ],
+        middleware=[
+            Middleware(RequestIdMiddleware),
+            Middleware(
+                CORSMiddleware,
+                allow_origins=list(settings.cors_origins),
+                allow_methods=["GET", "POST"],
+                allow_headers=["content-type", "authorization", "x-api-key", "x-request-id"],
+                expose_headers=["x-request-id"],
+                max_age=600,
+            ),
+            Middleware(
+                BodyLimitMiddleware, max_bytes=settings.max_body_bytes, own_limits=("/events",)
+            ),
+            Middleware(GZipMiddleware, minimum_size=1024),
+            *([Middleware(TracingMiddleware)] if traced else []),
+            Middleware(
+                AuthenticationMiddleware,
+                authenticator=authenticator,
+                graphiql=settings.graphiql_enabled,
+            ),
+        ],
+        lifespan=lifespan,
+    )
+
+
+_frozen = False
+
+
+def _freeze_the_start_up() -> None:
+    """Everything made by now (botocore's service model, the schema, the emulator's data in
+    demo mode) lives as long as the process: out of the collector's sight, a collection no
+    longer walks it. A full collection walked it while requests waited (p99 140 ms in
+    benchmarks/warm_path.py before, 20 ms after). Once per process, garbage collected first
+    (so none of it is kept for good)."""
+    global _frozen
+    if not _frozen:
+        _frozen = True
+        gc.collect()
+        gc.freeze()
+
+
+def create_app_from_env() -> Starlette:
+    """For `uvicorn --factory` and worker processes: settings (and logging) from the
+    environment."""
+    settings = Settings()
+    configure(settings.log_level, settings.log_format)
+    return create_app(settings)
+
+
+async def healthz(request: Request) -> JSONResponse:
+    return JSONResponse({"status": "ok"})
+
+
+async def readyz(request: Request) -> JSONResponse:
+    cache: Cache = request.state.cache
+    cache_ok = await cache.ping()
+    # Not only PING: a node that answers it while every GET fails (MOVED, a script error)
+    # does not share anything.
+    failing = cache.coordinator.failing() if cache.shared else None
+    check = (
+        "ok"
+        if cache_ok and failing is None
+        else f"failing ({failing})"
+        if cache_ok
+        else "unavailable"
+    )
+    # A cache outage degrades (more upstream calls) but does not stop answers: stay in service.
+    return JSONResponse(
+        {"status": "ready" if check == "ok" else "degraded", "checks": {"cache": check}}
+    )
+
+
+def _metrics_endpoint(metrics: Metrics) -> Callable[[Request], Awaitable[Response]]:
+    async def endpoint(request: Request) -> Response:
+        caller: Caller = request.state.caller
+        if not caller.has(METRICS_READ):
+            error = {
+                "message": "/metrics needs the metrics:read scope",
+                "extensions": {"code": "FORBIDDEN"},
+            }
+            return JSONResponse({"errors": [error]}, status_code=403)
+        return Response(metrics.render(), media_type=CONTENT_TYPE_LATEST)
+
+    return endpoint
+
+
+def _response_cache(settings: Settings, metrics: Metrics) -> ResponseCache | None:
+    if not settings.response_cache:
+        return None
+    return ResponseCache(int(settings.response_cache_mb * 2**20), metrics)
+
+
+async def _listen(
+    invalidations: Invalidations,
+    store: EntityStore,
+    responses: ResponseCache | None,
+    subscriptions: Subscriptions,
+    metrics: Metrics,
+) -> None:
+    """Every replica forgets what an invalidation names: its memory and responses; the
+    replica that publishes it deletes the shared Redis entries too."""
+    invalidations.subscribe(metrics.count_invalidations)
+    invalidations.subscribe(store.drop_local, copies=True)
+    if responses is not None:
+        invalidations.subscribe(responses.drop)
+    # After the store's own listener: a woken subscription reads what it dropped.
+    invalidations.subscribe(subscriptions.notify)
+    invalidations.on_publish(store.drop_shared)
+    await invalidations.start()
+
+
+def _safe(url: str) -> str:
+    """The URL without a password, for logs."""
+    if "@" not in url:
+        return url
+    scheme, rest = url.split("://", 1)
+    return f"{scheme}://***@{rest.split('@', 1)[1]}"

@@ -1,0 +1,92 @@
+"""Request bodies, read whole before the app sees them, up to GATEWAY_MAX_BODY_BYTES.
+
+A body announced (Content-Length) or found (chunked) larger than the limit is answered 413
+at once; the rest is not read, and the connection is closed so that it cannot be. Paths
+whose route bounds its own body (`POST /events`, up to GATEWAY_MAX_EVENT_BODY_BYTES) pass
+untouched.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Collection
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from gateway.observability.logs import request_id
+
+__all__ = ["BodyLimitMiddleware"]
+
+
+class BodyLimitMiddleware:
+    def __init__(self, app: ASGIApp, max_bytes: int, own_limits: Collection[str] = ()) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+        self.own_limits = frozenset(own_limits)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["path"] in self.own_limits:
+            await self.app(scope, receive, send)
+            return
+        declared = _content_length(scope)
+        if declared is not None and declared > self.max_bytes:
+            await self._refuse(send)
+            return
+        chunks: list[bytes] = []
+        size = 0
+        while True:
+            message = await receive()
+            if message["type"] != "http.request":  # the client went away
+                return
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > self.max_bytes:
+                await self._refuse(send)
+                return
+            chunks.append(chunk)
+            if not message.get("more_body", False):
+                break
+        await self.app(scope, _replay(b"".join(chunks), receive), send)
+
+    async def _refuse(self, send: Send) -> None:
+        error = {
+            "message": f"The request body is larger than {self.max_bytes} bytes "
+            "(GATEWAY_MAX_BODY_BYTES)",
+            "extensions": {"code": "BAD_USER_INPUT", "requestId": request_id.get()},
+        }
+        body = json.dumps({"errors": [error]}).encode()
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 413,
+                "headers": [
+                    (b"content-type", b"application/json"),
+                    (b"content-length", str(len(body)).encode()),
+                    (b"connection", b"close"),
+                ],
+            }
+        )
+        await send({"type": "http.response.body", "body": body})
+
+
+def _content_length(scope: Scope) -> int | None:
+    for name, value in scope["headers"]:
+        if name == b"content-length":
+            try:
+                return int(value)
+            except ValueError:
+                return None
+    return None
+
+
+def _replay(body: bytes, receive: Receive) -> Receive:
+    sent = False
+
+    async def replay() -> Message:
+        nonlocal sent
+        if not sent:
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        return await receive()
+
+    return replay
