@@ -135,6 +135,11 @@ def _settings(**flags: Any) -> Settings:
 
 def serve_command(args: argparse.Namespace) -> int:
     settings = _settings(host=args.host, port=args.port, workers=args.workers)
+    from gateway.http.app import file_problems
+
+    if problems := file_problems(settings):
+        # Before anything starts: a bad file stops the start-up here, with its reason.
+        sys.exit("connect-gateway: invalid configuration\n" + "\n".join(f"  {p}" for p in problems))
     emulator = None
     if settings.demo:
         # Before logging is configured: the demo notice comes first, the emulator's

@@ -62,9 +62,9 @@ from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
-from gateway.api.docs import doc
 from gateway.api.enums import UNRECOGNIZED
 from gateway.api.members import Long, Node, member, shape
+from gateway.connect.model import doc
 
 if TYPE_CHECKING:
     from gateway.api.contact import QuickConnectContactData

@@ -10,41 +10,25 @@ request, once one contact's tree is known, every other contact of it has it too.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
-from functools import cache
-from typing import TYPE_CHECKING, Any
-
-from botocore.model import Shape, StructureShape
+from typing import Any, TypeVar
 
 from gateway.api.context import Info
-from gateway.api.docs import model
 from gateway.api.members import Node, Place
+from gateway.connect.wire import contact_of_summary, summary_shape
 from gateway.core.errors import NotFound
 
-if TYPE_CHECKING:
-    from gateway.api.contact import Contact
+__all__ = ["associated_contacts"]
 
-__all__ = ["SUMMARY_MEMBERS", "TREE_PAGE", "associated_contacts"]
-
-TREE_PAGE = 100
-"""Connect's largest ListAssociatedContacts page: the tree size the cost model assumes."""
-
-SUMMARY_MEMBERS = {
-    "ContactId": "Id",
-    "ContactArn": "Arn",
-    "InitiationTimestamp": "InitiationTimestamp",
-    "DisconnectTimestamp": "DisconnectTimestamp",
-    "InitialContactId": "InitialContactId",
-    "PreviousContactId": "PreviousContactId",
-    "RelatedContactId": "RelatedContactId",
-    "InitiationMethod": "InitiationMethod",
-    "Channel": "Channel",
-}
-"""AssociatedContactSummary's members and the Contact members they are."""
+C = TypeVar("C")
 
 
-async def associated_contacts(info: Info, contact: Node) -> list[Contact]:
-    from gateway.api.contact import Contact
+async def associated_contacts(
+    info: Info, contact: Node, of: Callable[[dict[str, Any], Place], C | None]
+) -> list[C]:
+    """`contact`'s tree, each member made a node by `of` (Contact.of, which imports this
+    module: passed in, so that the two do not import each other)."""
 
     instance = contact._instance
     own = await contact.raw("Id")
@@ -61,8 +45,8 @@ async def associated_contacts(info: Info, contact: Node) -> list[Contact]:
     for summary in summaries:
         key = summary.get("InitialContactId") or summary["ContactId"]
         loader.prime((instance, key), summaries)
-    records = sorted((_as_contact(s) for s in summaries), key=_initiated)
-    nodes = [Contact.of(record, _place(info, instance, record["Id"])) for record in records]
+    records = sorted((contact_of_summary(s) for s in summaries), key=_initiated)
+    nodes = [of(record, _place(info, instance, record["Id"])) for record in records]
     return [node for node in nodes if node is not None]
 
 
@@ -71,19 +55,5 @@ def _place(info: Info, instance: str, contact_id: str) -> Place:
     return Place(instance, summary_shape(), lambda: loader.load((instance, contact_id)))
 
 
-def _as_contact(summary: dict[str, Any]) -> dict[str, Any]:
-    return {SUMMARY_MEMBERS[k]: v for k, v in summary.items() if k in SUMMARY_MEMBERS}
-
-
 def _initiated(record: dict[str, Any]) -> datetime:
     return datetime.fromisoformat(record["InitiationTimestamp"])
-
-
-@cache
-def summary_shape() -> Shape:
-    """AssociatedContactSummary with the names of Contact's members (ContactId is Id), so
-    that a node knows which members it holds."""
-    contact = model().shape_for("Contact")
-    members = {name: {"shape": contact.members[name].name} for name in SUMMARY_MEMBERS.values()}
-    shape_model = {"type": "structure", "members": members}
-    return StructureShape("AssociatedContactSummary", shape_model, model()._shape_resolver)

@@ -11,8 +11,8 @@ from typing import Annotated, Any
 
 import strawberry
 
+from gateway.api.associated import associated_contacts
 from gateway.api.context import Info
-from gateway.api.docs import doc, model
 from gateway.api.execution import DIRECT
 from gateway.api.generated import (
     AttributesEntry,
@@ -25,6 +25,7 @@ from gateway.api.generated import (
 )
 from gateway.api.members import Node, Place, shape
 from gateway.api.personal import PERSONAL_NOTE, PersonalData
+from gateway.connect.model import doc, model
 from gateway.core.errors import NotFound
 from gateway.data.event_records import CARRIED_MEMBERS, PARTIAL
 from gateway.data.loaders import Loader
@@ -167,9 +168,7 @@ class Contact(ContactMembers):
         )
     )
     async def associated_contacts(self, info: Info) -> list[Contact] | None:
-        from gateway.api.associated import associated_contacts
-
-        return await associated_contacts(info, self)
+        return await associated_contacts(info, self, Contact.of)
 
     @strawberry.field(
         description="The agent who accepted the contact (agentInfo.id), from DescribeUser."

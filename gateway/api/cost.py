@@ -14,10 +14,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from gateway.api.associated import TREE_PAGE
 from gateway.api.contact import MAX_CHAIN
 from gateway.api.inputs import MAX_CONTACT_IDS
-from gateway.api.search import MAX_PAGE
+from gateway.connect.wire import MAX_RESULTS
 
 __all__ = ["COSTS", "REFERENCE_GROUPS", "Arguments", "Bound", "FieldCost", "length", "value"]
 
@@ -79,7 +78,7 @@ def _search_pages(args: Arguments) -> int:
     # page size the cursor came from: up to one page per item, plus the cursor's own page.
     if args.get("after") is None:
         return 1
-    return value("first", _SEARCH_FIRST, MAX_PAGE)(args) + 1
+    return value("first", _SEARCH_FIRST, MAX_RESULTS)(args) + 1
 
 
 _LINK = FieldCost(calls=1)  # one DescribeContact (DescribeUser, DescribeQueue)
@@ -89,7 +88,7 @@ COSTS: dict[str, FieldCost] = {
     "Subscription.contactUpdated": _LINK,  # per push: the contact, loaded again
     "Query.contacts": FieldCost(items=length("contactIds", MAX_CONTACT_IDS), each=1),
     "Query.searchContacts": FieldCost(
-        calls=_search_pages, items=value("first", _SEARCH_FIRST, MAX_PAGE)
+        calls=_search_pages, items=value("first", _SEARCH_FIRST, MAX_RESULTS)
     ),
     # A search node holds Connect's summary; a field the summary lacks loads the contact.
     "ContactEdge.node": _LINK,
@@ -106,6 +105,6 @@ COSTS: dict[str, FieldCost] = {
     # ListAssociatedContacts under the chain's initial contact, then under the contact itself
     # if Connect purged the initial one; each node loads its contact for a field its summary
     # lacks. A tree past one page of Connect's costs one more call per 100 contacts.
-    "Contact.associatedContacts": FieldCost(calls=2, items=TREE_PAGE, each=1),
+    "Contact.associatedContacts": FieldCost(calls=2, items=MAX_RESULTS, each=1),
     "QuickConnectContactData.contact": _LINK,
 }

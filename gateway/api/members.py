@@ -27,12 +27,11 @@ from enum import Enum
 from typing import Annotated, Any, ClassVar, NewType, TypeVar
 
 import strawberry
-from botocore.model import Shape
 from strawberry.types.scalar import ScalarDefinition
 
-from gateway.api.docs import doc, model
 from gateway.api.enums import enum_value
 from gateway.api.personal import PERSONAL_NOTE, PersonalData
+from gateway.connect.model import Shape, doc, model
 from gateway.data.cache import DECODED
 
 __all__ = [

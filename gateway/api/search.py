@@ -17,11 +17,9 @@ from typing import Annotated, Any
 
 import strawberry
 
-from gateway.api import inputs
 from gateway.api.contact import Contact
 from gateway.api.context import Info
 from gateway.api.cursors import Cursor, cursor_key
-from gateway.api.docs import doc, model
 from gateway.api.generated import (
     Channel,
     ContactInitiationMethod,
@@ -32,14 +30,15 @@ from gateway.api.generated import (
 )
 from gateway.api.members import Place
 from gateway.api.permissions import PERSONAL_CRITERIA, check_criteria, readable_instance
+from gateway.connect import wire
+from gateway.connect.model import doc, model
+from gateway.connect.wire import MAX_RESULTS, SearchPage
 from gateway.core.errors import BadUserInput
 from gateway.data.loaders import Stale
 from gateway.data.search import Attributes, Criteria, KeyValues, Page, Search, Tags, TimeRange
 from gateway.data.search import TagCondition as Condition
 
 __all__ = ["ContactConnection", "SearchCriteria", "SearchSort", "SearchTimeRange", "search"]
-
-MAX_PAGE = 100  # Connect's MaxResults
 
 
 @strawberry.input(description=doc("SearchContactsTimeRange"))
@@ -143,7 +142,7 @@ _CRITERIA_NAMES = {
     "segmentAttributes": "segment_attributes",
 }
 
-First = Annotated[int, strawberry.argument(description=f"Page size, 1 to {MAX_PAGE}.")]
+First = Annotated[int, strawberry.argument(description=f"Page size, 1 to {MAX_RESULTS}.")]
 
 
 async def search(
@@ -157,14 +156,14 @@ async def search(
 ) -> ContactConnection | None:
     # Nullable, so that a refused or failed search is null with its error at this field
     # alone, not the whole of `data`, and a sibling root field still answers.
-    if not 1 <= first <= MAX_PAGE:
-        raise BadUserInput(f"first must be 1 to {MAX_PAGE} (got {first})")
+    if not 1 <= first <= MAX_RESULTS:
+        raise BadUserInput(f"first must be 1 to {MAX_RESULTS} (got {first})")
     instance = readable_instance(instance_id, info.context.settings, info.context.caller)
     if criteria is not None:
         used = [name for name, value in _CRITERIA_NAMES.items() if getattr(criteria, value)]
         check_criteria(info.context.caller, used)
     asked = _search(instance, time_range, criteria, sort)
-    inputs.search_params(asked.params())
+    wire.search_params(asked.params())
     query = asked.digest()
     if after is not None:
         cursor = Cursor.decode(after, query, cursor_key(info.context.settings))
@@ -184,16 +183,12 @@ async def _collect(
     token, skip, total, has_next = cursor.token, cursor.skip, None, False
     while True:
         page = await _page(info, Page(searched, cursor.size, token, recent and token is None))
+        found = SearchPage.of(page)
         if cursor.window is None:
             # Later pages go on with the range this one was searched over.
-            since, until = (datetime.fromisoformat(moment) for moment in page["SearchedRange"])
-            cursor = replace(cursor, window=(since, until))
-            searched = searched.within(since, until)
-        total, items, next_token = (
-            page.get("TotalCount"),
-            page.get("Contacts", []),
-            page.get("NextToken"),
-        )
+            cursor = replace(cursor, window=(found.since, found.until))
+            searched = searched.within(found.since, found.until)
+        total, items, next_token = found.total, found.contacts, found.next_token
         for index in range(skip, len(items)):
             if len(edges) == first:
                 has_next = True

@@ -18,6 +18,7 @@ from botocore.config import Config
 from gateway.connect.breaker import Breaker, State
 from gateway.connect.errors import translate
 from gateway.connect.quota import Quota
+from gateway.connect.wire import MAX_RESULTS
 from gateway.core import deadline
 from gateway.core.errors import GatewayError, UpstreamThrottled, UpstreamUnavailable
 from gateway.core.settings import Settings
@@ -160,7 +161,7 @@ class ConnectClient:
         params: dict[str, Any] = {
             "InstanceId": instance_id,
             "ContactId": contact_id,
-            "MaxResults": 100,  # Connect's most (api/associated.py's TREE_PAGE)
+            "MaxResults": MAX_RESULTS,  # Connect's most
         }
         summaries: list[Record] = []
         while True:

@@ -16,7 +16,6 @@ from pydantic import Field, ValidationInfo, field_serializer, field_validator, m
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from gateway.core.rates import CONNECT_DEFAULT, CONNECT_QUOTAS, Rate, Rates, parse_rates
-from gateway.http.auth.keys import ApiKeys
 
 __all__ = [
     "EVENTS_TTL_ACTIVE_SECONDS",
@@ -215,10 +214,8 @@ class Settings(BaseSettings):
     @field_validator("trusted_documents")
     @classmethod
     def _manifest(cls, value: str | None) -> str | None:
-        if value:
-            from gateway.api.persisted import Manifest
-
-            Manifest.load(value)  # refused at start-up, not at the first request
+        # A path only: the app reads the manifest when it is assembled (see
+        # gateway.http.app.file_problems), refusing a bad one at start-up.
         return value or None
 
     @model_validator(mode="after")
@@ -251,8 +248,7 @@ class Settings(BaseSettings):
             if "api-key" in _methods(info.data.get("auth")):
                 raise ValueError("is required with GATEWAY_AUTH=api-key")
             return None
-        ApiKeys.load(value)  # a bad file stops the start-up here, with its reason
-        return value
+        return value  # read when the app is assembled (gateway.http.app.file_problems)
 
     @field_validator("jwt_jwks_url", "jwt_issuer", "jwt_audience")
     @classmethod

@@ -20,6 +20,7 @@ from starlette.routing import Mount, Route, WebSocketRoute
 
 from gateway.api.cursors import warn_if_per_process
 from gateway.api.limits import limits_of
+from gateway.api.persisted import Manifest
 from gateway.api.schema import create_schema
 from gateway.connect import ConnectClient
 from gateway.connect.quota import Quota
@@ -33,6 +34,7 @@ from gateway.data.store import EntityStore
 from gateway.data.subscriptions import Subscriptions
 from gateway.http.assets import Assets
 from gateway.http.auth import AuthenticationMiddleware, Authenticator
+from gateway.http.auth.keys import ApiKeys
 from gateway.http.bodies import BodyLimitMiddleware
 from gateway.http.journey import journey_route
 from gateway.http.middleware import RequestIdMiddleware
@@ -43,12 +45,31 @@ from gateway.observability.metrics import Metrics
 from gateway.observability.tracing import TracingMiddleware
 from gateway.shared.coordination import Coordinator
 
-__all__ = ["create_app", "create_app_from_env"]
+__all__ = ["create_app", "create_app_from_env", "file_problems"]
 
 log = logging.getLogger(__name__)
 
 
+def file_problems(settings: Settings) -> list[str]:
+    """What is wrong with the files the settings name (the API keys file, the trusted
+    documents manifest), one line each, read as the app reads them: the CLI refuses to
+    start on any, with its reason. Settings hold only their paths."""
+    problems = []
+    if settings.api_keys_file is not None:
+        try:
+            ApiKeys.load(settings.api_keys_file)
+        except ValueError as error:
+            problems.append(f"GATEWAY_API_KEYS_FILE: {error}")
+    if settings.trusted_documents is not None:
+        try:
+            Manifest.load(settings.trusted_documents, settings.max_tokens)
+        except ValueError as error:
+            problems.append(f"GATEWAY_TRUSTED_DOCUMENTS: {error}")
+    return problems
+
+
 def create_app(settings: Settings) -> Starlette:
+    """The app for `settings`; a bad file they name raises ValueError (see file_problems)."""
     metrics = Metrics()
     authenticator = Authenticator.from_settings(settings)
 

@@ -4,6 +4,7 @@ between replicas) and trusted documents from an Apollo manifest."""
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from collections.abc import Callable
@@ -15,6 +16,7 @@ from pydantic import ValidationError
 
 from gateway.api.persisted import sha256
 from gateway.core.settings import Settings
+from gateway.http.app import file_problems
 from tests.chains import deepest
 from tests.conftest import REDIS_URL
 from tests.support import Emulator, Gateway
@@ -176,11 +178,10 @@ def test_trusted_documents_alongside_others(
 @pytest.mark.parametrize(
     ("values", "message"),
     [
-        ({"trusted_documents": "/no/such/manifest.json"}, "cannot read"),
         ({"trusted_documents_only": True}, "needs GATEWAY_TRUSTED_DOCUMENTS"),
         ({"cursor_secret": "short"}, "at least 32 characters"),
     ],
-    ids=["missing-manifest", "only-without-manifest", "short-secret"],
+    ids=["only-without-manifest", "short-secret"],
 )
 def test_unsafe_settings_are_refused_at_start(values: dict[str, Any], message: str) -> None:
     with pytest.raises(ValidationError, match=message):
@@ -191,5 +192,24 @@ def test_a_file_that_is_not_a_manifest_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "manifest.json"
     path.write_text(json.dumps({"operations": []}))
 
-    with pytest.raises(ValidationError, match="apollo-persisted-query-manifest"):
-        Settings(trusted_documents=str(path))
+    (problem,) = file_problems(Settings(trusted_documents=str(path)))
+    assert problem.startswith("GATEWAY_TRUSTED_DOCUMENTS: ")
+    assert "apollo-persisted-query-manifest" in problem
+    (missing,) = file_problems(Settings(trusted_documents="/no/such/manifest.json"))
+    assert "cannot read" in missing
+
+
+def test_a_bad_manifest_stops_the_start(tmp_path: Path) -> None:
+    path = tmp_path / "manifest.json"
+    path.write_text("not json")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GATEWAY_")}
+    result = subprocess.run(
+        [sys.executable, "-m", "gateway", "serve", "--port", "0"],
+        env=env | {"GATEWAY_TRUSTED_DOCUMENTS": str(path)},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode != 0
+    assert "GATEWAY_TRUSTED_DOCUMENTS: cannot read" in result.stderr
+    assert "Traceback" not in result.stderr

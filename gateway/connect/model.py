@@ -1,4 +1,5 @@
-"""GraphQL descriptions taken from botocore's service model for Connect, as plain text.
+"""botocore's service model for Connect, in one place: the shapes the schema generator and
+the resolvers' conversions read, and GraphQL descriptions taken from it as plain text.
 
 The schema documents each field with Connect's own words, so GraphiQL's docs explain
 what Connect means by it, and stay as current as the installed botocore.
@@ -12,8 +13,9 @@ import re
 from typing import Any
 
 import botocore.session
+from botocore.model import Shape
 
-__all__ = ["doc", "model", "plain_text"]
+__all__ = ["Shape", "doc", "model", "plain_text"]
 
 _TAG = re.compile(r"<[^>]+>")
 _SPACE = re.compile(r"[ \t\r\f\v]+")
