@@ -1,0 +1,362 @@
+"""The deployment kept honest by the code: the task role allows exactly the Connect operations
+the gateway calls (derived from its source, so neither can drift), the template's settings
+exist, its start-up command writes the API keys file, and the image's hashed lockfile covers
+what pyproject.toml needs at run time.
+
+Nothing here imports the gateway: the source is read as text, so these stay fast."""
+
+from __future__ import annotations
+
+import ast
+import hashlib
+import json
+import os
+import re
+import shutil
+import stat
+import subprocess
+import sys
+import tomllib
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import botocore.session
+import yaml
+from botocore import xform_name
+from packaging.requirements import Requirement
+
+ROOT = Path(__file__).parents[1]
+GATEWAY = ROOT / "gateway"
+TEMPLATE = ROOT / "deploy" / "cloudformation.yaml"
+LOCK = ROOT / "deploy" / "requirements.lock"
+BUILD_LOCK = ROOT / "deploy" / "build-requirements.lock"
+
+KNOWN_OPERATIONS = {
+    "DescribeContact",
+    "GetContactAttributes",
+    "ListContactReferences",
+    "ListAssociatedContacts",
+    "SearchContacts",
+    "DescribeUser",
+    "DescribeQueue",
+}
+
+
+# --- What the code calls ---------------------------------------------------------------------
+
+
+@cache
+def _connect_operations_by_method() -> dict[str, str]:
+    """boto3's method name of each Connect operation (describe_contact: DescribeContact)."""
+    model = botocore.session.get_session().get_service_model("connect")
+    return {xform_name(name): name for name in model.operation_names}
+
+
+def _is_client(node: ast.expr) -> bool:
+    """`self._client`, `client`, `self.connect_client`...: a name that says client."""
+    name = node.attr if isinstance(node, ast.Attribute) else getattr(node, "id", "")
+    return "client" in name.lower()
+
+
+def _scan(package: Path) -> tuple[set[str], set[str]]:
+    """In the package's modules (but the emulator's, which serves Connect's API): the
+    attributes taken of clients (`<client>.<name>`), and the services boto3 clients are
+    made for (`.client("connect", ...)`)."""
+    attributes: set[str] = set()
+    services: set[str] = set()
+    for path in sorted(package.rglob("*.py")):
+        if "emulator" not in path.relative_to(package).parts:
+            found = _scan_module(path, path.stat().st_mtime_ns)
+            attributes |= found[0]
+            services |= found[1]
+    return attributes, services
+
+
+@cache
+def _scan_module(path: Path, mtime_ns: int) -> tuple[frozenset[str], frozenset[str]]:
+    text = path.read_text(encoding="utf-8")
+    if "client" not in text.lower():
+        return frozenset(), frozenset()
+    attributes, services = set(), set()
+    for node in ast.walk(ast.parse(text, str(path))):
+        if isinstance(node, ast.Attribute) and _is_client(node.value):
+            attributes.add(node.attr)
+        elif (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr == "client"
+            and node.args
+            and isinstance(node.args[0], ast.Constant)
+        ):
+            services.add(str(node.args[0].value))
+    return frozenset(attributes), frozenset(services)
+
+
+def connect_operations(package: Path) -> set[str]:
+    """The Connect operations the package's code calls: every `<client>.<boto3 method>`
+    (called, or passed on to be called, as gateway/connect/client.py does) whose method
+    is one of Connect's operations."""
+    methods = _connect_operations_by_method()
+    attributes, _ = _scan(package)
+    return {methods[name] for name in attributes if name in methods}
+
+
+def boto3_services(package: Path) -> set[str]:
+    """The services the package makes boto3 clients for."""
+    return _scan(package)[1]
+
+
+# --- What the template allows ----------------------------------------------------------------
+
+
+class _TemplateLoader(yaml.SafeLoader):
+    """YAML with CloudFormation's short tags (!Ref, !Sub, !GetAtt...) as their long forms."""
+
+
+def _tag(loader: yaml.SafeLoader, suffix: str, node: yaml.Node) -> dict[str, Any]:
+    value: Any
+    if isinstance(node, yaml.ScalarNode):
+        value = loader.construct_scalar(node)
+    elif isinstance(node, yaml.SequenceNode):
+        value = loader.construct_sequence(node, deep=True)
+    else:
+        value = loader.construct_mapping(node, deep=True)  # type: ignore[arg-type]
+    if suffix == "Ref":
+        return {"Ref": value}
+    if suffix == "GetAtt" and isinstance(value, str):
+        value = value.split(".", 1)
+    return {f"Fn::{suffix}": value}
+
+
+_TemplateLoader.add_multi_constructor("!", _tag)
+
+
+@cache
+def template() -> dict[str, Any]:
+    loaded: dict[str, Any] = yaml.load(TEMPLATE.read_text(), Loader=_TemplateLoader)
+    return loaded
+
+
+def _container() -> dict[str, Any]:
+    [container] = template()["Resources"]["TaskDefinition"]["Properties"]["ContainerDefinitions"]
+    return container  # type: ignore[no-any-return]
+
+
+def task_role_actions() -> set[str]:
+    """Every action the task's role (TaskDefinition.TaskRoleArn) allows."""
+    resources = template()["Resources"]
+    role = resources["TaskDefinition"]["Properties"]["TaskRoleArn"]["Fn::GetAtt"][0]
+    actions: set[str] = set()
+    for policy in resources[role]["Properties"]["Policies"]:
+        for statement in policy["PolicyDocument"]["Statement"]:
+            assert statement["Effect"] == "Allow"
+            action = statement["Action"]
+            actions |= {action} if isinstance(action, str) else set(action)
+    return actions
+
+
+def drift(operations: set[str], actions: set[str]) -> list[str]:
+    """What is wrong between the operations the code calls and the role's actions."""
+    allowed = {a.removeprefix("connect:") for a in actions if a.startswith("connect:")}
+    return [
+        f"the code calls connect:{op} but the task role does not allow it"
+        for op in sorted(operations - allowed)
+    ] + [
+        f"the task role allows {action}, which the code never calls"
+        for action in sorted(actions - {f"connect:{op}" for op in operations})
+    ]
+
+
+def test_task_role_allows_exactly_what_the_code_calls() -> None:
+    assert drift(connect_operations(GATEWAY), task_role_actions()) == []
+
+
+def test_the_derivation_finds_every_known_operation() -> None:
+    # So that a derivation broken by a refactoring cannot pass by finding nothing.
+    assert connect_operations(GATEWAY) >= KNOWN_OPERATIONS
+
+
+def test_the_only_aws_service_called_is_connect() -> None:
+    # No S3, KMS or STS client: the role needs no other service's action (a new client
+    # would need its actions in the template, and this test changed with them).
+    assert boto3_services(GATEWAY) == {"connect"}
+
+
+def test_a_call_without_permission_is_reported(tmp_path: Path) -> None:
+    package = tmp_path / "gateway"
+    shutil.copytree(GATEWAY, package, ignore=shutil.ignore_patterns("emulator", "static"))
+    (package / "evaluations.py").write_text(
+        "class Evaluations:\n"
+        "    def list(self, contact_id):\n"
+        "        return self._client.list_contact_evaluations(ContactId=contact_id)\n"
+    )
+    operations = connect_operations(package)
+    assert "ListContactEvaluations" in operations
+    assert drift(operations, task_role_actions()) == [
+        "the code calls connect:ListContactEvaluations but the task role does not allow it"
+    ]
+
+
+def test_the_role_covers_each_instance_and_its_contacts_agents_and_queues() -> None:
+    statement = template()["Resources"]["TaskRole"]["Properties"]["Policies"][0]["PolicyDocument"][
+        "Statement"
+    ][0]
+    # Resource: Split(",", Join(",", [ARNs, ARNs/contact/*, ARNs/agent/*, ARNs/queue/*]))
+    [separator, joined] = statement["Resource"]["Fn::Split"]
+    assert separator == ","
+    [comma, parts] = joined["Fn::Join"]
+    assert comma == ","
+    assert parts[0] == {"Fn::Join": [",", {"Ref": "InstanceArns"}]}
+    for part, kind in zip(parts[1:], ("contact", "agent", "queue"), strict=True):
+        assert part == {
+            "Fn::Sub": [
+                f"${{Arns}}/{kind}/*",
+                {"Arns": {"Fn::Join": [f"/{kind}/*,", {"Ref": "InstanceArns"}]}},
+            ]
+        }
+
+
+# --- The template's settings -----------------------------------------------------------------
+
+
+def _settings_fields() -> set[str]:
+    tree = ast.parse((GATEWAY / "core" / "settings.py").read_text(encoding="utf-8"))
+    [settings] = [n for n in tree.body if isinstance(n, ast.ClassDef) and n.name == "Settings"]
+    return {
+        node.target.id
+        for node in settings.body
+        if isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name)
+    }
+
+
+def test_every_gateway_variable_of_the_template_is_a_setting() -> None:
+    container = _container()
+    names = [e["Name"] for e in container["Environment"] + container["Secrets"]]
+    gateway_names = [n for n in names if n.startswith("GATEWAY_")]
+    assert len(gateway_names) == len(set(gateway_names))
+    unknown = {
+        n for n in gateway_names if n.removeprefix("GATEWAY_").lower() not in _settings_fields()
+    }
+    assert unknown == set()
+    for needed in ("GATEWAY_INSTANCE_ID", "GATEWAY_CACHE_URL", "GATEWAY_CURSOR_SECRET"):
+        assert needed in gateway_names
+
+
+def test_container_is_read_only_non_root_and_health_checked() -> None:
+    container = _container()
+    assert container["ReadonlyRootFilesystem"] is True
+    assert container["User"].split(":")[0] not in ("0", "root")
+    assert container["MountPoints"] == [
+        {"SourceVolume": "tmp", "ContainerPath": "/tmp", "ReadOnly": False}
+    ]
+    assert container["PortMappings"][0]["ContainerPort"] == 8000
+    target_group = template()["Resources"]["TargetGroup"]["Properties"]
+    assert target_group["HealthCheckPath"] == "/readyz"
+    assert target_group["Port"] == 8000
+
+
+def test_the_start_up_command_writes_the_api_keys_file(tmp_path: Path) -> None:
+    # The task's command, run with a stand-in for connect-gateway that shows what it got.
+    command = _container()["Command"]
+    assert command[:2] == ["python", "-c"]
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    fake = bin_dir / "connect-gateway"
+    fake.write_text(
+        f"#!{sys.executable}\nimport json, os, sys\n"
+        "print(json.dumps({'argv': sys.argv[1:], 'env': sorted(os.environ)}))\n"
+    )
+    fake.chmod(0o755)
+    keys_file = tmp_path / "api-keys.json"
+    dashboard = {"id": "dashboard", "sha256": "ab" * 32, "scopes": ["contacts:read"]}
+    env = {
+        "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}",
+        "GATEWAY_API_KEYS_FILE": str(keys_file),
+        "API_KEYS_JSON": json.dumps({"keys": [dashboard]}),
+        "EVENTS_API_KEY": "the-events-key",
+    }
+    done = subprocess.run(
+        [sys.executable, "-c", command[2]], env=env, capture_output=True, text=True, check=True
+    )
+    shown = json.loads(done.stdout)
+    assert shown["argv"] == ["serve", "--host", "0.0.0.0", "--port", "8000"]
+    assert "API_KEYS_JSON" not in shown["env"]
+    assert "EVENTS_API_KEY" not in shown["env"]
+    assert stat.S_IMODE(keys_file.stat().st_mode) == 0o600
+    events = {
+        "id": "eventbridge",
+        "scopes": ["events:write"],
+        "sha256": hashlib.sha256(b"the-events-key").hexdigest(),
+    }
+    assert json.loads(keys_file.read_text()) == {"keys": [dashboard, events]}
+
+
+def test_contact_events_go_only_for_the_instances_to_events() -> None:
+    resources = template()["Resources"]
+    pattern = resources["ContactEventsRule"]["Properties"]["EventPattern"]
+    assert pattern == {
+        "source": ["aws.connect"],
+        "detail-type": ["Amazon Connect Contact Event"],
+        "detail": {"instanceArn": {"Ref": "InstanceArns"}},
+    }
+    destination = resources["EventsApiDestination"]["Properties"]
+    assert destination["InvocationEndpoint"] == {"Fn::Sub": "https://${DomainName}/events"}
+    auth = resources["EventsConnection"]["Properties"]["AuthParameters"]["ApiKeyAuthParameters"]
+    assert auth["ApiKeyName"] == "X-API-Key"
+    assert "resolve:secretsmanager:${EventsApiKeySecret}" in auth["ApiKeyValue"]["Fn::Sub"]
+
+
+# --- The image's lockfiles -------------------------------------------------------------------
+
+
+def _name(requirement: str) -> str:
+    return re.sub(r"[-_.]+", "-", Requirement(requirement).name).lower()
+
+
+def _locked(path: Path) -> dict[str, tuple[str, list[str]]]:
+    """Each locked requirement's name: its version and hashes."""
+    entries: dict[str, tuple[str, list[str]]] = {}
+    text = path.read_text().replace("\\\n", " ")
+    for line in text.splitlines():
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        requirement, *options = line.split(" --hash=")
+        parsed = Requirement(requirement.strip())
+        [specifier] = parsed.specifier
+        assert specifier.operator == "==", line
+        entries[_name(requirement.strip())] = (specifier.version, options)
+    return entries
+
+
+def _constraints() -> dict[str, str]:
+    pins = {}
+    for line in (ROOT / "constraints.txt").read_text().splitlines():
+        if line.strip() and not line.startswith("#"):
+            name, version = line.split("==")
+            pins[_name(name)] = version.strip()
+    return pins
+
+
+def test_the_lockfile_covers_the_runtime_requirements_with_hashes() -> None:
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    runtime = {_name(r) for r in project["dependencies"]}
+    locked = _locked(LOCK)
+    assert runtime - locked.keys() == set(), "missing from the lock: run scripts/lock"
+    for name, (_, hashes) in locked.items():
+        assert hashes, name
+        assert all(h.startswith("sha256:") for h in hashes), name
+    # Only run-time dependencies: none of the test or dev tools.
+    extras = {_name(r) for group in project["optional-dependencies"].values() for r in group}
+    assert (extras - {"connect-graphql-gateway"}) & locked.keys() == set()
+    # The versions the tests run with.
+    pins = _constraints()
+    for name, (version, _) in locked.items():
+        assert pins.get(name) == version, f"{name}=={version}: not constraints.txt's"
+
+
+def test_the_build_lockfile_has_the_build_backend_hashed() -> None:
+    backend = tomllib.loads((ROOT / "pyproject.toml").read_text())["build-system"]["requires"]
+    locked = _locked(BUILD_LOCK)
+    assert {_name(r) for r in backend} <= locked.keys()
+    assert all(hashes for _, hashes in locked.values())
