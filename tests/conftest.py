@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 import redis
 
+from gateway.core.clock import SYSTEM, Clock
 from gateway.core.settings import Settings
 from gateway.emulator import (
     DEMO_INSTANCE_ID,
@@ -20,6 +21,7 @@ from gateway.emulator import (
 )
 from gateway.http.servers import ServerThread
 from tests.chains import demo_contacts
+from tests.clock import FakeClock
 from tests.cluster import Cluster, running_cluster
 from tests.stores import StoreFor, store_factory
 from tests.support import Emulator, Gateway, running_gateway
@@ -99,9 +101,20 @@ def settings_for(emulator: Emulator) -> Callable[..., Settings]:
 
 @pytest.fixture
 def start_gateway(settings_for: Callable[..., Settings]) -> Iterator[Callable[..., Gateway]]:
-    """Starts gateways (stopped after the test): `start_gateway(**settings)`."""
+    """Starts gateways (stopped after the test): `start_gateway(**settings)`, or
+    `start_gateway(clock=FakeClock(), **settings)` for one whose time the test moves."""
     with ExitStack() as stack:
-        yield lambda **overrides: stack.enter_context(running_gateway(settings_for(**overrides)))
+
+        def start(clock: Clock = SYSTEM, **overrides: Any) -> Gateway:
+            return stack.enter_context(running_gateway(settings_for(**overrides), clock))
+
+        yield start
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    """A clock the test moves (`clock.advance(seconds)`) instead of sleeping."""
+    return FakeClock()
 
 
 @pytest.fixture
@@ -170,3 +183,15 @@ def ended(emulator: Emulator) -> str:
     """A demo contact that has ended."""
     contacts = demo_contacts(emulator.contacts()).values()
     return next(c["id"] for c in contacts if c["disconnected"])
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+    """Captured output as UTF-8 can carry it: the log tests log lone surrogates on purpose,
+    and a report holding one cannot cross from an xdist worker to its controller."""
+    outcome: Any = yield
+    report = outcome.get_result()
+    report.sections = [
+        (name, text.encode("utf-8", "backslashreplace").decode("utf-8"))
+        for name, text in report.sections
+    ]

@@ -14,6 +14,7 @@ from typing import Any
 
 import httpx
 
+from gateway.core.clock import SYSTEM, Clock
 from gateway.core.settings import Settings
 from gateway.http.app import create_app
 from gateway.http.servers import ServerThread
@@ -62,8 +63,8 @@ class Gateway:
 
 
 @contextmanager
-def running_gateway(settings: Settings) -> Iterator[Gateway]:
-    with ServerThread(create_app(settings)) as server:
+def running_gateway(settings: Settings, clock: Clock = SYSTEM) -> Iterator[Gateway]:
+    with ServerThread(create_app(settings, clock)) as server:
         gateway = Gateway(server.url)
         yield gateway
         gateway.http.close()

@@ -12,6 +12,7 @@ import pytest
 from gateway.connect.breaker import Breaker, State
 from gateway.core.errors import UpstreamUnavailable
 from tests.chains import demo_contacts
+from tests.clock import FakeClock
 from tests.support import Emulator, Gateway
 
 CONTACT = "query($id: ID!) { contact(contactId: $id) { id } }"
@@ -124,9 +125,10 @@ def test_a_call_the_quota_refused_is_no_breaker_success(
 
 
 def test_an_abandoned_trial_hands_the_trial_to_the_next_caller() -> None:
-    breaker = Breaker(failures=1, reset=0.05)
+    clock = FakeClock()
+    breaker = Breaker(failures=1, reset=30, clock=clock)
     breaker.failed()
-    time.sleep(0.06)
+    clock.advance(30)
     breaker.before("DescribeContact")  # the trial
     with pytest.raises(UpstreamUnavailable):
         breaker.before("DescribeContact")  # one trial at a time

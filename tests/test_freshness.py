@@ -9,6 +9,7 @@ from collections.abc import Callable
 import httpx
 
 from tests.chains import deepest
+from tests.clock import FakeClock
 from tests.support import Emulator, Gateway
 
 CONTACT = "query($id: ID!) { contact(contactId: $id) { id channel } }"
@@ -27,11 +28,13 @@ def _ended(emulator: Emulator) -> str:
     return str(next(c["id"] for c in deepest(emulator.contacts()) if c["disconnected"]))
 
 
-def test_stale_while_revalidate(start_gateway: Callable[..., Gateway], emulator: Emulator) -> None:
-    gateway = start_gateway(ttl_ended_seconds=0.3, stale_while_revalidate_seconds=60)
+def test_stale_while_revalidate(
+    start_gateway: Callable[..., Gateway], emulator: Emulator, clock: FakeClock
+) -> None:
+    gateway = start_gateway(clock, ttl_ended_seconds=60, stale_while_revalidate_seconds=60)
     contact = _ended(emulator)
     first = gateway.query(CONTACT, id=contact)
-    time.sleep(0.4)  # past freshness
+    clock.advance(61)  # past freshness, within stale-while-revalidate
 
     emulator.fault(operation="DescribeContact", delayMs=2000)  # a slow refresh
     started = time.monotonic()
@@ -44,13 +47,15 @@ def test_stale_while_revalidate(start_gateway: Callable[..., Gateway], emulator:
     assert emulator.calls() == 2  # the refreshed entry is fresh again
 
 
-def test_stale_if_error_says_so(start_gateway: Callable[..., Gateway], emulator: Emulator) -> None:
+def test_stale_if_error_says_so(
+    start_gateway: Callable[..., Gateway], emulator: Emulator, clock: FakeClock
+) -> None:
     gateway = start_gateway(
-        ttl_ended_seconds=0.3, stale_while_revalidate_seconds=0, stale_if_error_seconds=600
+        clock, ttl_ended_seconds=60, stale_while_revalidate_seconds=0, stale_if_error_seconds=600
     )
     contact = _ended(emulator)
     first = gateway.query(CONTACT, id=contact)
-    time.sleep(0.4)
+    clock.advance(61)
     emulator.fault(operation="DescribeContact", error="ThrottlingException")
 
     result = gateway.query(CONTACT, id=contact)
@@ -113,9 +118,11 @@ def test_no_cache_is_limited_per_caller(
 
 
 def test_breaker_opens_and_recovers(
-    start_gateway: Callable[..., Gateway], emulator: Emulator
+    start_gateway: Callable[..., Gateway], emulator: Emulator, clock: FakeClock
 ) -> None:
-    gateway = start_gateway(breaker_failures=3, breaker_reset_seconds=2, ttl_not_found_seconds=0)
+    gateway = start_gateway(
+        clock, breaker_failures=3, breaker_reset_seconds=30, ttl_not_found_seconds=0
+    )
     emulator.fault(operation="DescribeContact", error="InternalServiceException", times=3)
 
     codes = [
@@ -124,7 +131,12 @@ def test_breaker_opens_and_recovers(
 
     assert codes == ["UPSTREAM_UNAVAILABLE"] * 5
     assert emulator.calls() == 3  # open after three: the next two were not sent
-    time.sleep(2.1)  # the breaker's reset: one trial call may go
+    clock.advance(29)
+    assert gateway.query(CONTACT, id="c-9")["errors"][0]["extensions"]["code"] == (
+        "UPSTREAM_UNAVAILABLE"
+    )  # still open
+    assert emulator.calls() == 3
+    clock.advance(1)  # the breaker's reset: one trial call may go
     contact = _ended(emulator)
     assert gateway.query(CONTACT, id=contact)["data"]["contact"]["id"] == contact
     assert emulator.calls() == 4

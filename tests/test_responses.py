@@ -16,6 +16,7 @@ from gateway.core.settings import Settings
 from gateway.data.responses import MAX_TTL, ResponseCache
 from gateway.http.auth.keys import new_key
 from tests.chains import deepest, demo_contacts
+from tests.clock import FakeClock
 from tests.conftest import REDIS_URL
 from tests.support import Emulator, Gateway
 
@@ -230,33 +231,25 @@ def test_never_shared_across_scopes(
     assert 'gateway_response_cache_lookups_total{result="hit"} 2.0' in text
 
 
-class _Clock:
-    def __init__(self) -> None:
-        self.now = 0.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
 def test_entries_live_as_long_as_their_freshest_entity_allows() -> None:
-    clock = _Clock()
+    clock = FakeClock()
     cache = ResponseCache(1 << 20, clock=clock)
     assert cache.put("k", b"{}", [], ["contact:i:a"], ttl=5, since=cache.epoch)
     assert not cache.put("z", b"{}", [], ["contact:i:b"], ttl=0, since=cache.epoch)
 
-    clock.now = 4.9
+    clock.advance(4.9)
     assert cache.get("k") is not None
-    clock.now = 5.0
+    clock.advance(0.1)
     assert cache.get("k") is None
     assert cache.bytes == 0
 
 
 def test_no_entry_outlives_max_ttl() -> None:
-    clock = _Clock()
+    clock = FakeClock()
     cache = ResponseCache(1 << 20, clock=clock)
     cache.put("k", b"{}", [], [], ttl=float("inf"), since=cache.epoch)
 
-    clock.now = MAX_TTL
+    clock.advance(MAX_TTL)
     assert cache.get("k") is None
 
 

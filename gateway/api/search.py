@@ -172,7 +172,9 @@ async def search(
     else:
         cursor = Cursor(None, first, 0, query)
         searched = asked
-        recent = asked.ends_now(datetime.now(UTC), info.context.settings.ttl_search_seconds)
+        recent = asked.ends_now(
+            info.context.store.clock.now(), info.context.settings.ttl_search_seconds
+        )
     return await _collect(info, searched, cursor, first, recent)
 
 

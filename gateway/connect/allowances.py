@@ -10,8 +10,7 @@ anonymous caller together), refilled per minute, per process. Two use them:
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
+from gateway.core.clock import SYSTEM, Clock
 
 __all__ = ["Allowances"]
 
@@ -19,7 +18,7 @@ _MAX_CALLERS = 10_000
 
 
 class Allowances:
-    def __init__(self, per_minute: int, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(self, per_minute: int, clock: Clock = SYSTEM) -> None:
         self.per_minute = per_minute
         self._clock = clock
         self._buckets: dict[str, tuple[float, float]] = {}  # caller -> (tokens, at)
@@ -28,7 +27,7 @@ class Allowances:
         """Spends one of the caller's allowance; False when none is left."""
         if self.per_minute == 0:
             return False
-        now = self._clock()
+        now = self._clock.monotonic()
         tokens, at = self._buckets.get(caller, (float(self.per_minute), now))
         tokens = min(float(self.per_minute), tokens + (now - at) * self.per_minute / 60)
         if tokens < 1:

@@ -7,9 +7,9 @@ per waiting call) and the asyncio forks are unmaintained."""
 
 from __future__ import annotations
 
-import time
 from enum import Enum
 
+from gateway.core.clock import SYSTEM, Clock
 from gateway.core.errors import UpstreamUnavailable
 
 __all__ = ["Breaker", "State"]
@@ -22,8 +22,9 @@ class State(Enum):
 
 
 class Breaker:
-    def __init__(self, failures: int, reset: float) -> None:
+    def __init__(self, failures: int, reset: float, clock: Clock = SYSTEM) -> None:
         self.failures, self.reset = failures, reset
+        self._clock = clock
         self.state = State.CLOSED
         self._count = 0
         self._opened = 0.0
@@ -31,7 +32,7 @@ class Breaker:
     def before(self, operation: str) -> None:
         """Raises UpstreamUnavailable while open; lets one trial through after `reset`."""
         if self.state is State.OPEN:
-            if time.monotonic() - self._opened < self.reset:
+            if self._clock.monotonic() - self._opened < self.reset:
                 raise UpstreamUnavailable(
                     f"Connect's {operation} is failing; the gateway is holding off for a moment"
                 )
@@ -46,9 +47,9 @@ class Breaker:
         """A call let through gave no verdict (refused by the quota, or cancelled): a trial
         hands its turn to the next caller instead of holding the breaker half-open."""
         if self.state is State.HALF_OPEN:
-            self.state, self._opened = State.OPEN, time.monotonic() - self.reset
+            self.state, self._opened = State.OPEN, self._clock.monotonic() - self.reset
 
     def failed(self) -> None:
         self._count += 1
         if self.state is State.HALF_OPEN or self._count >= self.failures:
-            self.state, self._opened = State.OPEN, time.monotonic()
+            self.state, self._opened = State.OPEN, self._clock.monotonic()

@@ -20,6 +20,7 @@ from gateway.connect.errors import translate
 from gateway.connect.quota import Quota
 from gateway.connect.wire import MAX_RESULTS
 from gateway.core import deadline
+from gateway.core.clock import SYSTEM, Clock
 from gateway.core.errors import GatewayError, UpstreamThrottled, UpstreamUnavailable
 from gateway.core.settings import Settings
 from gateway.observability import tracing
@@ -50,8 +51,11 @@ class ConnectClient:
         settings: Settings,
         quota: Quota,
         metrics: Metrics,
+        clock: Clock = SYSTEM,
     ) -> None:
         self._client = client
+        self.clock = clock
+        """What the gateway reads time from (breakers, searches' "now")."""
         self._pool = ThreadPoolExecutor(
             settings.connect_max_concurrency, thread_name_prefix="connect"
         )
@@ -69,11 +73,13 @@ class ConnectClient:
         )
         """Seconds a call can take at most, retries and quota waits included."""
         self._breakers: dict[str, Breaker] = defaultdict(
-            lambda: Breaker(settings.breaker_failures, settings.breaker_reset_seconds)
+            lambda: Breaker(settings.breaker_failures, settings.breaker_reset_seconds, clock)
         )
 
     @classmethod
-    def from_settings(cls, settings: Settings, quota: Quota, metrics: Metrics) -> ConnectClient:
+    def from_settings(
+        cls, settings: Settings, quota: Quota, metrics: Metrics, clock: Clock = SYSTEM
+    ) -> ConnectClient:
         config = Config(
             connect_timeout=settings.connect_connect_timeout,
             read_timeout=settings.connect_read_timeout,
@@ -91,7 +97,7 @@ class ConnectClient:
                 log.info("no AWS credentials found; using placeholder ones for the emulator")
                 kwargs.update(_EMULATOR_CREDENTIALS)
         client = session.client("connect", config=config, **kwargs)
-        return cls(client, settings, quota, metrics)
+        return cls(client, settings, quota, metrics, clock)
 
     async def describe_contact(self, instance_id: str, contact_id: str) -> Record:
         return await self._describe(

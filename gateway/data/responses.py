@@ -13,14 +13,14 @@ budget. A request that started before a drop of one of its tags does not store i
 from __future__ import annotations
 
 import hashlib
-import time
 from collections import OrderedDict
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from starlette.requests import Request
 from starlette.responses import Response
 
+from gateway.core.clock import SYSTEM, Clock
 from gateway.observability.metrics import Metrics
 
 __all__ = ["MAX_TTL", "Cached", "ResponseCache", "headers_of", "replay", "request_key"]
@@ -47,7 +47,7 @@ class ResponseCache:
         self,
         max_bytes: int,
         metrics: Metrics | None = None,
-        clock: Callable[[], float] = time.monotonic,
+        clock: Clock = SYSTEM,
     ) -> None:
         self.max_bytes = max_bytes
         self.bytes = 0
@@ -79,7 +79,7 @@ class ResponseCache:
 
     def get(self, key: str) -> Cached | None:
         entry = self._entries.get(key)
-        if entry is not None and entry.expires <= self._clock():
+        if entry is not None and entry.expires <= self._clock.monotonic():
             self._remove(key)
             entry = None
         if entry is not None:
@@ -110,7 +110,7 @@ class ResponseCache:
             return False
         if key in self._entries:
             self._remove(key)
-        expires = self._clock() + min(ttl, MAX_TTL)
+        expires = self._clock.monotonic() + min(ttl, MAX_TTL)
         self._entries[key] = Cached(body, tuple(headers), tags, expires, cost, operation)
         self.bytes += cost
         for tag in tags:

@@ -167,7 +167,7 @@ class Page:
         async def fetch(connect: ConnectClient, instance_id: str, page_id: str) -> Any:
             searched = page.search
             if page.recent:
-                end = datetime.now(UTC).replace(microsecond=0)
+                end = connect.clock.now().replace(microsecond=0)
                 searched = searched.within(end - page._length * timedelta(seconds=1), end)
             found = await connect.search_contacts(**replace(page, search=searched).params)
             window = [

@@ -20,7 +20,6 @@ import asyncio
 import contextlib
 import json
 import logging
-import time
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -28,6 +27,7 @@ from typing import Any, cast
 
 from gateway.connect import ConnectClient, budget, quota
 from gateway.core import deadline
+from gateway.core.clock import SYSTEM, Clock
 from gateway.core.errors import NotFound, UpstreamThrottled, UpstreamUnavailable
 from gateway.core.settings import Settings
 from gateway.data.cache import Cache, Generation
@@ -130,8 +130,11 @@ class EntityStore:
         settings: Settings,
         metrics: Metrics,
         on_change: Changed | None = None,
+        clock: Clock = SYSTEM,
     ) -> None:
         self._connect = connect
+        self._clock = clock
+        self.clock = clock
         self._on_change = on_change
         self._cache = cache
         self._redis = redis
@@ -177,7 +180,7 @@ class EntityStore:
                     break
                 record = first()
                 ttl = CONTACT.ttl(self._settings, record)
-                entry = {"value": record, "at": time.time(), "ttl": ttl}
+                entry = {"value": record, "at": self._clock.time(), "ttl": ttl}
                 entry["id"] = uuid.uuid4().hex[:16]
                 if await self._cache.create(key, shared, entry, ttl + keep):
                     return True
@@ -187,7 +190,7 @@ class EntityStore:
                 break
             record = change(entry["value"])
             ttl = 0.0 if entry.get("overtaken") else CONTACT.ttl(self._settings, record)
-            merged = entry | {"value": record, "at": time.time(), "ttl": ttl}
+            merged = entry | {"value": record, "at": self._clock.time(), "ttl": ttl}
             merged["id"] = uuid.uuid4().hex[:16]
             if await self._cache.replace(key, raw, shared, merged, ttl + keep):
                 return True
@@ -213,15 +216,15 @@ class EntityStore:
             fresh = True  # what events alone said: Connect's record is wanted
             entry = None
         if entry is not None:
-            if _age(entry) <= entry["ttl"]:
+            if _age(entry, self._clock) <= entry["ttl"]:
                 self._count(kind, "hit")
-                return _fetched(entry)
+                return _fetched(entry, self._clock)
             revalidate = entry["value"] is not None and not entry.get("overtaken")
             swr = self._swr if kind.stale_for is None else kind.stale_for(self._settings)
-            if revalidate and _age(entry) <= entry["ttl"] + swr:
+            if revalidate and _age(entry, self._clock) <= entry["ttl"] + swr:
                 self._count(kind, "stale")
                 self._refresh(kind, key, instance_id, entity_id)
-                flagged = None if kind.stale_for is None else _age(entry)
+                flagged = None if kind.stale_for is None else _age(entry, self._clock)
                 return Fetched(entry["value"], stale_age=flagged)
         self._count(kind, "miss")
         try:
@@ -234,11 +237,11 @@ class EntityStore:
             last = entry if entry is not None else await self._cache.get(key)
             if last is None or last["value"] is None:
                 raise
-            if _age(last) > last["ttl"] + self._settings.stale_if_error_seconds:
+            if _age(last, self._clock) > last["ttl"] + self._settings.stale_if_error_seconds:
                 raise
             self._count(kind, "stale_if_error")
-            return Fetched(last["value"], stale_age=_age(last))
-        return _fetched(fetched)
+            return Fetched(last["value"], stale_age=_age(last, self._clock))
+        return _fetched(fetched, self._clock)
 
     @property
     def _swr(self) -> float:
@@ -280,7 +283,7 @@ class EntityStore:
         # Read again inside the flight: a flight that ended between our miss and now has
         # filled the cache, and a second upstream call would be waste.
         old = await self._cache.get(key)
-        if read_cache and old is not None and _age(old) <= old["ttl"]:
+        if read_cache and old is not None and _age(old, self._clock) <= old["ttl"]:
             return cast(dict[str, Any], old)
         local = self._cache.generation(key)
         async with self._redis.lease(key, self._lease_seconds) as lease:
@@ -303,7 +306,12 @@ class EntityStore:
             )
             swr = self._swr if kind.stale_for is None else kind.stale_for(self._settings)
             keep = 0.0 if value is None else swr + self._settings.stale_if_error_seconds
-            entry = {"value": value, "at": time.time(), "ttl": ttl, "id": uuid.uuid4().hex[:16]}
+            entry = {
+                "value": value,
+                "at": self._clock.time(),
+                "ttl": ttl,
+                "id": uuid.uuid4().hex[:16],
+            }
             overtaken = entry | {"ttl": 0.0, "overtaken": True}
             generation = Generation(lease.generation, local)
             if not await self._cache.store(key, entry, overtaken, ttl + keep, generation):
@@ -343,8 +351,8 @@ def _partial(entry: dict[str, Any]) -> bool:
     return isinstance(value, dict) and bool(value.get(PARTIAL))
 
 
-def _fetched(entry: dict[str, Any]) -> Fetched:
-    return Fetched(entry["value"], fresh_for=max(0.0, entry["ttl"] - _age(entry)))
+def _fetched(entry: dict[str, Any], clock: Clock) -> Fetched:
+    return Fetched(entry["value"], fresh_for=max(0.0, entry["ttl"] - _age(entry, clock)))
 
 
 def _keys(tags: list[str]) -> list[str]:
@@ -358,6 +366,6 @@ def _keys(tags: list[str]) -> list[str]:
     return keys
 
 
-def _age(entry: dict[str, Any]) -> float:
+def _age(entry: dict[str, Any], clock: Clock) -> float:
     """Seconds since the entry was fetched from Connect."""
-    return time.time() - float(entry["at"])
+    return clock.time() - float(entry["at"])

@@ -25,6 +25,7 @@ from gateway.api.schema import create_schema
 from gateway.connect import ConnectClient
 from gateway.connect.quota import Quota
 from gateway.core.caller import METRICS_READ, Caller
+from gateway.core.clock import SYSTEM, Clock
 from gateway.core.settings import Settings
 from gateway.data.cache import Cache
 from gateway.data.events import events_endpoint
@@ -68,7 +69,7 @@ def file_problems(settings: Settings) -> list[str]:
     return problems
 
 
-def create_app(settings: Settings) -> Starlette:
+def create_app(settings: Settings, clock: Clock = SYSTEM) -> Starlette:
     """The app for `settings`; a bad file they name raises ValueError (see file_problems)."""
     metrics = Metrics()
     authenticator = Authenticator.from_settings(settings)
@@ -96,8 +97,10 @@ def create_app(settings: Settings) -> Starlette:
             replicas=settings.quota_replicas * settings.workers,
         )
         # Building a boto3 client reads botocore's model files: keep it off the loop.
-        connect = await asyncio.to_thread(ConnectClient.from_settings, settings, quota, metrics)
-        responses = _response_cache(settings, metrics)
+        connect = await asyncio.to_thread(
+            ConnectClient.from_settings, settings, quota, metrics, clock
+        )
+        responses = _response_cache(settings, metrics, clock)
         invalidations = Invalidations(
             settings.cache_url if cache.shared else None,
             settings.cache_namespace,
@@ -110,7 +113,7 @@ def create_app(settings: Settings) -> Starlette:
             # replica drops the responses (and copies) holding the old value.
             await invalidations.publish(tags, drop_shared=False)
 
-        store = EntityStore(connect, cache, redis, settings, metrics, changed)
+        store = EntityStore(connect, cache, redis, settings, metrics, changed, clock)
         subscriptions = Subscriptions(
             settings.max_subscriptions,
             per_caller=settings.max_subscriptions_per_caller,
@@ -147,7 +150,7 @@ def create_app(settings: Settings) -> Starlette:
     assets = Assets()
     return Starlette(
         routes=[
-            Route("/graphql", view := GraphQLView(schema, settings, metrics, assets)),
+            Route("/graphql", view := GraphQLView(schema, settings, metrics, assets, clock)),
             WebSocketRoute("/graphql", view),
             Route("/healthz", healthz),
             Route("/readyz", readyz),
@@ -242,10 +245,10 @@ def _metrics_endpoint(metrics: Metrics) -> Callable[[Request], Awaitable[Respons
     return endpoint
 
 
-def _response_cache(settings: Settings, metrics: Metrics) -> ResponseCache | None:
+def _response_cache(settings: Settings, metrics: Metrics, clock: Clock) -> ResponseCache | None:
     if not settings.response_cache:
         return None
-    return ResponseCache(int(settings.response_cache_mb * 2**20), metrics)
+    return ResponseCache(int(settings.response_cache_mb * 2**20), metrics, clock)
 
 
 async def _listen(

@@ -34,6 +34,7 @@ from gateway.connect import budget
 from gateway.connect.allowances import Allowances
 from gateway.core import deadline
 from gateway.core.caller import EVERYONE, Caller
+from gateway.core.clock import SYSTEM, Clock
 from gateway.core.errors import (
     INTERNAL_SERVER_ERROR,
     BadUserInput,
@@ -80,7 +81,12 @@ class GraphQLView(HTTPProtocol, GraphQL[Context, None]):
     websocket_adapter_class = connection.WebSocketAdapter
 
     def __init__(
-        self, schema: Any, settings: Settings, metrics: Metrics, assets: Assets | None = None
+        self,
+        schema: Any,
+        settings: Settings,
+        metrics: Metrics,
+        assets: Assets | None = None,
+        clock: Clock = SYSTEM,
     ) -> None:
         super().__init__(
             schema,
@@ -94,9 +100,9 @@ class GraphQLView(HTTPProtocol, GraphQL[Context, None]):
         self.metrics = metrics
         self.assets = assets or Assets()
         self.persisted = PersistedOperations.from_settings(settings)
-        self.refreshes = Allowances(settings.no_cache_per_minute)
+        self.refreshes = Allowances(settings.no_cache_per_minute, clock)
         per_minute = settings.caller_upstream_calls_per_minute
-        self.upstream = Allowances(per_minute) if per_minute else None
+        self.upstream = Allowances(per_minute, clock) if per_minute else None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "websocket":

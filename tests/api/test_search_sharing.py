@@ -15,6 +15,7 @@ import pytest
 from gateway.core.rates import CONNECT_QUOTAS
 from gateway.emulator import EmulatorOptions, create_emulator_app
 from gateway.http.servers import ServerThread
+from tests.clock import FakeClock
 from tests.conftest import REDIS_URL
 from tests.support import Emulator, Gateway
 
@@ -77,14 +78,16 @@ async def test_twenty_pollers_make_at_most_one_search_every_two_seconds(
     assert connect_quota.throttled("SearchContacts") == 0
 
 
-def test_later_pages_search_the_window_of_the_first(start_gateway: Callable[..., Gateway]) -> None:
+def test_later_pages_search_the_window_of_the_first(
+    start_gateway: Callable[..., Gateway], clock: FakeClock
+) -> None:
     """The window moves on between pages; the cursor keeps the first page's range, which
     Connect's NextToken was issued for."""
-    gateway = start_gateway(ttl_search_seconds=0.2)
+    gateway = start_gateway(clock, ttl_search_seconds=5)
     variables = last_eight_weeks() | {"first": 30}
     first = gateway.query(SEARCH, **variables)["data"]["searchContacts"]
     assert first["pageInfo"]["hasNextPage"]
-    time.sleep(0.5)
+    clock.advance(6)
     later = last_eight_weeks() | {"first": 30, "after": first["pageInfo"]["endCursor"]}
     second = gateway.query(SEARCH, **later)
     assert "errors" not in second
