@@ -14,7 +14,7 @@ from typing import Any
 
 from gateway.emulator.attributes import INTENTS, Attributes, chain_key
 
-__all__ = ["Transcript", "seed_transcripts"]
+__all__ = ["Transcript", "intent_of", "seed_transcripts"]
 
 Record = dict[str, Any]
 Transcript = dict[str, tuple[str, ...]]
@@ -73,3 +73,9 @@ def _transcript(rng: random.Random, channel: str, intent: str) -> Transcript:
         "CUSTOMER": (*rng.sample(customer, k=len(customer)), _CLOSING[0]),
         "AGENT": (*agent, _CLOSING[1]),
     }
+
+
+def intent_of(transcript: Mapping[str, tuple[str, ...]]) -> str:
+    """The intent whose phrases `transcript` was drawn from."""
+    said = set(transcript.get("AGENT", ()))
+    return next((intent for intent, (_, agent) in _PHRASES.items() if said & set(agent)), "billing")
