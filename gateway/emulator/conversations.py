@@ -24,7 +24,7 @@ from typing import Any
 from gateway.emulator.attributes import chain_key
 from gateway.emulator.dataset import Instance
 from gateway.emulator.ids import new_id
-from gateway.emulator.transcripts import intent_of
+from gateway.emulator.transcripts import intent_of, transcript_for
 
 __all__ = ["Conversation", "Turn", "analysis_of", "conversation_of", "redaction_policy"]
 
@@ -110,9 +110,16 @@ def redaction_policy(record: Mapping[str, Any]) -> str:
     return str(redaction.get("Policy", "RedactedAndOriginal"))
 
 
-def conversation_of(instance: Instance, record: Mapping[str, Any]) -> Conversation | None:
-    """The conversation of a contact whose analysis completed, else None."""
+def conversation_of(
+    instance: Instance, record: Mapping[str, Any], *, analysed: bool = True
+) -> Conversation | None:
+    """The conversation of a contact whose analysis completed, else None; with `analysed`
+    False, of any call or chat an agent took (what its recording or transcript holds)."""
     transcript = instance.transcripts.get(record["Id"])
+    if transcript is None and not analysed:
+        intent = instance.attributes.get(chain_key(record), {}).get("intent") or "billing"
+        rng = random.Random(f"transcript:{record['Id']}")
+        transcript = transcript_for(rng, record["Channel"], intent)
     connected = record.get("AgentInfo", {}).get("ConnectedToAgentTimestamp")
     end = record.get("DisconnectTimestamp")
     if transcript is None or connected is None or end is None:

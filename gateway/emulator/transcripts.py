@@ -14,7 +14,7 @@ from typing import Any
 
 from gateway.emulator.attributes import INTENTS, Attributes, chain_key
 
-__all__ = ["Transcript", "intent_of", "seed_transcripts"]
+__all__ = ["Transcript", "intent_of", "seed_transcripts", "transcript_for"]
 
 Record = dict[str, Any]
 Transcript = dict[str, tuple[str, ...]]
@@ -61,11 +61,12 @@ def seed_transcripts(
         analytics = record.get("ContactLens", {}).get("ConversationalAnalytics", {})
         if analytics.get("ContactAnalysisReferenceState", {}).get("Status") == "COMPLETED":
             intent = attributes.get(chain_key(record), {}).get("intent") or rng.choice(INTENTS)
-            found[record["Id"]] = _transcript(rng, record["Channel"], intent)
+            found[record["Id"]] = transcript_for(rng, record["Channel"], intent)
     return found
 
 
-def _transcript(rng: random.Random, channel: str, intent: str) -> Transcript:
+def transcript_for(rng: random.Random, channel: str, intent: str) -> Transcript:
+    """A transcript of `channel` about `intent`, drawn from `rng`."""
     customer, agent = _PHRASES[intent]
     opening = "SYSTEM" if channel == "VOICE" else "CUSTOM_BOT"
     return {
