@@ -50,6 +50,31 @@ change:
   endpoints) are always refused, except endpoints of OUTBOUND or AGENT_REPLY emails; any
   segment attribute key is accepted; ConflictException never happens.
 
+- Transcripts, evaluations and recordings (over the seeded Recordings, Contact Lens info
+  and ContactEvaluations; see `gateway.emulator.conversations`, `.lens`, `.evaluations`,
+  `.storage`, `.media`):
+  ListRealtimeContactAnalysisSegmentsV2 (chats only, as Connect: a call answers 400;
+  OutputType Raw or Redacted, 404 OutputTypeNotFoundException when the contact's policy
+  does not keep it; every SegmentType but Attachments and ExtractedInformation; a chat
+  without analysis 404); the `connect-contact-lens` service's
+  ListRealtimeContactAnalysisSegments on the same endpoint (its own path, no collision),
+  for calls analysed in real time, within 24 hours of their end (else 404);
+  ListContactEvaluations (2 a page) and DescribeContactEvaluation over two forms per
+  instance (COMPLETE entries are SUBMITTED, IN_PROGRESS DRAFT, DELETED ones 404);
+  ListInstanceStorageConfigs (CALL_RECORDINGS, CHAT_TRANSCRIPTS in bucket
+  `example-connect-media`, prefix `connect/<instanceId>/...`, KMS; MEDIA_STREAMS).
+  A read-only S3 at `/_s3` (path-style: `endpoint_url=url + "/_s3"`) serves that bucket:
+  each available recording as a few seconds of 8 kHz WAV, chat transcripts, and Contact
+  Lens' output files (`connect/<instanceId>/Analysis/Voice|Chat/[Redacted/]<yyyy>/<mm>/
+  <dd>/<contactId>_analysis[_redacted]_<timestamp>.json`, redacted call audio);
+  ListObjectsV2, GetObject (one Range), HeadObject, S3's XML errors; presigned URLs are
+  honoured until they expire (403 "Request has expired", against the real time).
+  Simplifications: conversations are a fixed script of turns about the chain's intent
+  (personal data: the customer's name and card number, masked `[PII]` or `[NAME]` as
+  MaskMode says); signatures are unchecked; recordings do not last the call's length.
+  S3 requests are counted, throttled (503 SlowDown) and faulted under ListObjectsV2,
+  GetObject and HeadObject (a fault's `patch` does not apply to them).
+
 Time: the emulator keeps Connect's clock. `clock="wall"` (the `emulator` command's and the
 demo's default): its now is the real time, and the seeded data is built to end at start-up,
 so that "the last hour" holds what it would against Connect. `clock="fixed"` (the default of
@@ -84,7 +109,7 @@ What is simplified:
 - Enum values are not checked on input, except where an operation's answer depends on
   them (SearchContacts, ListContactReferences' types); patterns never are (some are
   Java-only regexes).
-- Every other operation in the model is routed and validated, then answered 400
+- Every other operation in the models is routed and validated, then answered 400
   InvalidRequestException "The emulator does not implement <Operation>". Unknown paths
   answer 404 UnknownOperationException.
 

@@ -1,4 +1,5 @@
-"""The emulator as one Starlette app: test endpoints first, then Connect's whole API; its
+"""The emulator as one Starlette app: test endpoints first, then the media bucket's S3 under
+/_s3, then Connect's whole API (and Contact Lens' on its own paths); its
 lifespan runs the timeline of active contacts and the sender of contact events."""
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from starlette.routing import Route
 
 from gateway.emulator.control import Control
 from gateway.emulator.options import EmulatorOptions
+from gateway.emulator.s3 import S3Service
 from gateway.emulator.service import ConnectService
 from gateway.emulator.state import EmulatorState
 
@@ -27,7 +29,12 @@ def create_emulator_app(options: EmulatorOptions | None = None) -> Starlette:
     """
     state = EmulatorState.create(options or EmulatorOptions())
     service = ConnectService(state)
-    routes = [*Control(state).routes(), Route("/{path:path}", service.handle, methods=_METHODS)]
+    s3 = S3Service(state)
+    routes = [
+        *Control(state).routes(),
+        Route("/_s3/{path:path}", s3.handle, methods=_METHODS),
+        Route("/{path:path}", service.handle, methods=_METHODS),
+    ]
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:

@@ -18,6 +18,7 @@ from gateway.emulator.arrivals import CHANNELS
 from gateway.emulator.attributes import chain_key
 from gateway.emulator.dataset import DEMO_INSTANCE_ID, Instance
 from gateway.emulator.faults import FaultError, parse_fault
+from gateway.emulator.s3 import S3_OPERATIONS
 from gateway.emulator.state import EmulatorState
 from gateway.emulator.trees import tree_root
 
@@ -96,7 +97,8 @@ class Control:
     async def add_fault(self, request: Request) -> JSONResponse:
         try:
             data = json.loads(await request.body())
-            fault = parse_fault(data, set(self.state.router.operation_names))
+            operations = {*self.state.router.operation_names, *S3_OPERATIONS}
+            fault = parse_fault(data, operations)
         except (ValueError, FaultError) as error:
             return JSONResponse({"error": str(error)}, status_code=400)
         self.state.faults.add(fault)

@@ -23,7 +23,8 @@ Every member of botocore's Contact, User and Queue shapes, recursively, is fille
 least one record (tests/emulator/test_coverage.py checks it). Beside the records, each
 instance keeps its chains' contact attributes by initial contact ID (see
 `gateway.emulator.attributes`), each contact's references (`gateway.emulator.references`)
-and the transcripts Contact Lens analysed (`gateway.emulator.transcripts`).
+the transcripts Contact Lens analysed (`gateway.emulator.transcripts`) and the contacts'
+evaluations (`gateway.emulator.evaluations`).
 
 Loose ends, on purpose, for testing how links to missing contacts are handled:
 - one TRANSFER voice contact whose PreviousContactId and InitialContactId name a contact
@@ -45,6 +46,7 @@ from gateway.emulator import journeys as j
 from gateway.emulator.attributes import Attributes, seed_attributes
 from gateway.emulator.contacts import ContactFactory, Leg, Record
 from gateway.emulator.directory import Agent, Directory, Queue, build_directory
+from gateway.emulator.evaluations import Evaluations, seed_evaluations
 from gateway.emulator.references import seed_references
 from gateway.emulator.timeline import NOW, ms
 from gateway.emulator.transcripts import Transcript, seed_transcripts
@@ -74,7 +76,8 @@ Journey = Callable[[ContactFactory, datetime], list[Record]]
 @dataclass(frozen=True)
 class Instance:
     """One Connect instance: its ARN, agents, queues and contacts by ID; the attributes of
-    its chains by initial contact ID; references and transcripts by contact ID. Contacts,
+    its chains by initial contact ID; references and transcripts by contact ID; evaluation
+    forms and evaluations. Contacts,
     attributes and references change: updates write them, and the timeline moves active
     contacts on."""
 
@@ -85,6 +88,7 @@ class Instance:
     attributes: dict[str, Attributes] = field(default_factory=dict)
     references: dict[str, list[Record]] = field(default_factory=dict)
     transcripts: Mapping[str, Transcript] = field(default_factory=dict)
+    evaluations: Evaluations = field(default_factory=lambda: Evaluations({}, {}))
 
     def agent(self, agent_id: str) -> Agent | None:
         return next((agent for agent in self.directory.agents if agent.id == agent_id), None)
@@ -156,6 +160,7 @@ def _instance(
         attributes,
         seed_references(rng("references"), arn, ordered),
         seed_transcripts(rng("transcripts"), ordered, attributes),
+        seed_evaluations(rng("evaluations"), arn, directory, ordered),
     )
 
 

@@ -1,4 +1,4 @@
-"""The Connect operations the emulator implements, one handler each.
+"""The Connect (and Contact Lens) operations the emulator implements, one handler each.
 
 A handler takes the emulator's state and the bound, validated input members and returns
 the operation's output as a dict shaped like its output shape, or raises ConnectError; the
@@ -15,11 +15,14 @@ from typing import Any
 from gateway.emulator.attributes import chain_key
 from gateway.emulator.dataset import Dataset
 from gateway.emulator.errors import ConnectError
+from gateway.emulator.evaluations import EVALUATIONS_PAGE_SIZE, evaluation_summary
+from gateway.emulator.lens import list_segments_v2, list_voice_segments
 from gateway.emulator.lookups import contact_of, instance_of
 from gateway.emulator.paging import page
 from gateway.emulator.references import REFERENCE_MEMBERS
 from gateway.emulator.search import search_contacts
 from gateway.emulator.state import EmulatorState
+from gateway.emulator.storage import list_instance_storage_configs
 from gateway.emulator.trees import associated_summary, contact_tree
 from gateway.emulator.updates import update_contact, update_contact_attributes
 
@@ -86,6 +89,30 @@ def list_associated_contacts(dataset: Dataset, params: Mapping[str, Any]) -> dic
     return {"ContactSummaryList": items, "NextToken": token}
 
 
+def list_contact_evaluations(dataset: Dataset, params: Mapping[str, Any]) -> dict[str, Any]:
+    """The contact's evaluations, oldest first, EVALUATIONS_PAGE_SIZE a page."""
+    instance = instance_of(dataset, params)
+    record = contact_of(instance, params["ContactId"])
+    store = instance.evaluations
+    summaries = [
+        evaluation_summary(evaluation, store.forms[evaluation["FormId"]])
+        for evaluation in store.of_contact(record["Id"])
+    ]
+    query = {"InstanceId": instance.id, "ContactId": record["Id"]}
+    items, token = page(summaries, EVALUATIONS_PAGE_SIZE, params.get("NextToken"), query)
+    return {"EvaluationSummaryList": items, "NextToken": token}
+
+
+def describe_contact_evaluation(dataset: Dataset, params: Mapping[str, Any]) -> dict[str, Any]:
+    instance = instance_of(dataset, params)
+    evaluation = instance.evaluations.evaluations.get(params["EvaluationId"])
+    if evaluation is None:
+        raise ConnectError("ResourceNotFoundException", "Evaluation not found")
+    form = instance.evaluations.forms[evaluation["FormId"]]
+    body = {key: value for key, value in evaluation.items() if key != "FormId"}
+    return {"Evaluation": body, "EvaluationForm": form}
+
+
 def _reference_members(types: Sequence[str]) -> set[str]:
     unknown = [kind for kind in types if kind not in REFERENCE_MEMBERS]
     if unknown:
@@ -110,6 +137,11 @@ HANDLERS: Mapping[str, Handler] = {
     "ListContactReferences": _reading(list_contact_references),
     "ListAssociatedContacts": _reading(list_associated_contacts),
     "SearchContacts": _reading(search_contacts),
+    "ListContactEvaluations": _reading(list_contact_evaluations),
+    "DescribeContactEvaluation": _reading(describe_contact_evaluation),
+    "ListInstanceStorageConfigs": _reading(list_instance_storage_configs),
+    "ListRealtimeContactAnalysisSegmentsV2": list_segments_v2,
+    "ListRealtimeContactAnalysisSegments": list_voice_segments,
     "UpdateContact": update_contact,
     "UpdateContactAttributes": update_contact_attributes,
 }

@@ -1,4 +1,5 @@
-"""Connect's service model exactly as the installed botocore ships it."""
+"""Connect's service models exactly as the installed botocore ships them: `connect`, and
+`connect-contact-lens` (real-time voice analysis), a service of its own on its own paths."""
 
 from __future__ import annotations
 
@@ -7,13 +8,19 @@ from functools import cache
 import botocore.session
 from botocore.model import ServiceModel
 
-__all__ = ["connect_model", "error_status"]
+__all__ = ["connect_model", "contact_lens_model", "error_status"]
 
 
 @cache
 def connect_model() -> ServiceModel:
     """The `connect` service model; loaded once, it is large."""
     return botocore.session.get_session().get_service_model("connect")
+
+
+@cache
+def contact_lens_model() -> ServiceModel:
+    """The `connect-contact-lens` service model."""
+    return botocore.session.get_session().get_service_model("connect-contact-lens")
 
 
 @cache

@@ -70,10 +70,15 @@ class Match:
 
 
 class Router:
-    """All of a service's routes, most specific first."""
+    """All of the services' routes, most specific first (services on one endpoint must not
+    share a route: Connect's and Contact Lens' do not)."""
 
-    def __init__(self, model: ServiceModel) -> None:
-        routes = (Route.compile(model.operation_model(name)) for name in model.operation_names)
+    def __init__(self, *models: ServiceModel) -> None:
+        routes = (
+            Route.compile(model.operation_model(name))
+            for model in models
+            for name in model.operation_names
+        )
         self.routes = sorted(routes, key=lambda route: (-route.literal_length, len(route.labels)))
 
     def match(self, method: str, raw_path: str, query_string: str = "") -> Match | None:

@@ -15,7 +15,7 @@ from gateway.emulator.dataset import NOW, Dataset, Instance, build_dataset
 from gateway.emulator.events import INITIATED, contact_event
 from gateway.emulator.faults import Faults
 from gateway.emulator.lifecycle import Lifecycle
-from gateway.emulator.model import connect_model
+from gateway.emulator.model import connect_model, contact_lens_model
 from gateway.emulator.options import EmulatorOptions
 from gateway.emulator.routing import Router
 from gateway.emulator.sender import EventSender
@@ -54,7 +54,7 @@ class EmulatorState:
         return cls(
             options=options,
             dataset=dataset,
-            router=Router(connect_model()),
+            router=Router(connect_model(), contact_lens_model()),
             stats=Stats(),
             throttle=Throttle(options.rate, options.bucket_size, quotas=options.quotas),
             faults=Faults(),

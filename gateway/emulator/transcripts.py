@@ -14,7 +14,7 @@ from typing import Any
 
 from gateway.emulator.attributes import INTENTS, Attributes, chain_key
 
-__all__ = ["Transcript", "seed_transcripts"]
+__all__ = ["Transcript", "intent_of", "seed_transcripts", "transcript_for"]
 
 Record = dict[str, Any]
 Transcript = dict[str, tuple[str, ...]]
@@ -61,11 +61,12 @@ def seed_transcripts(
         analytics = record.get("ContactLens", {}).get("ConversationalAnalytics", {})
         if analytics.get("ContactAnalysisReferenceState", {}).get("Status") == "COMPLETED":
             intent = attributes.get(chain_key(record), {}).get("intent") or rng.choice(INTENTS)
-            found[record["Id"]] = _transcript(rng, record["Channel"], intent)
+            found[record["Id"]] = transcript_for(rng, record["Channel"], intent)
     return found
 
 
-def _transcript(rng: random.Random, channel: str, intent: str) -> Transcript:
+def transcript_for(rng: random.Random, channel: str, intent: str) -> Transcript:
+    """A transcript of `channel` about `intent`, drawn from `rng`."""
     customer, agent = _PHRASES[intent]
     opening = "SYSTEM" if channel == "VOICE" else "CUSTOM_BOT"
     return {
@@ -73,3 +74,9 @@ def _transcript(rng: random.Random, channel: str, intent: str) -> Transcript:
         "CUSTOMER": (*rng.sample(customer, k=len(customer)), _CLOSING[0]),
         "AGENT": (*agent, _CLOSING[1]),
     }
+
+
+def intent_of(transcript: Mapping[str, tuple[str, ...]]) -> str:
+    """The intent whose phrases `transcript` was drawn from."""
+    said = set(transcript.get("AGENT", ()))
+    return next((intent for intent, (_, agent) in _PHRASES.items() if said & set(agent)), "billing")
