@@ -21,8 +21,7 @@ import botocore
 import botocore.session
 from botocore.model import Shape
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from personal_data import CLASSIFIED, personal
+from gateway.api.personal_data import CLASSIFIED, personal
 
 OUTPUT = Path(__file__).resolve().parent.parent / "gateway" / "api" / "generated.py"
 
@@ -90,7 +89,7 @@ def generate() -> str:
     unclassified = unclassified_members(model)
     if unclassified:
         raise SystemExit(
-            "classify these members in scripts/personal_data.py (personal or not) first: "
+            "classify these members in gateway/api/personal_data.py (personal or not) first: "
             + ", ".join(unclassified)
         )
     shapes: dict[str, Shape] = {}
@@ -109,7 +108,7 @@ def generate() -> str:
 
 
 def unclassified_members(model: botocore.model.ServiceModel) -> list[str]:
-    """Members of the classified shapes that scripts/personal_data.py does not list."""
+    """Members of the classified shapes that gateway/api/personal_data.py does not list."""
     return [
         f"{shape}.{member}"
         for shape, members in CLASSIFIED.items()

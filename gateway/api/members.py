@@ -190,7 +190,7 @@ def member(shape: str, name: str, field: str, *, personal: bool = False, **optio
     """The field `field` for member `name` of `shape`, described by Connect's documentation
     (`options` go to strawberry.field). A map takes a `keys` argument, so it has a resolver;
     any other member is a plain attribute of the node. A `personal` member (classified in
-    scripts/personal_data.py) answers only callers with the contacts:pii scope."""
+    gateway/api/personal_data.py) answers only callers with the contacts:pii scope."""
     target = model().shape_for(shape).members[name]
     description = doc(shape, name)
     if personal:

@@ -1,4 +1,4 @@
-"""Personal data fields: which ones is decided in scripts/personal_data.py (the generator
+"""Personal data fields: which ones is decided in gateway/api/personal_data.py (the generator
 marks them); here is what marks them. Without the `contacts:pii` scope such a field is null
 with FORBIDDEN at its path, and its siblings answer. The check reads only the caller, so it
 costs nothing upstream and holds for cached data too (the cache keeps whole records; what

@@ -1,10 +1,9 @@
-"""Personal data: every member classified in scripts/personal_data.py; without contacts:pii
+"""Personal data: every member classified in gateway/api/personal_data.py; without contacts:pii
 each personal field is null with FORBIDDEN, its siblings answer, nothing is fetched for it,
 and a cache warmed by a caller with the scope shows such a caller nothing personal."""
 
 from __future__ import annotations
 
-import importlib.util
 import json
 from collections.abc import Callable
 from pathlib import Path
@@ -14,11 +13,10 @@ from typing import Any
 import botocore.session
 import pytest
 
+from gateway.api import personal_data
 from gateway.emulator import DEMO_INSTANCE_ID
 from gateway.http.auth.keys import new_key
 from tests.support import Emulator, Gateway
-
-SCRIPTS = Path(__file__).resolve().parents[2] / "scripts"
 
 QUERY = """query Personal($id: ID!) {
   contact(contactId: $id) {
@@ -43,12 +41,7 @@ PERSONAL = {
 
 
 def _classification() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("personal_data", SCRIPTS / "personal_data.py")
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return personal_data
 
 
 def test_every_member_is_classified_and_nothing_else() -> None:
