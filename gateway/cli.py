@@ -154,7 +154,7 @@ def serve_command(args: argparse.Namespace) -> int:
 
             app = create_app(settings)
             # No access log: its lines would carry query strings (GET /graphql?variables=...);
-            # the audit line (gateway.observability.audit) says who read what instead.
+            # the audit line (logger gateway.audit) says who read what instead.
             config = uvicorn.Config(
                 app,
                 host=settings.host,

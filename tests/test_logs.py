@@ -18,13 +18,13 @@ from gateway.observability.logs import configure
 from tests.auth.issuer import AUDIENCE, ISSUER, SigningKey, running_issuer
 from tests.support import Gateway
 
-FORGED = "2026-12-04 22:30:00,000 INFO gateway.observability.audit [-] caller=admin contacts=c-1"
+FORGED = "2026-12-04 22:30:00,000 INFO gateway.audit [-] caller=admin contacts=c-1"
 FORGED_PATH = f"/x\n{FORGED}\n"
 EVIL_SUB = "evil\ncaller=admin operation=x"
 UNSAFE = "\x00\x1b\x7f\x85\u2028\u2029\u202e\t\r\n\ud800"
 AUDIT_FIELDS = ["caller", "operation", "instances", "contacts", "errors"]
 
-audit_log = logging.getLogger("gateway.observability.audit")
+audit_log = logging.getLogger("gateway.audit")
 
 
 @pytest.fixture(params=["text", "json"])
@@ -107,7 +107,7 @@ def test_a_traceback_is_indented_under_its_record(captured: io.StringIO, fmt: st
     try:
         raise ValueError(f"no contact {FORGED_PATH}\x1b[2J")
     except ValueError:
-        logging.getLogger("gateway.core.errors").exception("unexpected error at %s", FORGED_PATH)
+        logging.getLogger("gateway.errors").exception("unexpected error at %s", FORGED_PATH)
 
     lines = _lines(captured)
 
@@ -189,7 +189,7 @@ def test_a_forged_path_sent_to_a_gateway_forges_no_line(
     assert answer.status_code == 401
     lines = _lines(captured)
     [line] = [line for line in lines if "refused GET /x%0A" in line]
-    assert " gateway.observability.audit " in line
+    assert " gateway.audit " in line
     assert not any(line.startswith(FORGED) for line in lines)
     assert not any(FORGED in line for line in lines), "encoded, it reads as one value"
 
@@ -211,7 +211,7 @@ def test_a_forged_sub_sent_to_a_gateway_forges_no_caller(
         )
 
     assert answer.status_code == 200, answer.text
-    [line] = [line for line in _lines(captured) if " gateway.observability.audit " in line]
+    [line] = [line for line in _lines(captured) if " gateway.audit " in line]
     fields = _fields(_message(line, "text"))
     assert list(fields) == AUDIT_FIELDS
     assert unquote(fields["caller"]).endswith(EVIL_SUB)

@@ -12,7 +12,7 @@ from gateway.core.errors import INTERNAL_SERVER_ERROR, BadUserInput, GatewayErro
 
 __all__ = ["MASKED_MESSAGE", "code_errors", "error_code", "format_error", "log_unexpected"]
 
-log = logging.getLogger("gateway.core.errors")
+log = logging.getLogger("gateway.errors")
 
 MASKED_MESSAGE = "Internal server error"
 

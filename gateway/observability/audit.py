@@ -1,4 +1,4 @@
-"""The audit trail: one line per GraphQL request on logger `gateway.observability.audit`, saying who
+"""The audit trail: one line per GraphQL request on logger `gateway.audit`, saying who
 (an API key's id or a token's `sub`) read what (operation, instances, contact IDs).
 
 Identifiers only: no personal values, no variables, no credentials.
@@ -22,7 +22,7 @@ from urllib.parse import quote
 
 __all__ = ["Audit", "refused"]
 
-log = logging.getLogger("gateway.observability.audit")
+log = logging.getLogger("gateway.audit")
 
 _KEPT = "".join(chr(code) for code in range(0x21, 0x7F) if chr(code) not in '"%,=\\')
 

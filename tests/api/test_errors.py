@@ -126,7 +126,7 @@ def test_unexpected_errors_are_masked_and_logged(
     contact = deepest(emulator.contacts())[0]
     emulator.fault(operation="DescribeContact", error="MalformedResponse")
 
-    with caplog.at_level(logging.ERROR, logger="gateway.core.errors"):
+    with caplog.at_level(logging.ERROR, logger="gateway.errors"):
         response = gateway.http.post(
             "/graphql",
             json={"query": CONTACT, "variables": {"id": contact["id"]}},

@@ -324,14 +324,13 @@ def test_a_token_without_nbf_is_accepted(world: World) -> None:
 def test_a_subject_never_passes_for_an_api_key(
     world: World, caplog: pytest.LogCaptureFixture
 ) -> None:
-    with caplog.at_level(logging.INFO, logger="gateway.observability.audit"):
+    with caplog.at_level(logging.INFO, logger="gateway.audit"):
         assert world.ask({"x-api-key": world.api_key}).status_code == 200
         assert world.ask(bearer(world.key.sign(sub="dashboard"))).status_code == 200
     callers = [
         record.getMessage().split()[0]
         for record in caplog.records
-        if record.name == "gateway.observability.audit"
-        and record.getMessage().startswith("caller=")
+        if record.name == "gateway.audit" and record.getMessage().startswith("caller=")
     ]
     assert callers == ["caller=key:dashboard", "caller=sub:dashboard"]
 

@@ -111,7 +111,7 @@ def test_the_audit_line_names_the_caller_operation_and_contacts_and_no_variables
             body = {"query": query, "variables": {"id": contact["id"]}}
             gateway.http.post("/graphql", json=body, headers={"x-api-key": key})
 
-    [line] = [r.getMessage() for r in caplog.records if r.name == "gateway.observability.audit"]
+    [line] = [r.getMessage() for r in caplog.records if r.name == "gateway.audit"]
     assert line.startswith("caller=key:scoped operation=Audited ")
     assert f"contacts={contact['id']}" in line
     served = [r for r in caplog.records if r.name.startswith(("gateway", "uvicorn"))]
