@@ -75,6 +75,7 @@ async def test_the_shared_quota_keeps_429s_at_zero(
         "connect_endpoint_url": quota_emulator.url,
         "cache_url": shared_url,
         "cache_namespace": redis_namespace,
+        "cache_timeout_seconds": 10,  # a loaded machine is not a Redis outage
         "quota_rate": 5,
         "quota_burst": 10,
         "quota_wait_seconds": 20,

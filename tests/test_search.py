@@ -9,6 +9,7 @@ from typing import Any, cast
 from gateway.connect import ConnectClient
 from gateway.core.settings import Settings
 from gateway.data.search import SEARCH, Attributes, Criteria, KeyValues, Page, Search, TimeRange
+from tests.clock import FakeClock
 
 NOW = datetime(2026, 11, 25, 12, 0, 3, 217000, tzinfo=UTC)
 INSTANCE = "d7a3c8e4-2f61-4b9e-8c05-93e1f6a2b7d4"
@@ -85,8 +86,9 @@ def test_which_ranges_end_now() -> None:
 class Recorder:
     """Stands in for the Connect client: records what SearchContacts was asked."""
 
-    def __init__(self) -> None:
+    def __init__(self, clock: FakeClock | None = None) -> None:
         self.asked: list[dict[str, Any]] = []
+        self.clock = clock or FakeClock()
 
     async def search_contacts(self, **params: Any) -> dict[str, Any]:
         self.asked.append(params)
@@ -95,11 +97,11 @@ class Recorder:
 
 async def test_a_recent_page_is_searched_as_of_its_fetch() -> None:
     page = Page(last(10, NOW - timedelta(seconds=30)), 25, recent=True)
-    connect = Recorder()
-    before = datetime.now(UTC)
+    clock = FakeClock(NOW.timestamp() + 0.5)  # the gateway's now when it fetches
+    connect = Recorder(clock)
     found = await page.kind.fetch(cast(ConnectClient, connect), INSTANCE, page.id)
     searched = connect.asked[0]["TimeRange"]
-    assert before - timedelta(seconds=1) <= searched["EndTime"] <= datetime.now(UTC)
+    assert searched["EndTime"] == NOW.replace(microsecond=0)  # the fetch's now, in seconds
     assert searched["EndTime"] - searched["StartTime"] == timedelta(minutes=10)
     assert found["SearchedRange"] == [
         searched["StartTime"].isoformat(),
