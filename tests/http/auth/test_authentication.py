@@ -15,7 +15,8 @@ import httpx
 import pytest
 
 from gateway.http.auth.keys import new_key
-from tests.auth.issuer import (
+from tests.chains import deepest
+from tests.http.auth.issuer import (
     AUDIENCE,
     ISSUER,
     Issuer,
@@ -24,7 +25,6 @@ from tests.auth.issuer import (
     running_issuer,
     unsigned,
 )
-from tests.chains import deepest
 from tests.support import Emulator, Gateway
 
 QUERY = "query Who($id: ID!) { contact(contactId: $id) { id channel } }"

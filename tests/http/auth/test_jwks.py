@@ -12,7 +12,7 @@ import pytest
 
 from gateway.core.errors import Unauthenticated, UpstreamUnavailable
 from gateway.http.auth.tokens import TokenVerifier, scopes_of
-from tests.auth.issuer import (
+from tests.http.auth.issuer import (
     AUDIENCE,
     ISSUER,
     FlakyIssuer,

@@ -19,7 +19,7 @@ from tests.chains import deepest, demo_contacts
 from tests.conftest import REDIS_URL
 from tests.events import GraphQLWebSocket
 from tests.support import Emulator, Gateway, running_gateway
-from tests.test_events import until
+from tests.data.test_events import until
 
 NAME = "query($id: ID!) { contact(contactId: $id) { id name } }"
 ATTRIBUTES = "query($id: ID!) { contact(contactId: $id) { id attributes { key value } } }"

@@ -14,7 +14,7 @@ import pytest
 from gateway.http.assets import STATIC, Assets
 from tests.support import Gateway
 
-ROOT = Path(__file__).parent.parent
+ROOT = Path(__file__).parents[2]
 
 
 def test_an_asset_under_its_digest_is_cached_for_a_year(gateway: Gateway) -> None:

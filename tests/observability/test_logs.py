@@ -15,7 +15,7 @@ import pytest
 from gateway.http.auth.keys import new_key
 from gateway.observability.audit import Audit, refused
 from gateway.observability.logs import configure
-from tests.auth.issuer import AUDIENCE, ISSUER, SigningKey, running_issuer
+from tests.http.auth.issuer import AUDIENCE, ISSUER, SigningKey, running_issuer
 from tests.support import Gateway
 
 FORGED = "2026-12-04 22:30:00,000 INFO gateway.audit [-] caller=admin contacts=c-1"
