@@ -212,12 +212,13 @@ class _Server(uvicorn.Server):
     """Says where it serves once bound (the real port, also for --port 0)."""
 
     on_bound: Callable[[str], None] | None = None
+    says = "serving GraphQL at {url}/graphql"
 
     async def startup(self, sockets: list[socket.socket] | None = None) -> None:
         await super().startup(sockets)
         if self.started:
             host, port = self.servers[0].sockets[0].getsockname()[:2]
-            print(f"connect-gateway: serving GraphQL at {_url(host, port)}/graphql", flush=True)
+            print(f"connect-gateway: {self.says.format(url=_url(host, port))}", flush=True)
             if self.on_bound is not None:
                 await asyncio.to_thread(self.on_bound, _url(host, port))
 
@@ -370,8 +371,9 @@ def emulator_command(args: argparse.Namespace) -> int:
     except ValueError as error:
         sys.exit(f"connect-gateway emulator: {error}")
     app = create_emulator_app(options)
-    print(f"connect-gateway: Amazon Connect emulator at http://{args.host}:{args.port}", flush=True)
-    uvicorn.run(app, host=args.host, port=args.port, log_config=None)
+    server = _Server(uvicorn.Config(app, host=args.host, port=args.port, log_config=None))
+    server.says = "Amazon Connect emulator at {url}"  # once bound: the real port, also for 0
+    server.run()
     return 0
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import os
 import re
-import socket
 import subprocess
 import sys
 import time
@@ -81,12 +80,6 @@ def test_invalid_configuration_is_a_clear_message() -> None:
     assert "Traceback" not in result.stderr
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 async def _ask_all(url: str, ids: list[str]) -> list[dict[str, object]]:
     query = "query($id: ID!) { contact(contactId: $id) { id } }"
     async with httpx.AsyncClient(base_url=url, timeout=60) as client:
@@ -97,12 +90,12 @@ async def _ask_all(url: str, ids: list[str]) -> list[dict[str, object]]:
 
 
 def test_demo_workers_serve_the_demo_with_its_settings() -> None:
-    port = _free_port()
-    process = Process("serve", "--port", str(port), "--workers", "2", env=_env())
-    url = f"http://127.0.0.1:{port}"
+    process = Process("serve", "--port", "0", "--workers", "2", env=_env())
     try:
         match, _ = process.wait_for(r"running at (http://[\d.]+:\d+)")
         emulator = Emulator(match.group(1))
+        bound, _ = process.wait_for(r"Uvicorn running on (http://[\d.]+:\d+)")
+        url = bound.group(1)  # the port the OS gave
         deadline = time.monotonic() + 60
         while not _ready(url):
             assert time.monotonic() < deadline, "the workers did not start"
@@ -131,12 +124,12 @@ def _ready(url: str) -> bool:
 
 def test_emulator_posts_contact_events_where_asked() -> None:
     with receiving() as receiver:
-        port = _free_port()
-        args = ["--port", str(port), "--time-scale", "1000", "--events-url", receiver.url]
+        args = ["--port", "0", "--time-scale", "1000", "--events-url", receiver.url]
         process = Process("emulator", *args, "--events-api-key", "k", env=_env())
         try:
-            process.wait_for(r"Uvicorn running on")  # bound: startup complete comes before
-            url = f"http://127.0.0.1:{port}"
+            # Once bound (startup complete comes before), on the port the OS gave.
+            match, _ = process.wait_for(r"Amazon Connect emulator at (http://[\d.]+:\d+)")
+            url = match.group(1)
             created = httpx.post(f"{url}/_emulator/contacts", json={"channel": "TASK"})
             assert created.status_code == 201
             mine = []

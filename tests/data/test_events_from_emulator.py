@@ -17,9 +17,9 @@ from gateway.emulator import DEMO_INSTANCE_ID, EmulatorOptions, create_emulator_
 from gateway.http.servers import ServerThread
 from tests.chains import deepest, demo_contacts
 from tests.conftest import REDIS_URL
+from tests.data.test_events import until
 from tests.events import GraphQLWebSocket
 from tests.support import Emulator, Gateway, running_gateway
-from tests.data.test_events import until
 
 NAME = "query($id: ID!) { contact(contactId: $id) { id name } }"
 ATTRIBUTES = "query($id: ID!) { contact(contactId: $id) { id attributes { key value } } }"

@@ -13,8 +13,8 @@ import pytest
 
 from gateway.emulator import DEMO_INSTANCE_ID
 from tests.events import contact_event, instance_arn
-from tests.support import Emulator, Gateway
 from tests.http.test_hostile import refused
+from tests.support import Emulator, Gateway
 
 CONTACT = "query($id: ID!) { contact(contactId: $id) { id } }"
 OTHER_ACCOUNT = "999999999999"

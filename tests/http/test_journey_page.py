@@ -13,7 +13,8 @@ from tests.api.test_associated import consulted
 from tests.browser import chromium
 from tests.support import Emulator, Gateway
 
-# docs/journey.md's picture: JOURNEY_SCREENSHOT=docs/journey.png pytest tests/http/test_journey_page.py
+# docs/journey.md's picture:
+#   JOURNEY_SCREENSHOT=docs/journey.png pytest tests/http/test_journey_page.py
 SCREENSHOT = os.environ.get("JOURNEY_SCREENSHOT")
 
 
