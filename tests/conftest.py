@@ -151,10 +151,29 @@ def start_redis(port: int) -> subprocess.Popen[bytes]:
             client.ping()
             break
         except redis.ConnectionError:
+            if server.poll() is not None:
+                raise PortTaken(port) from None
             assert time.monotonic() < deadline, "redis-server did not start"
             time.sleep(0.02)
     client.close()
     return server
+
+
+class PortTaken(Exception):
+    """redis-server exited at start: another process took the port meanwhile."""
+
+
+def start_private_redis() -> tuple[int, subprocess.Popen[bytes]]:
+    """A redis-server on a port the OS picked. Redis cannot bind port 0 and say which port
+    it got, so the port is asked of the OS first, and another one asked if it was taken
+    before redis-server bound it."""
+    for _ in range(5):
+        port = _free_port()
+        try:
+            return port, start_redis(port)
+        except PortTaken:
+            continue
+    raise RuntimeError("no free port for redis-server after 5 tries")
 
 
 def restart_redis(url: str) -> subprocess.Popen[bytes]:
@@ -165,8 +184,7 @@ def restart_redis(url: str) -> subprocess.Popen[bytes]:
 @pytest.fixture
 def private_redis() -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
     """A Redis of this test's own, to stop mid-test (the shared one must stay up)."""
-    port = _free_port()
-    server = start_redis(port)
+    port, server = start_private_redis()
     yield f"redis://127.0.0.1:{port}/0", server
     server.kill()
     server.wait()
