@@ -21,8 +21,8 @@ from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
+from fleet import Bench, print_table
 from harness import ROOT, verdict
-from quota import Bench, print_table
 
 sys.path.insert(0, str(ROOT))  # the test suite's cluster maker
 from tests.cluster import running_cluster
