@@ -88,7 +88,7 @@ def test_gql_example(gateway: Gateway, emulator: Emulator) -> None:
     out = subprocess.run(
         [
             sys.executable,
-            str(ROOT / "docs" / "examples" / "gql_client.py"),
+            str(KIT / "examples" / "gql_client.py"),
             f"{gateway.url}/graphql",
             contact["id"],
         ],

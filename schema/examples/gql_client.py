@@ -2,7 +2,7 @@
 before they are sent, variables and scalars as plain JSON.
 
     pip install "gql[httpx]"
-    python docs/examples/gql_client.py http://127.0.0.1:8000/graphql <contactId> [apiKey]
+    python schema/examples/gql_client.py http://127.0.0.1:8000/graphql <contactId> [apiKey]
 
 Prints the contact and the contacts linked to it (the ContactWithLinks operation) as JSON.
 """
