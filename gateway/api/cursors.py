@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from gateway.connect.wire import MAX_RESULTS
 from gateway.core.errors import BadUserInput
 from gateway.core.settings import Settings
 
@@ -96,7 +97,7 @@ class Cursor:
             raise BadUserInput(_FORGED) from None
         if cursor.search != search:
             raise BadUserInput("after is a cursor of another search")
-        if not (1 <= cursor.size <= 100 and 0 <= cursor.skip <= cursor.size):
+        if not (1 <= cursor.size <= MAX_RESULTS and 0 <= cursor.skip <= cursor.size):
             raise BadUserInput(_FORGED)
         return cursor
 
