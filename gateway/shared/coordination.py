@@ -123,7 +123,9 @@ class Coordinator:
     async def connect(self) -> None:
         """Asks the node whether it is a cluster (GATEWAY_CACHE_CLUSTER=auto) and builds
         the client; ValueError for a configuration a cluster refuses (database other than
-        0). Unreachable: the next call tries again."""
+        0). Unreachable: the next call tries again. Nothing to do with `memory://`."""
+        if not self.shared:
+            return
         try:
             await self._connected()
         except Unavailable:
