@@ -21,6 +21,9 @@ from tests.support import Emulator, Gateway
 ROOT = Path(__file__).resolve().parents[2]
 KIT = ROOT / "schema"
 
+# One xdist worker builds the kit (npm ci, codegen, tsc) in schema/: two would collide.
+pytestmark = pytest.mark.xdist_group("frontend-kit")
+
 
 def npm(*args: str) -> str:
     done = subprocess.run(

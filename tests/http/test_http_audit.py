@@ -11,7 +11,12 @@ import json
 import subprocess
 from pathlib import Path
 
+import pytest
+
 from tests.support import Gateway
+
+# One xdist worker installs tests/node's packages: two npm installs would collide.
+pytestmark = pytest.mark.xdist_group("node-audit")
 
 NODE = Path(__file__).parent.parent / "node"
 
