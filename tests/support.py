@@ -73,10 +73,17 @@ def running_gateway(settings: Settings, clock: Clock = SYSTEM) -> Iterator[Gatew
 class Process:
     """`python -m gateway ARGS` as a real process, its output read line by line."""
 
-    def __init__(self, *args: str, env: dict[str, str]) -> None:
+    def __init__(
+        self,
+        *args: str,
+        env: dict[str, str],
+        python: str = sys.executable,
+        cwd: str | None = None,
+    ) -> None:
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "gateway", *args],
+            [python, "-m", "gateway", *args],
             env=env,
+            cwd=cwd,
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             text=True,
