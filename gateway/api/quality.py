@@ -495,6 +495,8 @@ class ContactEvaluation(ContactEvaluationMembers):
     )
     async def answers(self, info: Info) -> list[EvaluationAnswer] | None:
         detail = await self._detail(info)
+        if not detail:
+            return None
         evaluation = detail.get("Evaluation") or {}
         questions = _questions(detail)
         scores = evaluation.get("Scores") or {}
@@ -522,6 +524,8 @@ class ContactEvaluation(ContactEvaluationMembers):
     )
     async def notes(self, info: Info) -> list[EvaluationNote] | None:
         detail = await self._detail(info)
+        if not detail:
+            return None
         notes = (detail.get("Evaluation") or {}).get("Notes") or {}
         return [EvaluationNote(ref_id=ref, value=note.get("Value")) for ref, note in notes.items()]
 
@@ -532,13 +536,18 @@ class ContactEvaluation(ContactEvaluationMembers):
         )
     )
     async def form(self, info: Info) -> EvaluationForm | None:
-        return _form(await self._detail(info))
+        detail = await self._detail(info)
+        return _form(detail) if detail else None
 
     def _summary_of(self) -> Record:
         summary = self._record.get(_SUMMARY)
         return summary if isinstance(summary, dict) else {}
 
     async def _detail(self, info: Info) -> Record:
+        """DescribeContactEvaluation's answer; {} for a deleted evaluation (Connect has
+        none to describe: its detail fields are null)."""
+        if self._record.get("Status") == "DELETED":
+            return {}
         evaluation_id = self.id()
         if evaluation_id is None:
             raise NotFound("the evaluation has no identifier")
