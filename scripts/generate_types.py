@@ -31,6 +31,8 @@ ROOTS = {
     "User": "UserMembers",
     "Queue": "QueueMembers",
     "QuickConnectContactData": "QuickConnectContactDataMembers",
+    "ContactEvaluation": "ContactEvaluationMembers",
+    "RecordingInfo": "RecordingInfoMembers",
     "ReferenceSummary": "ReferenceSummary",
     "ReferenceType": "ReferenceType",
     "SearchContactsTimeRangeType": "SearchContactsTimeRangeType",
@@ -40,8 +42,9 @@ ROOTS = {
 }
 
 # Shapes whose GraphQL type is written by hand in gateway/api/contact.py (it extends the
-# generated members with links to other contacts): other types name that one, lazily.
-HAND_WRITTEN = {"Contact", "QuickConnectContactData"}
+# generated members with links to other contacts, or quality data): other types name that
+# one, lazily.
+HAND_WRITTEN = {"Contact", "QuickConnectContactData", "ContactEvaluation", "RecordingInfo"}
 
 # Members Connect always sends: non-null in GraphQL.
 REQUIRED = {("Contact", "Id")}
@@ -66,7 +69,7 @@ from gateway.api.members import Long, Node, member, shape
 from gateway.connect.model import doc
 
 if TYPE_CHECKING:
-    from gateway.api.contact import QuickConnectContactData
+    from gateway.api.contact import ContactEvaluation, QuickConnectContactData, RecordingInfo
 '''
 
 

@@ -1,5 +1,6 @@
-"""The deployment kept honest by the code: the task role allows exactly the Connect operations
-the gateway calls (derived from its source, so neither can drift), the template's settings
+"""The deployment kept honest by the code: the task role allows exactly the IAM actions of the
+operations the gateway calls, Connect's, Contact Lens' and S3's (derived from its source, so
+neither can drift), the template's settings
 exist, its start-up command writes the API keys file, and the image's hashed lockfile covers
 what pyproject.toml needs at run time.
 
@@ -47,10 +48,20 @@ KNOWN_OPERATIONS = {
 
 
 @cache
-def _connect_operations_by_method() -> dict[str, str]:
-    """boto3's method name of each Connect operation (describe_contact: DescribeContact)."""
-    model = botocore.session.get_session().get_service_model("connect")
+def _operations_by_method(service: str = "connect") -> dict[str, str]:
+    """boto3's method name of each operation of a service (describe_contact: DescribeContact)."""
+    model = botocore.session.get_session().get_service_model(service)
     return {xform_name(name): name for name in model.operation_names}
+
+
+def _connect_operations_by_method() -> dict[str, str]:
+    return _operations_by_method("connect")
+
+
+# The IAM action of an operation, by service: Contact Lens' actions are connect:'s; S3 lists
+# with s3:ListBucket and reads (GetObject, HeadObject) with s3:GetObject.
+_S3_ACTIONS = {"ListObjectsV2": "s3:ListBucket", "HeadObject": "s3:GetObject"}
+_IAM_PREFIX = {"connect": "connect", "connect-contact-lens": "connect", "s3": "s3"}
 
 
 def _is_client(node: ast.expr) -> bool:
@@ -107,6 +118,26 @@ def boto3_services(package: Path) -> set[str]:
     return _scan(package)[1]
 
 
+def called_actions(package: Path) -> set[str]:
+    """The IAM actions the package's calls need: each `<client>.<boto3 method>` that is an
+    operation of a service it makes a client for. A presigned S3 GET URL is fetched with
+    the role's credentials (s3:GetObject); reading S3 objects of a KMS-encrypted bucket
+    needs kms:Decrypt."""
+    attributes, services = _scan(package)
+    actions: set[str] = set()
+    for service in services:
+        prefix = _IAM_PREFIX[service]  # a new service: say what its actions are called
+        for name in attributes:
+            operation = _operations_by_method(service).get(name)
+            if operation is not None:
+                actions.add(_S3_ACTIONS.get(operation, f"{prefix}:{operation}"))
+    if "s3" in services and "generate_presigned_url" in attributes:
+        actions.add("s3:GetObject")
+    if "s3:GetObject" in actions:
+        actions.add("kms:Decrypt")
+    return actions
+
+
 # --- What the template allows ----------------------------------------------------------------
 
 
@@ -150,26 +181,41 @@ def task_role_actions() -> set[str]:
     actions: set[str] = set()
     for policy in resources[role]["Properties"]["Policies"]:
         for statement in policy["PolicyDocument"]["Statement"]:
+            if "Fn::If" in statement:  # a statement only with its parameter set
+                _, statement, absent = statement["Fn::If"]
+                assert absent == {"Ref": "AWS::NoValue"}
             assert statement["Effect"] == "Allow"
             action = statement["Action"]
             actions |= {action} if isinstance(action, str) else set(action)
     return actions
 
 
-def drift(operations: set[str], actions: set[str]) -> list[str]:
-    """What is wrong between the operations the code calls and the role's actions."""
-    allowed = {a.removeprefix("connect:") for a in actions if a.startswith("connect:")}
+def drift(needed: set[str], actions: set[str]) -> list[str]:
+    """What is wrong between the actions the code's calls need and the role's actions."""
     return [
-        f"the code calls connect:{op} but the task role does not allow it"
-        for op in sorted(operations - allowed)
+        f"the code calls {action} but the task role does not allow it"
+        for action in sorted(needed - actions)
     ] + [
         f"the task role allows {action}, which the code never calls"
-        for action in sorted(actions - {f"connect:{op}" for op in operations})
+        for action in sorted(actions - needed)
     ]
 
 
 def test_task_role_allows_exactly_what_the_code_calls() -> None:
-    assert drift(connect_operations(GATEWAY), task_role_actions()) == []
+    assert drift(called_actions(GATEWAY), task_role_actions()) == []
+
+
+def test_quality_data_calls_are_derived_with_their_iam_actions() -> None:
+    assert called_actions(GATEWAY) >= {
+        "connect:ListRealtimeContactAnalysisSegmentsV2",
+        "connect:ListRealtimeContactAnalysisSegments",  # connect-contact-lens
+        "connect:ListContactEvaluations",
+        "connect:DescribeContactEvaluation",
+        "connect:ListInstanceStorageConfigs",
+        "s3:ListBucket",
+        "s3:GetObject",
+        "kms:Decrypt",
+    }
 
 
 def test_the_derivation_finds_every_known_operation() -> None:
@@ -177,24 +223,24 @@ def test_the_derivation_finds_every_known_operation() -> None:
     assert connect_operations(GATEWAY) >= KNOWN_OPERATIONS
 
 
-def test_the_only_aws_service_called_is_connect() -> None:
-    # No S3, KMS or STS client: the role needs no other service's action (a new client
-    # would need its actions in the template, and this test changed with them).
-    assert boto3_services(GATEWAY) == {"connect"}
+def test_the_aws_services_called_are_connect_contact_lens_and_s3() -> None:
+    # No KMS or STS client (S3 decrypts for the role): a new client would need its actions
+    # in the template (and _IAM_PREFIX), and this test changed with them.
+    assert boto3_services(GATEWAY) == {"connect", "connect-contact-lens", "s3"}
 
 
 def test_a_call_without_permission_is_reported(tmp_path: Path) -> None:
     package = tmp_path / "gateway"
     shutil.copytree(GATEWAY, package, ignore=shutil.ignore_patterns("emulator", "static"))
-    (package / "evaluations.py").write_text(
-        "class Evaluations:\n"
-        "    def list(self, contact_id):\n"
-        "        return self._client.list_contact_evaluations(ContactId=contact_id)\n"
+    (package / "flows.py").write_text(
+        "class Flows:\n"
+        "    def list(self, instance_id):\n"
+        "        return self._client.list_contact_flows(InstanceId=instance_id)\n"
     )
     operations = connect_operations(package)
-    assert "ListContactEvaluations" in operations
-    assert drift(operations, task_role_actions()) == [
-        "the code calls connect:ListContactEvaluations but the task role does not allow it"
+    assert "ListContactFlows" in operations
+    assert drift(called_actions(package), task_role_actions()) == [
+        "the code calls connect:ListContactFlows but the task role does not allow it"
     ]
 
 

@@ -25,6 +25,21 @@ from gateway.api.generated import (
 )
 from gateway.api.members import Node, Place, shape
 from gateway.api.personal import PERSONAL_NOTE, PersonalData
+from gateway.api.quality import (
+    EVALUATIONS_DESCRIPTION,
+    RECORDING_URL_DESCRIPTION,
+    TRANSCRIPT_DESCRIPTION,
+    ContactEvaluation,
+    ExpiresIn,
+    OriginalTranscript,
+    RecordingInfo,
+    Recordings,
+    Transcript,
+    contact_evaluations,
+    contact_recording_url,
+    contact_transcript,
+    recordings_of,
+)
 from gateway.connect.model import doc, model
 from gateway.core.errors import NotFound
 from gateway.data.event_records import CARRIED_MEMBERS, PARTIAL
@@ -34,8 +49,10 @@ __all__ = [
     "MAX_CHAIN",
     "Agent",
     "Contact",
+    "ContactEvaluation",
     "Queue",
     "QuickConnectContactData",
+    "RecordingInfo",
     "contact_link",
     "load_contact",
 ]
@@ -241,6 +258,40 @@ class Contact(ContactMembers):
             for summary in [ReferenceSummary.of(record, Place(self._instance))]
             if summary is not None
         ]
+
+    # Overrides the generated field so that each recording knows its contact (the audit
+    # line names the contacts whose recording URLs were issued).
+    @strawberry.field(  # type: ignore[misc]
+        description=f"{doc('Contact', 'Recordings')} {PERSONAL_NOTE}",
+        permission_classes=[PersonalData],
+    )
+    async def recordings(self) -> list[RecordingInfo] | None:
+        return recordings_of(await self.raw("Recordings"), self._instance, await self.raw("Id"))
+
+    @strawberry.field(description=TRANSCRIPT_DESCRIPTION, permission_classes=[OriginalTranscript])
+    async def transcript(
+        self,
+        info: Info,
+        redacted: Annotated[
+            bool,
+            strawberry.argument(
+                description="Contact Lens' redacted output (true), or the original (false)."
+            ),
+        ] = True,
+    ) -> Transcript | None:
+        contact_id = await self.raw("Id")
+        result: Transcript | None = await contact_transcript(
+            info, self._instance, contact_id, redacted
+        )
+        return result
+
+    @strawberry.field(description=EVALUATIONS_DESCRIPTION)
+    async def evaluations(self, info: Info) -> list[ContactEvaluation] | None:
+        return await contact_evaluations(info, self._instance, await self.raw("Id"))
+
+    @strawberry.field(description=RECORDING_URL_DESCRIPTION, permission_classes=[Recordings])
+    async def recording_url(self, info: Info, expires_in_seconds: ExpiresIn = 300) -> str | None:
+        return await contact_recording_url(info, self, expires_in_seconds)
 
     async def _directory(self, member: str, loader: Loader, what: str) -> Any:
         """The record (agent, queue) named by `member`'s Id: None without one, NOT_FOUND

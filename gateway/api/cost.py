@@ -18,7 +18,16 @@ from gateway.api.contact import MAX_CHAIN
 from gateway.api.inputs import MAX_CONTACT_IDS
 from gateway.connect.wire import MAX_RESULTS
 
-__all__ = ["COSTS", "REFERENCE_GROUPS", "Arguments", "Bound", "FieldCost", "length", "value"]
+__all__ = [
+    "COSTS",
+    "EVALUATIONS_PER_CONTACT",
+    "REFERENCE_GROUPS",
+    "Arguments",
+    "Bound",
+    "FieldCost",
+    "length",
+    "value",
+]
 
 Arguments = Mapping[str, Any]
 """A field's arguments as the request gives them (literals and variables resolved)."""
@@ -30,6 +39,10 @@ REFERENCE_GROUPS = 3
 types a call (botocore's model; tests check this number against it), a page each."""
 
 _SEARCH_FIRST = 25  # searchContacts' default `first`
+
+EVALUATIONS_PER_CONTACT = 10
+"""The evaluations a contact is counted to have (Connect sets no limit; a contact has a
+few): what `Contact.evaluations` multiplies its selections' costs by."""
 
 
 @dataclass(frozen=True)
@@ -107,4 +120,19 @@ COSTS: dict[str, FieldCost] = {
     # lacks. A tree past one page of Connect's costs one more call per 100 contacts.
     "Contact.associatedContacts": FieldCost(calls=2, items=MAX_RESULTS, each=1),
     "QuickConnectContactData.contact": _LINK,
+    # Quality data (api/quality.py). A transcript: its real-time API (a page per 100
+    # segments), else the storage config, the listing and the output file (S3).
+    "Contact.transcript": FieldCost(calls=4),
+    # ListContactEvaluations (a page per Connect's page size); each evaluation's answers,
+    # notes and form share one DescribeContactEvaluation, counted on each field asked.
+    "Contact.evaluations": FieldCost(calls=1, items=EVALUATIONS_PER_CONTACT),
+    "ContactEvaluation.formTitle": FieldCost(calls=1),  # the detail, for DescribeContact's
+    "ContactEvaluation.score": FieldCost(calls=1),  # entries (a listed one has them)
+    "ContactEvaluation.answers": FieldCost(calls=1),
+    "ContactEvaluation.notes": FieldCost(calls=1),
+    "ContactEvaluation.form": FieldCost(calls=1),
+    # Presigned locally (no call); without a Recordings member: the storage config and a
+    # listing of the day's recordings.
+    "Contact.recordingUrl": FieldCost(calls=2),
+    "RecordingInfo.url": FieldCost(),
 }

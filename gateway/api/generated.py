@@ -17,7 +17,7 @@ from gateway.api.members import Long, Node, member, shape
 from gateway.connect.model import doc
 
 if TYPE_CHECKING:
-    from gateway.api.contact import QuickConnectContactData
+    from gateway.api.contact import ContactEvaluation, QuickConnectContactData, RecordingInfo
 
 
 @shape("AdditionalEmailRecipients")
@@ -377,8 +377,8 @@ class ContactMembers(Node):
     segment_attributes: list[SegmentAttributesEntry] | None = member(
         "Contact", "SegmentAttributes", "segmentAttributes", personal=True
     )
-    recordings: list[RecordingInfo] | None = member(
-        "Contact", "Recordings", "recordings", personal=True
+    recordings: list[Annotated[RecordingInfo, strawberry.lazy("gateway.api.contact")]] | None = (
+        member("Contact", "Recordings", "recordings", personal=True)
     )
     disconnect_reason: str | None = member("Contact", "DisconnectReason", "disconnectReason")
     contact_evaluations: list[ContactEvaluationsEntry] | None = member(
@@ -437,8 +437,8 @@ class ContactDetails(Node):
 
 
 @shape("ContactEvaluation")
-@strawberry.type(name="ContactEvaluation", description=doc("ContactEvaluation"))
-class ContactEvaluation(Node):
+@strawberry.type(name="ContactEvaluationMembers", description=doc("ContactEvaluation"))
+class ContactEvaluationMembers(Node):
     form_id: strawberry.ID | None = member("ContactEvaluation", "FormId", "formId")
     evaluation_arn: str | None = member("ContactEvaluation", "EvaluationArn", "evaluationArn")
     status: Status | None = member("ContactEvaluation", "Status", "status")
@@ -456,7 +456,7 @@ class ContactEvaluation(Node):
 @strawberry.type(name="ContactEvaluationsEntry", description="An entry of ContactEvaluations.")
 class ContactEvaluationsEntry:
     key: str
-    value: ContactEvaluation | None
+    value: Annotated[ContactEvaluation, strawberry.lazy("gateway.api.contact")] | None
 
 
 @shape("ContactInitiationMethod")
@@ -974,8 +974,8 @@ class Range(Node):
 
 
 @shape("RecordingInfo")
-@strawberry.type(name="RecordingInfo", description=doc("RecordingInfo"))
-class RecordingInfo(Node):
+@strawberry.type(name="RecordingInfoMembers", description=doc("RecordingInfo"))
+class RecordingInfoMembers(Node):
     storage_type: StorageType | None = member("RecordingInfo", "StorageType", "storageType")
     location: str | None = member("RecordingInfo", "Location", "location")
     media_stream_type: MediaStreamType | None = member(

@@ -1,4 +1,6 @@
-"""One boto3 Connect client per process, called off the event loop in a bounded pool."""
+"""One boto3 Connect client per process, called off the event loop in a bounded pool; beside
+it the `connect-contact-lens` client (calls' real-time analysis) and an S3 client (Contact
+Lens' output files, presigned recording URLs), their calls guarded the same way."""
 
 from __future__ import annotations
 
@@ -52,8 +54,12 @@ class ConnectClient:
         quota: Quota,
         metrics: Metrics,
         clock: Clock = SYSTEM,
+        lens_client: Any = None,
+        s3_client: Any = None,
     ) -> None:
         self._client = client
+        self._lens_client = lens_client
+        self._s3_client = s3_client
         self.clock = clock
         """What the gateway reads time from (breakers, searches' "now")."""
         self._pool = ThreadPoolExecutor(
@@ -97,7 +103,16 @@ class ConnectClient:
                 log.info("no AWS credentials found; using placeholder ones for the emulator")
                 kwargs.update(_EMULATOR_CREDENTIALS)
         client = session.client("connect", config=config, **kwargs)
-        return cls(client, settings, quota, metrics, clock)
+        # Contact Lens: the same region and endpoint handling (an emulator serves both).
+        lens_client = session.client("connect-contact-lens", config=config, **kwargs)
+        s3_kwargs = {k: v for k, v in kwargs.items() if k != "endpoint_url"}
+        s3_config = config.merge(Config(signature_version="s3v4"))
+        if settings.s3_endpoint:
+            s3_kwargs["endpoint_url"] = settings.s3_endpoint
+            s3_kwargs.setdefault("region_name", session.region_name or "us-east-1")
+            s3_config = s3_config.merge(Config(s3={"addressing_style": "path"}))
+        s3_client = session.client("s3", config=s3_config, **s3_kwargs)
+        return cls(client, settings, quota, metrics, clock, lens_client, s3_client)
 
     async def describe_contact(self, instance_id: str, contact_id: str) -> Record:
         return await self._describe(
@@ -182,17 +197,142 @@ class ConnectClient:
         record: Record = to_json(response)
         return record
 
-    async def _call(self, method: Callable[..., Any], what: str, **params: Any) -> Any:
+    # --- Quality data: Contact Lens, evaluations, where recordings are ----------------------
+
+    async def list_realtime_contact_analysis_segments_v2(
+        self, instance_id: str, contact_id: str, output_type: str, segment_types: list[str]
+    ) -> Record:
+        """A chat's real-time analysis (Connect's V2): Channel, Status and every page's
+        Segments."""
+        params: dict[str, Any] = {
+            "InstanceId": instance_id,
+            "ContactId": contact_id,
+            "OutputType": output_type,
+            "SegmentTypes": segment_types,
+            "MaxResults": MAX_RESULTS,
+        }
+        segments: list[Record] = []
+        while True:
+            page = await self._call(
+                self._client.list_realtime_contact_analysis_segments_v2, "analysis", **params
+            )
+            segments += to_json(page.get("Segments", []))
+            if not page.get("NextToken"):
+                return {"Channel": page.get("Channel"), "Status": page.get("Status"),
+                        "Segments": segments}  # fmt: skip
+            params["NextToken"] = page["NextToken"]
+
+    async def list_realtime_contact_analysis_segments(
+        self, instance_id: str, contact_id: str
+    ) -> list[Record]:
+        """A call's real-time analysis segments (connect-contact-lens), every page."""
+        params: dict[str, Any] = {
+            "InstanceId": instance_id,
+            "ContactId": contact_id,
+            "MaxResults": MAX_RESULTS,
+        }
+        segments: list[Record] = []
+        while True:
+            page = await self._call(
+                self._lens_client.list_realtime_contact_analysis_segments, "analysis", **params
+            )
+            segments += to_json(page.get("Segments", []))
+            if not page.get("NextToken"):
+                return segments
+            params["NextToken"] = page["NextToken"]
+
+    async def list_contact_evaluations(self, instance_id: str, contact_id: str) -> list[Record]:
+        """The contact's evaluations (EvaluationSummary records), every page."""
+        params: dict[str, Any] = {"InstanceId": instance_id, "ContactId": contact_id}
+        summaries: list[Record] = []
+        while True:
+            page = await self._call(self._client.list_contact_evaluations, "contact", **params)
+            summaries += to_json(page.get("EvaluationSummaryList", []))
+            if not page.get("NextToken"):
+                return summaries
+            params["NextToken"] = page["NextToken"]
+
+    async def describe_contact_evaluation(self, instance_id: str, evaluation_id: str) -> Record:
+        """{"Evaluation": ..., "EvaluationForm": ...}"""
+        response = await self._call(
+            self._client.describe_contact_evaluation,
+            "evaluation",
+            InstanceId=instance_id,
+            EvaluationId=evaluation_id,
+        )
+        record: Record = to_json(response)
+        return record
+
+    async def list_instance_storage_configs(
+        self, instance_id: str, resource_type: str
+    ) -> list[Record]:
+        """The instance's storage configs of `resource_type` (CALL_RECORDINGS...), every page."""
+        params: dict[str, Any] = {"InstanceId": instance_id, "ResourceType": resource_type}
+        configs: list[Record] = []
+        while True:
+            page = await self._call(
+                self._client.list_instance_storage_configs, "instance", **params
+            )
+            configs += to_json(page.get("StorageConfigs", []))
+            if not page.get("NextToken"):
+                return configs
+            params["NextToken"] = page["NextToken"]
+
+    async def list_object_keys(self, bucket: str, prefix: str) -> list[str]:
+        """The keys under `prefix` in `bucket` (S3 ListObjectsV2, every page)."""
+        params: dict[str, Any] = {"Bucket": bucket, "Prefix": prefix}
+        keys: list[str] = []
+        while True:
+            page = await self._call(self._s3_client.list_objects_v2, "object", **params)
+            keys += [item["Key"] for item in page.get("Contents", [])]
+            if not page.get("IsTruncated") or not page.get("NextContinuationToken"):
+                return keys
+            params["ContinuationToken"] = page["NextContinuationToken"]
+
+    async def get_object_bytes(self, bucket: str, key: str) -> bytes:
+        """An S3 object's body (GetObject), read whole in the same guarded call."""
+        body: bytes = await self._call(
+            self._s3_client.get_object, "object", then=_read_body, Bucket=bucket, Key=key
+        )
+        return body
+
+    async def presigned_get(self, bucket: str, key: str, expires_in: int) -> str:
+        """A presigned S3 GET URL (SigV4), made by botocore here: no call to AWS. Off the
+        event loop, since the credentials it signs with may be refreshed first."""
+        method = self._s3_client.generate_presigned_url
+        params = {"Bucket": bucket, "Key": key}
+        url: str = await asyncio.get_running_loop().run_in_executor(
+            self._pool,
+            functools.partial(method, "get_object", Params=params, ExpiresIn=expires_in),
+        )
+        return url
+
+    async def _call(
+        self,
+        method: Callable[..., Any],
+        what: str,
+        *,
+        then: Callable[[Any], Any] | None = None,
+        **params: Any,
+    ) -> Any:
         """One Connect call, retried (up to GATEWAY_CONNECT_MAX_ATTEMPTS, within the
         request's deadline) when Connect throttles or fails. Each attempt passes the
         operation's breaker and takes its own turn of the quota: botocore's own retries are
-        off, since they would bypass it."""
-        operation = self._client.meta.method_to_api_mapping[method.__name__]
+        off, since they would bypass it. `method` is a method of any of the boto3 clients
+        (its own client names the operation); `then` runs on the answer in the same thread
+        (reading a streamed body), inside the attempt."""
+        client = getattr(method, "__self__", self._client)
+        operation = client.meta.method_to_api_mapping[method.__name__]
         with tracing.connect_span(operation):
-            return await self._guarded_call(operation, method, what, **params)
+            return await self._guarded_call(operation, method, what, then, **params)
 
     async def _guarded_call(
-        self, operation: str, method: Callable[..., Any], what: str, **params: Any
+        self,
+        operation: str,
+        method: Callable[..., Any],
+        what: str,
+        then: Callable[[Any], Any] | None = None,
+        **params: Any,
     ) -> Any:
         breaker = self._breakers[operation]
         for attempt in range(1, self._attempts + 1):
@@ -205,9 +345,10 @@ class ConnectClient:
             self._metrics.quota_wait.labels(operation).observe(waited)
             tracing.annotate(quota_wait_seconds=waited, retries=attempt - 1)
             try:
-                return await self._send(
-                    operation, breaker, functools.partial(method, **params), what
-                )
+                call = functools.partial(method, **params)
+                if then is not None:
+                    call = functools.partial(_then, call, then)
+                return await self._send(operation, breaker, call, what)
             except (UpstreamThrottled, UpstreamUnavailable) as error:
                 if isinstance(error, UpstreamThrottled):
                     # Connect's own 429: the account's quota is spent by others too.
@@ -251,6 +392,18 @@ class ConnectClient:
     def close(self) -> None:
         self._pool.shutdown(wait=False, cancel_futures=True)
         self._client.close()
+        for other in (self._lens_client, self._s3_client):
+            if other is not None:
+                other.close()
+
+
+def _then(call: Callable[[], Any], then: Callable[[Any], Any]) -> Any:
+    return then(call())
+
+
+def _read_body(response: Any) -> bytes:
+    body: bytes = response["Body"].read()
+    return body
 
 
 def to_json(value: Any) -> Any:

@@ -23,6 +23,10 @@ __all__ = ["translate"]
 
 _BY_CODE: dict[str, type[GatewayError]] = {
     "ResourceNotFoundException": NotFound,
+    "OutputTypeNotFoundException": NotFound,  # Contact Lens keeps no such output
+    "NoSuchKey": NotFound,  # S3
+    "NoSuchBucket": NotFound,
+    "SlowDown": UpstreamThrottled,
     "InvalidParameterException": BadUserInput,
     "InvalidRequestException": BadUserInput,
     "ValidationException": BadUserInput,

@@ -2,6 +2,7 @@
 into a small object that every layer below only reads.
 
 Scopes: `contacts:read` (any contact data), `contacts:pii` (personal data fields),
+`contacts:recordings` (playable recording URLs),
 `instance:<instance ID>` or `instance:*` (which instances a caller may name), and
 `events:write` (the events endpoint), `metrics:read` (`/metrics`).
 """
@@ -16,6 +17,7 @@ from dataclasses import dataclass, field
 __all__ = [
     "CONTACTS_PII",
     "CONTACTS_READ",
+    "CONTACTS_RECORDINGS",
     "EVENTS_WRITE",
     "EVERYONE",
     "INSTANCE_ANY",
@@ -28,10 +30,13 @@ __all__ = [
 
 CONTACTS_READ = "contacts:read"
 CONTACTS_PII = "contacts:pii"
+CONTACTS_RECORDINGS = "contacts:recordings"
 EVENTS_WRITE = "events:write"
 INSTANCE_ANY = "instance:*"
 METRICS_READ = "metrics:read"
-SCOPES = frozenset({CONTACTS_READ, CONTACTS_PII, EVENTS_WRITE, INSTANCE_ANY, METRICS_READ})
+SCOPES = frozenset(
+    {CONTACTS_READ, CONTACTS_PII, CONTACTS_RECORDINGS, EVENTS_WRITE, INSTANCE_ANY, METRICS_READ}
+)
 """Every scope but `instance:<id>`, which names one instance."""
 
 

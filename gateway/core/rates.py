@@ -41,6 +41,18 @@ CONNECT_QUOTAS: Mapping[str, Rate] = {
     "DescribeUser": Rate(2, 5),
     "DescribeQueue": Rate(2, 5),
     "ListAssociatedContacts": Rate(2, 5),
+    # Quality data (gateway/connect/client.py): Connect's throttling table gives these no
+    # figure of their own that we could confirm, so they take its documented default, 2/s
+    # burst 5, written out so that they show in the table (GATEWAY_QUOTAS overrides them).
+    "ListRealtimeContactAnalysisSegmentsV2": Rate(2, 5),
+    "ListRealtimeContactAnalysisSegments": Rate(2, 5),  # connect-contact-lens
+    "ListContactEvaluations": Rate(2, 5),
+    "DescribeContactEvaluation": Rate(2, 5),
+    "ListInstanceStorageConfigs": Rate(2, 5),
+    # S3 (Contact Lens' output files), not Connect: S3 takes 5,500 GET/HEAD requests a
+    # second per prefix; these keep the gateway's reads of it far below that.
+    "ListObjectsV2": Rate(50, 100),
+    "GetObject": Rate(50, 100),
 }
 CONNECT_DEFAULT = Rate(2, 5)
 

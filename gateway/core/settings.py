@@ -65,6 +65,7 @@ class Settings(BaseSettings):
     instance_id: str | None = None
     allowed_instances: CommaList = ()
     connect_endpoint_url: str | None = None
+    s3_endpoint_url: str | None = None
     region: str | None = None
 
     cache_url: str = "memory://"
@@ -77,6 +78,8 @@ class Settings(BaseSettings):
     ttl_directory_seconds: float = Field(default=3600, ge=0)
     ttl_contact_data_seconds: float = Field(default=60, ge=0)
     ttl_search_seconds: float = Field(default=5, ge=0, le=3600)
+    ttl_quality_seconds: float = Field(default=86400, ge=0)
+    ttl_quality_running_seconds: float = Field(default=10, ge=0)
     stale_while_revalidate_seconds: float = Field(default=30, ge=0)
     stale_if_error_seconds: float = Field(default=3600, ge=0)
     response_cache: bool = True
@@ -195,7 +198,7 @@ class Settings(BaseSettings):
             raise ValueError("must be memory:// or redis://host:port/db")
         return value
 
-    @field_validator("connect_endpoint_url")
+    @field_validator("connect_endpoint_url", "s3_endpoint_url")
     @classmethod
     def _endpoint(cls, value: str | None) -> str | None:
         if value and urlparse(value).scheme not in ("http", "https"):
@@ -300,6 +303,16 @@ class Settings(BaseSettings):
     def demo(self) -> bool:
         """No Connect configured: the CLI starts the built-in emulator."""
         return self.instance_id is None and self.connect_endpoint_url is None
+
+    @property
+    def s3_endpoint(self) -> str | None:
+        """Where S3 calls go (path-style): GATEWAY_S3_ENDPOINT_URL, else with an emulator
+        (GATEWAY_CONNECT_ENDPOINT_URL) its S3 at `<url>/_s3`, else AWS's endpoint (None)."""
+        if self.s3_endpoint_url:
+            return self.s3_endpoint_url
+        if self.connect_endpoint_url:
+            return self.connect_endpoint_url.rstrip("/") + "/_s3"
+        return None
 
     @property
     def default_instance(self) -> str | None:

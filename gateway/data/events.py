@@ -62,7 +62,7 @@ class ContactEvent:
     def dropped(self) -> list[str]:
         """What it changed and cannot carry: the contact's search rows and its chain's
         tree; for CONTACT_DATA_UPDATED what `updatedProperties` names (all of the
-        contact's data when it names nothing)."""
+        contact's data when it names nothing), and its transcripts and evaluations."""
         instance, contact = self.instance_id, self.contact_id
         tags = [
             tag("search", instance, contact),
@@ -78,6 +78,9 @@ class ContactEvent:
             tags.append(tag("references", instance, contact))
         if updated - {"UserDefinedAttributes", "References"}:
             tags.append(tag("contact", instance, contact))
+        # Quality data changes without an event of its own (an evaluation submitted, an
+        # analysis done): any data update drops the contact's transcripts and evaluations.
+        tags += [tag(k, instance, contact) for k in ("transcript", "rawtranscript", "evaluations")]
         return tags
 
     def merge_into(self, record: dict[str, Any]) -> dict[str, Any]:

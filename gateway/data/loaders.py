@@ -8,19 +8,25 @@ from __future__ import annotations
 
 import asyncio
 import math
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from strawberry.dataloader import DataLoader
 
+from gateway.data.quality import CALL_RECORDINGS, TranscriptHint
 from gateway.data.store import (
     AGENT,
     ASSOCIATED,
     ATTRIBUTES,
     CONTACT,
+    EVALUATION,
+    EVALUATIONS,
     QUEUE,
+    RAW_TRANSCRIPT,
     REFERENCES,
+    STORAGE,
+    TRANSCRIPT,
     EntityStore,
     Kind,
 )
@@ -70,6 +76,11 @@ class Loaders:
     attributes: Loader
     references: Loader
     associated: Loader
+    transcript: Loader  # by contact: the redacted transcript (gateway/data/quality.py)
+    raw_transcript: Loader  # by contact: the original one
+    evaluations: Loader  # by contact: its EvaluationSummary records
+    evaluation: Loader  # by `<evaluationId>@<version>`: DescribeContactEvaluation
+    storage: Loader  # by resource type: the instance's storage configs
     stale: list[Stale] = field(default_factory=list)
     reads: Reads = field(default_factory=Reads)
 
@@ -83,6 +94,11 @@ class Loaders:
             self.attributes,
             self.references,
             self.associated,
+            self.transcript,
+            self.raw_transcript,
+            self.evaluations,
+            self.evaluation,
+            self.storage,
         ):
             loader.clear_all()
         self.stale.clear()
@@ -92,9 +108,19 @@ class Loaders:
         stale: list[Stale] = []
         reads = Reads()
 
-        def loader(kind: Kind, *, complete: bool = False) -> Loader:
+        def loader(kind: Kind, *, complete: bool = False, transcript: bool = False) -> Loader:
             async def one(instance: str, entity: str) -> Any:
-                fetched = await store.get(kind, instance, entity, fresh=fresh, complete=complete)
+                hint = None
+                if transcript:
+                    # The contact's own record decides where its transcript is (and is
+                    # loaded already, as the transcript is a field of it).
+                    contact = await store.get(CONTACT, instance, entity, complete=True)
+                    hint = TranscriptHint(
+                        contact.value, _storage(store, instance), redacted=kind is TRANSCRIPT
+                    )
+                fetched = await store.get(
+                    kind, instance, entity, fresh=fresh, complete=complete, hint=hint
+                )
                 reads.note(kind.tag(instance, entity), fetched.fresh_for)
                 if fetched.stale_age is not None:
                     stale.append(Stale(kind.name, instance, entity, fetched.stale_age))
@@ -116,6 +142,20 @@ class Loaders:
             attributes=loader(ATTRIBUTES),
             references=loader(REFERENCES),
             associated=loader(ASSOCIATED),
+            transcript=loader(TRANSCRIPT, transcript=True),
+            raw_transcript=loader(RAW_TRANSCRIPT, transcript=True),
+            evaluations=loader(EVALUATIONS),
+            evaluation=loader(EVALUATION),
+            storage=loader(STORAGE),
             stale=stale,
             reads=reads,
         )
+
+
+def _storage(store: EntityStore, instance: str) -> Callable[[], Awaitable[Any]]:
+    """The instance's call-recordings storage configs, through the store (cached)."""
+
+    async def configs() -> Any:
+        return (await store.get(STORAGE, instance, CALL_RECORDINGS)).value
+
+    return configs

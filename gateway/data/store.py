@@ -34,6 +34,13 @@ from gateway.data.cache import Cache, Generation
 from gateway.data.event_records import PARTIAL
 from gateway.data.flights import SingleFlight
 from gateway.data.invalidation import parse_tag
+from gateway.data.quality import (
+    evaluation_ttl,
+    evaluations_ttl,
+    fetch_evaluation,
+    fetch_transcript,
+    transcript_ttl,
+)
 from gateway.observability import tracing
 from gateway.observability.metrics import Metrics
 from gateway.shared.coordination import Coordinator, Unavailable
@@ -43,9 +50,14 @@ __all__ = [
     "ASSOCIATED",
     "ATTRIBUTES",
     "CONTACT",
+    "EVALUATION",
+    "EVALUATIONS",
     "KINDS",
     "QUEUE",
+    "RAW_TRANSCRIPT",
     "REFERENCES",
+    "STORAGE",
+    "TRANSCRIPT",
     "Changed",
     "EntityStore",
     "Fetched",
@@ -59,10 +71,12 @@ _MERGE_TRIES = 5
 
 @dataclass(frozen=True)
 class Kind:
-    """A kind of entity: how to fetch one by (instance, id), and how long it is fresh."""
+    """A kind of entity: how to fetch one by (instance, id), and how long it is fresh. A
+    fetch may take a fourth argument, the `hint` its reader passes to `EntityStore.get`
+    (what else it needs, e.g. the contact's record)."""
 
     name: str
-    fetch: Callable[[ConnectClient, str, str], Awaitable[Any]]
+    fetch: Callable[..., Awaitable[Any]]
     ttl: Callable[[Settings, Any], float]
     # How long past its TTL an entry is still served, flagged with its age, while one
     # background refresh runs (None: GATEWAY_STALE_WHILE_REVALIDATE_SECONDS, unflagged).
@@ -104,7 +118,36 @@ def _tree_ttl(settings: Settings, summaries: Any) -> float:
 ASSOCIATED = Kind("associated", ConnectClient.list_associated_contacts, _tree_ttl)
 """A contact's tree (ListAssociatedContacts), keyed by the initial contact of its chain."""
 
-KINDS = {kind.name: kind for kind in (CONTACT, AGENT, QUEUE, ATTRIBUTES, REFERENCES, ASSOCIATED)}
+TRANSCRIPT = Kind("transcript", fetch_transcript, transcript_ttl)
+"""A contact's redacted Contact Lens transcript (gateway/data/quality.py); hint: TranscriptHint."""
+RAW_TRANSCRIPT = Kind("rawtranscript", fetch_transcript, transcript_ttl)
+"""A contact's original transcript: personal data, kept apart from the redacted one."""
+EVALUATIONS = Kind("evaluations", ConnectClient.list_contact_evaluations, evaluations_ttl)
+EVALUATION = Kind("evaluation", fetch_evaluation, evaluation_ttl)
+"""DescribeContactEvaluation, keyed `<evaluationId>@<LastModifiedTime>`."""
+STORAGE = Kind(
+    "storage",
+    lambda connect, instance, resource: connect.list_instance_storage_configs(instance, resource),
+    lambda s, _: s.ttl_directory_seconds,
+)
+"""An instance's storage configs of a resource type (ListInstanceStorageConfigs)."""
+
+KINDS = {
+    kind.name: kind
+    for kind in (
+        CONTACT,
+        AGENT,
+        QUEUE,
+        ATTRIBUTES,
+        REFERENCES,
+        ASSOCIATED,
+        TRANSCRIPT,
+        RAW_TRANSCRIPT,
+        EVALUATIONS,
+        EVALUATION,
+        STORAGE,
+    )
+}
 
 
 @dataclass(frozen=True)
@@ -146,6 +189,16 @@ class EntityStore:
             lambda key: metrics.joins.labels(key.split(":", 1)[0], "process").inc()
         )
         self._background: set[asyncio.Task[Any]] = set()
+
+    async def presigned_get(self, bucket: str, key: str, expires_in: int) -> str:
+        """A presigned S3 GET URL (made locally: no upstream call, nothing cached)."""
+        return await self._connect.presigned_get(bucket, key, expires_in)
+
+    async def list_keys(self, bucket: str, prefix: str) -> list[str]:
+        """The S3 keys under `prefix` (not cached: a recording's key is looked up only
+        when its contact does not name it)."""
+        budget.spend()
+        return await self._connect.list_object_keys(bucket, prefix)
 
     async def drop_shared(self, tags: list[str]) -> None:
         """Deletes the tagged entities from Redis and moves on their generations, so that
@@ -207,9 +260,11 @@ class EntityStore:
         *,
         fresh: bool = False,
         complete: bool = False,
+        hint: Any = None,
     ) -> Fetched:
         """The entity; `fresh` skips the cached copy (still one call for all who ask);
-        `complete` skips a record made from events alone (`PARTIAL`)."""
+        `complete` skips a record made from events alone (`PARTIAL`); `hint` goes to the
+        kind's fetch."""
         key = kind.key(instance_id, entity_id)
         entry = None if fresh else await self._cache.get(key)
         if complete and entry is not None and _partial(entry):
@@ -223,7 +278,7 @@ class EntityStore:
             swr = self._swr if kind.stale_for is None else kind.stale_for(self._settings)
             if revalidate and _age(entry, self._clock) <= entry["ttl"] + swr:
                 self._count(kind, "stale")
-                self._refresh(kind, key, instance_id, entity_id)
+                self._refresh(kind, key, instance_id, entity_id, hint)
                 flagged = None if kind.stale_for is None else _age(entry, self._clock)
                 return Fetched(entry["value"], stale_age=flagged)
         self._count(kind, "miss")
@@ -231,7 +286,7 @@ class EntityStore:
             if self._flight(key, fresh=fresh) not in self._flights:
                 budget.spend()  # a fetch of this request's own, not one it joins
             fetched = await deadline.bounded(
-                self._fetch(kind, key, instance_id, entity_id, read_cache=not fresh)
+                self._fetch(kind, key, instance_id, entity_id, read_cache=not fresh, hint=hint)
             )
         except (UpstreamThrottled, UpstreamUnavailable):
             last = entry if entry is not None else await self._cache.get(key)
@@ -252,13 +307,15 @@ class EntityStore:
         # before it (that one may hold the old value).
         return f"{key}#{self._cache.generation(key)}{'#fresh' if fresh else ''}"
 
-    def _refresh(self, kind: Kind, key: str, instance_id: str, entity_id: str) -> None:
+    def _refresh(
+        self, kind: Kind, key: str, instance_id: str, entity_id: str, hint: Any = None
+    ) -> None:
         async def refresh() -> None:
             deadline.unbounded()  # the request that noticed staleness does not wait for it
             budget.unbounded()
             quota.background()  # and takes only turns no waiting request needs
             try:
-                await self._fetch(kind, key, instance_id, entity_id, read_cache=False)
+                await self._fetch(kind, key, instance_id, entity_id, read_cache=False, hint=hint)
             except Exception as error:  # the stale value stays; the next reader tries again
                 log.info("background refresh of %s failed: %s", key, error)
 
@@ -270,15 +327,28 @@ class EntityStore:
         task.add_done_callback(self._background.discard)
 
     async def _fetch(
-        self, kind: Kind, key: str, instance_id: str, entity_id: str, *, read_cache: bool
+        self,
+        kind: Kind,
+        key: str,
+        instance_id: str,
+        entity_id: str,
+        *,
+        read_cache: bool,
+        hint: Any = None,
     ) -> dict[str, Any]:
         return await self._flights.run(
             self._flight(key, fresh=not read_cache),
-            lambda: self._fill(kind, key, instance_id, entity_id, read_cache),
+            lambda: self._fill(kind, key, instance_id, entity_id, read_cache, hint),
         )
 
     async def _fill(
-        self, kind: Kind, key: str, instance_id: str, entity_id: str, read_cache: bool
+        self,
+        kind: Kind,
+        key: str,
+        instance_id: str,
+        entity_id: str,
+        read_cache: bool,
+        hint: Any = None,
     ) -> dict[str, Any]:
         # Read again inside the flight: a flight that ended between our miss and now has
         # filled the cache, and a second upstream call would be waste.
@@ -296,7 +366,8 @@ class EntityStore:
                 if newer is not None:
                     return newer
             try:
-                value = await kind.fetch(self._connect, instance_id, entity_id)
+                extra = () if hint is None else (hint,)
+                value = await kind.fetch(self._connect, instance_id, entity_id, *extra)
             except NotFound:
                 value = None
             ttl = (

@@ -5,6 +5,9 @@ Identifiers only: no personal values, no variables, no credentials.
 
     caller=sub:agent-7 operation=Who instances=<id>,<id> contacts=<id>,<id> errors=0
 
+A request that was given recording URLs (`contacts:recordings`) says whose, last:
+`... errors=0 recordings=<id>,<id>`.
+
 Fields are separated by one space, a name from its value by the first `=`, the items of a
 list by `,`; `-` stands for none. A value (each list item on its own) is percent-encoded
 (as in a URL, UTF-8) wherever it holds a space, `"`, `%`, `,`, `=`, `\\` or any character
@@ -44,6 +47,7 @@ class Audit:
     caller: str = "-"
     instances: set[str] = field(default_factory=set)
     contacts: dict[str, None] = field(default_factory=dict)  # ordered, unique
+    recordings: dict[str, None] = field(default_factory=dict)  # contacts given a recording URL
 
     @classmethod
     def of_tags(cls, caller: str, tags: Iterable[str]) -> Audit:
@@ -60,12 +64,21 @@ class Audit:
         self.instances.add(instance)
         self.contacts[contact_id] = None
 
+    def recording(self, instance: str, contact_id: str) -> None:
+        """A URL of the contact's recording was issued."""
+        self.read(instance, contact_id)
+        self.recordings[contact_id] = None
+
     def write(self, operation: str | None, errors: int) -> None:
+        recordings = ""
+        if self.recordings:
+            recordings = " recordings=" + ",".join(_encode(c) for c in self.recordings)
         log.info(
-            "caller=%s operation=%s instances=%s contacts=%s errors=%d",
+            "caller=%s operation=%s instances=%s contacts=%s errors=%d%s",
             _encode(self.caller),
             _encode(operation or "-"),
             ",".join(_encode(i) for i in sorted(self.instances)) or "-",
             ",".join(_encode(c) for c in self.contacts) or "-",
             errors,
+            recordings,
         )

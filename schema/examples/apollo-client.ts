@@ -20,6 +20,11 @@ export const typePolicies = {
   // Per-contact records that carry the agent's or queue's ID: never merged across contacts.
   AgentInfo: { keyFields: false as const },
   QueueInfo: { keyFields: false as const },
+  // Evaluation IDs are unique; a form's ID names every version of it.
+  ContactEvaluation: { keyFields: ["id"] },
+  EvaluationForm: { keyFields: ["id", "version"] },
+  // Segment IDs are shared by a transcript's redacted and original text: never merged.
+  TranscriptSegment: { keyFields: false as const },
 };
 
 export function createClient(uri: string, apiKey?: string): ApolloClient {
