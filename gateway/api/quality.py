@@ -17,7 +17,7 @@ from strawberry.permission import BasePermission
 from gateway.api.context import Info
 from gateway.api.generated import ContactEvaluationMembers, RecordingInfoMembers
 from gateway.api.members import Place, shape
-from gateway.api.personal import PERSONAL_NOTE
+from gateway.api.personal import PERSONAL_NOTE, PersonalData
 from gateway.connect.model import doc
 from gateway.core.caller import CONTACTS_PII, CONTACTS_RECORDINGS
 from gateway.core.errors import BadUserInput, NotFound, ScopeRefused
@@ -114,7 +114,11 @@ class TranscriptSegment:
         description=doc("RealTimeContactAnalysisSegmentTranscript", "ParticipantRole")
     )
     display_name: str | None = strawberry.field(
-        description=doc("RealTimeContactAnalysisSegmentTranscript", "DisplayName")
+        # A chat's display names are what the customer typed and the agent's name: personal
+        # data even in a redacted transcript, which redacts the content only.
+        description=f"{doc('RealTimeContactAnalysisSegmentTranscript', 'DisplayName')}\n\n"
+        f"{PERSONAL_NOTE}",
+        permission_classes=[PersonalData],
     )
     content: str | None = strawberry.field(
         description=doc("RealTimeContactAnalysisSegmentTranscript", "Content")

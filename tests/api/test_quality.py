@@ -219,6 +219,31 @@ def test_the_original_transcript_needs_contacts_pii_before_any_call(
     assert _quality_calls(emulator) == {"ListRealtimeContactAnalysisSegmentsV2": 1}
 
 
+def test_display_names_are_personal_even_in_a_redacted_transcript(
+    start_gateway: Callable[..., Gateway], tmp_path: Path
+) -> None:
+    """A chat's display names are the agent's name and what the customer typed: redaction
+    masks the content only, so without contacts:pii each displayName is refused (its
+    segment's other fields stay); with it, they are read."""
+    chat = _analysed("CHAT")[0]
+    query = """query ($id: ID!) { contact(contactId: $id) {
+        transcript { segments { participantRole displayName content } } } }"""
+    reader, key = _keyed(start_gateway, tmp_path / "read.json", ["contacts:read", "instance:*"])
+    answer = _post(reader, key, query, id=chat["Id"])
+    segments = answer["data"]["contact"]["transcript"]["segments"]
+    assert segments
+    assert all(s["displayName"] is None and s["content"] for s in segments)
+    assert {e["extensions"]["code"] for e in answer["errors"]} == {"FORBIDDEN"}
+    assert len(answer["errors"]) == len(segments)
+
+    scopes = ["contacts:read", "contacts:pii", "instance:*"]
+    trusted, key = _keyed(start_gateway, tmp_path / "pii.json", scopes)
+    answer = _post(trusted, key, query, id=chat["Id"])
+    assert "errors" not in answer
+    names = {s["displayName"] for s in answer["data"]["contact"]["transcript"]["segments"]}
+    assert "Customer" in names
+
+
 def test_a_failing_transcript_does_not_fail_its_siblings(
     gateway: Gateway, emulator: Emulator
 ) -> None:
