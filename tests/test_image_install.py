@@ -56,6 +56,7 @@ def test_the_installed_package_is_the_wheel(installed: Path) -> None:
     where = subprocess.run(
         [str(installed / "python"), "-c", "import gateway; print(gateway.__file__)"],
         cwd=installed,  # not the checkout: its gateway/ must not be the one imported
+        env={"PATH": str(installed), "HOME": str(installed.parent)},  # nor PYTHONPATH's
         capture_output=True,
         text=True,
         check=True,
