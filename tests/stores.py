@@ -47,6 +47,7 @@ async def replica(
     store = store_for(cache)
     invalidations = Invalidations(url, namespace, redis_timeout)
     invalidations.subscribe(store.drop_local, copies=True)
+    invalidations.on_resubscribed(store.drop_all_local)
     invalidations.on_publish(store.drop_shared)
     await invalidations.start()
     return cache, store, invalidations

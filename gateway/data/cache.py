@@ -54,6 +54,7 @@ class Cache:
         # be kept too (gateway/api/members.py keeps the converted nodes).
         self._decoded: OrderedDict[str, tuple[str | bytes, Any]] = OrderedDict()
         self._generations: OrderedDict[str, int] = OrderedDict()
+        self._epoch = 0  # moved on by forget_all_local: every key's generation at once
         self._memory.namespace = coordinator.namespace
         self._memory.timeout = None
 
@@ -175,7 +176,7 @@ class Cache:
         least recently dropped are forgotten past `_GENERATIONS` keys: a fetch in flight
         then sees its key's generation change (overtaken: safe), unless that many other
         keys were dropped during one fetch and this one only once before it."""
-        return self._generations.get(key, 0)
+        return self._epoch + self._generations.get(key, 0)
 
     async def forget_local(self, keys: list[str]) -> None:
         """Drops `keys` from this process's memory (the cache itself, or Redis's stand-in)
@@ -187,6 +188,14 @@ class Cache:
             await self._memory.delete(key)
         while len(self._generations) > _GENERATIONS:
             self._generations.popitem(last=False)
+
+    async def forget_all_local(self) -> None:
+        """Drops everything from this process's memory and moves on every local generation
+        (a fetch in flight stores what it got as overtaken): for when this process may have
+        missed invalidations (its subscription was lost and is back)."""
+        self._epoch += 1 << 32
+        self._decoded.clear()
+        await self._memory.clear()
 
     async def invalidate_shared(self, keys: list[str]) -> None:
         """Deletes `keys` from Redis and moves on their shared generations; raises

@@ -8,8 +8,9 @@ publishes: there the shared Redis entries are deleted, once.
 
 Pub/sub is fire-and-forget: a replica that is not listening at that moment misses the
 message. While Redis is unreachable the tags are kept (bounded) and published again when
-it is back (retried with backoff until they go, and with every publish that gets through);
-what is missed in between stays stale at most its TTL. Every Redis call here is bounded by
+it is back (retried with backoff until they go, and with every publish that gets through).
+A replica whose subscription was lost cannot know what it missed: when it is back, its
+`on_resubscribed` listeners drop every copy it holds (the store's memory, its responses). Every Redis call here is bounded by
 `timeout`: a Redis that stops answering never holds a publisher.
 """
 
@@ -72,6 +73,7 @@ class Invalidations:
         self._listeners: list[Listener] = []
         self._copies: list[Listener] = []
         self._publishers: list[Listener] = []
+        self._resubscribed: list[Callable[[], Awaitable[None] | None]] = []
         # Insertion-ordered sets of tags to share again: with the publishers (the shared
         # entries to delete), and notices only (the shared entry is already the new one).
         self._pending: dict[str, None] = {}
@@ -108,6 +110,12 @@ class Invalidations:
             self._remove(self._copies, listener)
 
         return unsubscribe
+
+    def on_resubscribed(self, listener: Callable[[], Awaitable[None] | None]) -> None:
+        """Calls `listener()` each time the subscription is back after it was lost: what was
+        published meanwhile never arrives, so this process's copies of anything may be
+        stale (the listener drops them all)."""
+        self._resubscribed.append(listener)
 
     def on_publish(self, listener: Listener) -> Callable[[], None]:
         """Calls `listener(tags)` only for the invalidations this replica publishes (again
@@ -239,6 +247,13 @@ class Invalidations:
                     await pubsub.subscribe(self.channel)
                 if attempt:
                     log.warning("invalidations: receiving from Redis again")
+                    for listener in self._resubscribed:
+                        try:
+                            result = listener()
+                            if inspect.isawaitable(result):
+                                await result
+                        except Exception:
+                            log.exception("invalidations: a resubscribed listener failed")
                 attempt = 0
                 self._subscribed.set()
                 await self._replay()

@@ -139,6 +139,15 @@ class ResponseCache:
         self._gauge()
         return dropped
 
+    def clear(self) -> None:
+        """Drops every response, and refuses those being made (see
+        Invalidations.on_resubscribed: invalidations may have been missed)."""
+        self._epoch += 1
+        self._forgotten = self._epoch  # as if every tag had been dropped now
+        for key in list(self._entries):
+            self._remove(key)
+        self._gauge()
+
     def _dropped_since(self, tags: frozenset[str], since: int) -> bool:
         if self._epoch == since:
             return False

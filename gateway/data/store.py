@@ -206,6 +206,11 @@ class EntityStore:
         received the event); raises while Redis is unreachable."""
         await self._cache.invalidate_shared(_keys(tags))
 
+    async def drop_all_local(self) -> None:
+        """Drops every entity from this process's memory (see Invalidations.on_resubscribed:
+        invalidations may have been missed meanwhile)."""
+        await self._cache.forget_all_local()
+
     async def drop_local(self, tags: list[str]) -> None:
         """Drops the tagged entities from this process's memory, and moves on their local
         generations: a read from now on never joins a fetch begun before (every replica)."""

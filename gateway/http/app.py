@@ -262,8 +262,10 @@ async def _listen(
     replica that publishes it deletes the shared Redis entries too."""
     invalidations.subscribe(metrics.count_invalidations)
     invalidations.subscribe(store.drop_local, copies=True)
+    invalidations.on_resubscribed(store.drop_all_local)
     if responses is not None:
         invalidations.subscribe(responses.drop)
+        invalidations.on_resubscribed(responses.clear)
     # After the store's own listener: a woken subscription reads what it dropped.
     invalidations.subscribe(subscriptions.notify)
     invalidations.on_publish(store.drop_shared)

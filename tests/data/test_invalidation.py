@@ -13,6 +13,7 @@ import pytest
 from gateway.data.cache import Cache
 from gateway.data.invalidation import Invalidations, parse_tag, tag
 from gateway.data.store import CONTACT, EntityStore
+from gateway.shared.coordination import Coordinator
 from tests.chains import demo_contacts
 from tests.conftest import REDIS_URL
 from tests.redisproxy import RedisProxy
@@ -165,3 +166,49 @@ async def test_the_store_asks_connect_again_for_an_invalidated_contact(
         assert emulator.calls() == 2
     finally:
         await close(first, second)
+
+
+async def test_a_replica_back_on_pub_sub_drops_what_it_may_have_missed(
+    redis_namespace: str,
+) -> None:
+    """Pub/sub is fire-and-forget: what is published while a replica's subscription is
+    lost never reaches it. When the subscription is back, the replica drops all its
+    copies (the store's memory, its responses) instead of serving them stale."""
+    proxy = RedisProxy()
+    await proxy.up()
+    async with (
+        _finally(proxy.down),
+        started(f"redis://127.0.0.1:{proxy.port}/0", redis_namespace) as cut_off,
+        started(REDIS_URL, redis_namespace) as other,
+    ):
+        heard, resubscribed = Received(), asyncio.Event()
+        cut_off.subscribe(heard)
+        cut_off.on_resubscribed(resubscribed.set)
+        await proxy.down()  # cut_off's subscription is lost
+        await until_disconnected(cut_off)
+        await other.publish(["contact:i:1"])  # published meanwhile: never reaches cut_off
+        assert not resubscribed.is_set()
+        await proxy.up()
+        await asyncio.wait_for(resubscribed.wait(), 15)
+        assert heard.batches == []  # the message itself is gone: hence dropping everything
+
+
+async def until_disconnected(invalidations: Invalidations) -> None:
+    for _ in range(1500):
+        if not invalidations.connected:
+            return
+        await asyncio.sleep(0.01)
+    raise AssertionError("the subscription was not lost")
+
+
+async def test_forgetting_everything_local_moves_every_generation_on() -> None:
+    """After forget_all_local, every key's local generation has moved on (a fetch begun
+    before stores what it got as overtaken) and no copy is left in memory."""
+    cache = Cache(Coordinator("memory://", "t", 0.5))
+    await cache.set("k", {"v": 1}, 60)
+    before = cache.generation("k"), cache.generation("never-seen")
+    await cache.forget_all_local()
+    assert await cache.get("k") is None
+    assert (cache.generation("k"), cache.generation("never-seen")) != before
+    assert cache.generation("k") != before[0]
+    assert cache.generation("never-seen") != before[1]

@@ -289,3 +289,14 @@ def test_least_recently_used_go_first_past_the_budget() -> None:
 def test_the_setting_is_on_or_off() -> None:
     assert Settings(response_cache="off").response_cache is False  # type: ignore[arg-type]
     assert Settings().response_cache is True
+
+
+def test_clear_drops_every_response_and_refuses_those_in_the_making() -> None:
+    cache = ResponseCache(1 << 20)
+    since = cache.epoch
+    assert cache.put("k", b"{}", [], ["contact:i:a"], ttl=60, since=since)
+    cache.clear()
+    assert cache.get("k") is None
+    assert cache.bytes == 0
+    assert not cache.put("late", b"{}", [], ["contact:i:b"], ttl=60, since=since)
+    assert cache.put("new", b"{}", [], ["contact:i:b"], ttl=60, since=cache.epoch)
