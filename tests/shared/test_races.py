@@ -5,6 +5,7 @@ holding answers at a chosen moment, the emulator delaying a call, and conditions
 from __future__ import annotations
 
 import asyncio
+import itertools
 import json
 import math
 import random
@@ -363,11 +364,29 @@ async def _bounded_read(store: Any, instance: str, contact_id: str) -> Any:
         deadline.unbounded()
 
 
+_settled = itertools.count()
+
+
 async def _settle(replicas: list[Any]) -> None:
-    """Until every replica listens and has shared what it kept, and Redis is theirs again."""
+    """Until every replica listens and has shared what it kept, Redis is theirs again, and
+    each has heard what the others published before (a marker from each, heard by all:
+    pub/sub keeps a publisher's order, so what came before it has been handled)."""
     for cache, _, invalidations in replicas:
         await until(lambda i=invalidations: i.connected and not i.pending, 15)
         await until(lambda c=cache: c.coordinator.ping(), 15)
+    markers = [f"settle:marker:{next(_settled)}" for _ in replicas]
+    heard: list[set[str]] = [set() for _ in replicas]
+    stops = [
+        invalidations.subscribe(lambda tags, h=h: h.update(tags))
+        for (_, _, invalidations), h in zip(replicas, heard, strict=True)
+    ]
+    try:
+        for (_, _, invalidations), marker in zip(replicas, markers, strict=True):
+            await invalidations.publish([marker], drop_shared=False)
+        await until(lambda: all(set(markers) <= h for h in heard), 15)
+    finally:
+        for stop in stops:
+            stop()
 
 
 @pytest.mark.redis
