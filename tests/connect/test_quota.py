@@ -65,7 +65,8 @@ async def test_shared_queue_in_redis(redis_namespace: str, shared_url: str) -> N
     """Two replicas' guards share one bucket (burst 2, 10/s) in Redis: in any span of time
     they grant at most 2 + 10/s of it. Checked on the moments of the grants, not on each
     wait, so that a busy machine (takes asked at different moments) still passes."""
-    redis = Coordinator(shared_url, redis_namespace, 1.0, cluster="auto")
+    # A loaded machine is not a Redis outage (which would give each replica its own share).
+    redis = Coordinator(shared_url, redis_namespace, 10.0, cluster="auto")
     assert await redis.ping()  # connected before the clock starts
     try:
         both = await asyncio.gather(
