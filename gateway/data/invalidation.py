@@ -10,8 +10,9 @@ Pub/sub is fire-and-forget: a replica that is not listening at that moment misse
 message. While Redis is unreachable the tags are kept (bounded) and published again when
 it is back (retried with backoff until they go, and with every publish that gets through).
 A replica whose subscription was lost cannot know what it missed: when it is back, its
-`on_resubscribed` listeners drop every copy it holds (the store's memory, its responses). Every Redis call here is bounded by
-`timeout`: a Redis that stops answering never holds a publisher.
+`on_resubscribed` listeners drop every copy it holds (the store's memory, its responses).
+Every Redis call here is bounded by `timeout`: a Redis that stops answering never holds a
+publisher.
 """
 
 from __future__ import annotations
