@@ -21,8 +21,10 @@ from tests.support import Emulator, Gateway
 ROOT = Path(__file__).resolve().parents[2]
 KIT = ROOT / "schema"
 
-# One xdist worker builds the kit (npm ci, codegen, tsc) in schema/: two would collide.
-pytestmark = pytest.mark.xdist_group("frontend-kit")
+# npm on one xdist worker only: the kit here (npm ci, codegen, tsc) and the HTTP audit's
+# packages (tests/http/test_http_audit.py) share the npm cache; with both at once, a fresh
+# clone's npm ci once installed a mismatched @graphql-tools.
+pytestmark = pytest.mark.xdist_group("npm")
 
 
 def npm(*args: str) -> str:

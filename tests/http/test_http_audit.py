@@ -15,8 +15,8 @@ import pytest
 
 from tests.support import Gateway
 
-# One xdist worker installs tests/node's packages: two npm installs would collide.
-pytestmark = pytest.mark.xdist_group("node-audit")
+# npm on one xdist worker only (with tests/clients/test_examples.py): one npm cache.
+pytestmark = pytest.mark.xdist_group("npm")
 
 NODE = Path(__file__).parent.parent / "node"
 
