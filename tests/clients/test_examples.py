@@ -16,36 +16,30 @@ from graphql import GraphQLObjectType, build_schema
 
 from gateway.emulator import DEMO_INSTANCE_ID
 from tests.chains import with_all_links
+from tests.npm import npm, npm_lock, run_id
 from tests.support import Emulator, Gateway
 
 ROOT = Path(__file__).resolve().parents[2]
 KIT = ROOT / "schema"
 
-# npm on one xdist worker only: the kit here (npm ci, codegen, tsc) and the HTTP audit's
-# packages (tests/http/test_http_audit.py) share the npm cache; with both at once, a fresh
-# clone's npm ci once installed a mismatched @graphql-tools.
-pytestmark = pytest.mark.xdist_group("npm")
-
-
-def npm(*args: str) -> str:
-    done = subprocess.run(
-        ["npm", *args], cwd=KIT, capture_output=True, text=True, timeout=600, check=False
-    )
-    assert done.returncode == 0, done.stdout + done.stderr
-    return done.stdout
-
 
 @pytest.fixture(scope="module")
 def built_kit() -> Path:
-    """`npm ci` (when the lock changed), codegen, tsc --strict, and a build to run."""
+    """`npm ci` (when the lock changed), then codegen and tsc --strict emitting a build to
+    run: once per test run, by whichever worker comes first."""
     assert shutil.which("npm"), "node and npm are needed for the frontend kit"
-    stamp = KIT / "node_modules" / ".package-lock.json"
-    if not stamp.exists() or stamp.stat().st_mtime < (KIT / "package-lock.json").stat().st_mtime:
-        npm("ci", "--no-audit", "--no-fund")
-    npm("run", "codegen")
-    npm("run", "typecheck")
-    npm("run", "build")
-    return KIT / "build" / "examples" / "apollo-client.js"
+    built = KIT / "build" / "examples" / "apollo-client.js"
+    stamp = KIT / "build" / ".test-run"
+    with npm_lock():
+        if stamp.is_file() and stamp.read_text() == run_id() and built.is_file():
+            return built
+        installed = KIT / "node_modules" / ".package-lock.json"
+        lock = KIT / "package-lock.json"
+        if not installed.exists() or installed.stat().st_mtime < lock.stat().st_mtime:
+            npm(KIT, "ci", "--no-audit", "--no-fund")
+        npm(KIT, "run", "build")  # codegen, then tsc: type errors fail it
+        stamp.write_text(run_id())
+    return built
 
 
 def test_codegen_types_every_operation(built_kit: Path) -> None:

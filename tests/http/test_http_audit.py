@@ -11,12 +11,8 @@ import json
 import subprocess
 from pathlib import Path
 
-import pytest
-
+from tests.npm import npm, npm_lock
 from tests.support import Gateway
-
-# npm on one xdist worker only (with tests/clients/test_examples.py): one npm cache.
-pytestmark = pytest.mark.xdist_group("npm")
 
 NODE = Path(__file__).parent.parent / "node"
 
@@ -31,16 +27,12 @@ def _install() -> None:
         for name, version in wanted.items()
     ):
         return
-    subprocess.run(
-        ["npm", "ci", "--no-audit", "--no-fund", "--loglevel=error"],
-        cwd=NODE,
-        check=True,
-        timeout=600,
-    )
+    npm(NODE, "ci", "--no-audit", "--no-fund", "--loglevel=error")
 
 
 def test_every_graphql_over_http_audit_passes(gateway: Gateway) -> None:
-    _install()
+    with npm_lock():
+        _install()
 
     done = subprocess.run(
         ["node", "audit.mjs", f"{gateway.url}/graphql"],
