@@ -33,7 +33,9 @@ def store_factory(emulator_url: str, quota: Quota | None = None, **settings: Any
 
     def make(cache: Cache) -> EntityStore:
         metrics = Metrics()
-        connect = ConnectClient.from_settings(Settings(**values), quota or Quota(None, 0), metrics)
+        connect = ConnectClient.from_settings(
+            Settings(**values), lambda _: quota or Quota(None, 0), metrics
+        )
         return EntityStore(connect, cache, cache.coordinator, Settings(**values), metrics)
 
     return make

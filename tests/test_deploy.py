@@ -135,7 +135,20 @@ def called_actions(package: Path) -> set[str]:
         actions.add("s3:GetObject")
     if "s3:GetObject" in actions:
         actions.add("kms:Decrypt")
+    if "AssumeRoleCredentialFetcher" in attributes | _names(package):
+        actions.add("sts:AssumeRole")  # botocore calls it, for instances of other accounts
     return actions
+
+
+def _names(package: Path) -> set[str]:
+    """Every name the package's modules (but the emulator's) use."""
+    return {
+        node.id
+        for path in sorted(package.rglob("*.py"))
+        if "emulator" not in path.relative_to(package).parts
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+        if isinstance(node, ast.Name)
+    }
 
 
 # --- What the template allows ----------------------------------------------------------------
@@ -215,6 +228,7 @@ def test_quality_data_calls_are_derived_with_their_iam_actions() -> None:
         "s3:ListBucket",
         "s3:GetObject",
         "kms:Decrypt",
+        "sts:AssumeRole",
     }
 
 
@@ -224,8 +238,9 @@ def test_the_derivation_finds_every_known_operation() -> None:
 
 
 def test_the_aws_services_called_are_connect_contact_lens_and_s3() -> None:
-    # No KMS or STS client (S3 decrypts for the role): a new client would need its actions
-    # in the template (and _IAM_PREFIX), and this test changed with them.
+    # No KMS client (S3 decrypts for the role), and STS only through botocore's
+    # AssumeRoleCredentialFetcher: a new client would need its actions in the template (and
+    # _IAM_PREFIX), and this test changed with them.
     assert boto3_services(GATEWAY) == {"connect", "connect-contact-lens", "s3"}
 
 
@@ -285,7 +300,7 @@ def test_every_gateway_variable_of_the_template_is_a_setting() -> None:
         n for n in gateway_names if n.removeprefix("GATEWAY_").lower() not in _settings_fields()
     }
     assert unknown == set()
-    for needed in ("GATEWAY_INSTANCE_ID", "GATEWAY_CACHE_URL", "GATEWAY_CURSOR_SECRET"):
+    for needed in ("GATEWAY_INSTANCES", "GATEWAY_CACHE_URL", "GATEWAY_CURSOR_SECRET"):
         assert needed in gateway_names
 
 
@@ -406,3 +421,14 @@ def test_the_build_lockfile_has_the_build_backend_hashed() -> None:
     locked = _locked(BUILD_LOCK)
     assert {_name(r) for r in backend} <= locked.keys()
     assert all(hashes for _, hashes in locked.values())
+
+
+def test_the_instances_variable_is_the_instance_arns_then_the_cross_account_ones() -> None:
+    [variable] = [e for e in _container()["Environment"] if e["Name"] == "GATEWAY_INSTANCES"]
+    assert variable["Value"] == {
+        "Fn::Join": [
+            ",",
+            [{"Fn::Join": [",", {"Ref": "InstanceArns"}]}, {"Ref": "CrossAccountInstances"}],
+        ]
+    }
+    # What it joins to parses: tests/core/test_settings.py (the template's form).

@@ -31,6 +31,6 @@ def instance_id(value: str | None, settings: Settings) -> str:
         instance = instance_id_of(value)
     except ValueError:
         raise BadUserInput("instanceId must be a Connect instance ID or instance ARN") from None
-    if instance not in settings.instances:
+    if instance not in settings.instance_ids:
         raise BadUserInput(f"instance {instance!r} is not one this gateway may query")
     return instance

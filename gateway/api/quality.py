@@ -621,7 +621,7 @@ async def _presign(
     bucket, _, key = location.partition("/")
     if not bucket or not key:
         return None
-    url = await info.context.store.presigned_get(bucket, key, expires_in)
+    url = await info.context.store.presigned_get(instance, bucket, key, expires_in)
     if contact_id is not None:
         info.context.audit.recording(instance, contact_id)
         # A URL expires and each issue is audited: the response is never cached.
@@ -705,7 +705,7 @@ async def contact_recording_url(info: Info, contact: Any, expires_in_seconds: in
     day = _time(ended)
     assert day is not None
     search = f"{prefix}/{day.strftime('%Y/%m/%d')}/{contact_id}" if prefix else contact_id
-    keys = await info.context.store.list_keys(bucket, search)
+    keys = await info.context.store.list_keys(instance, bucket, search)
     audio = sorted(key for key in keys if not key.endswith(".json"))
     if not audio:
         return None

@@ -1,6 +1,9 @@
-"""One boto3 Connect client per process, called off the event loop in a bounded pool; beside
-it the `connect-contact-lens` client (calls' real-time analysis) and an S3 client (Contact
-Lens' output files, presigned recording URLs), their calls guarded the same way."""
+"""Connect's API as coroutines: one route per account and region (where Connect counts its
+quotas), each with its boto3 clients (Connect, `connect-contact-lens` for calls' real-time
+analysis, S3 for Contact Lens' output files and presigned recording URLs), its quota and its
+breakers; calls run off the event loop in one bounded pool. A route for an instance in
+another account signs with a role assumed through STS, refreshed by botocore before the
+credentials expire."""
 
 from __future__ import annotations
 
@@ -8,14 +11,21 @@ import asyncio
 import functools
 import logging
 import random
-from collections import defaultdict
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import boto3
+import botocore.session
 from botocore.config import Config
+from botocore.credentials import (
+    AssumeRoleCredentialFetcher,
+    CredentialProvider,
+    Credentials,
+    DeferredRefreshableCredentials,
+)
 
 from gateway.connect.breaker import Breaker, State
 from gateway.connect.errors import translate
@@ -24,14 +34,12 @@ from gateway.connect.wire import MAX_RESULTS
 from gateway.core import deadline
 from gateway.core.clock import SYSTEM, Clock
 from gateway.core.errors import GatewayError, UpstreamThrottled, UpstreamUnavailable
+from gateway.core.instances import ConnectInstance
 from gateway.core.settings import Settings
 from gateway.observability import tracing
 from gateway.observability.metrics import Metrics
 
-if TYPE_CHECKING:
-    from mypy_boto3_connect import ConnectClient as BotoConnectClient
-
-__all__ = ["ConnectClient", "Record", "to_json"]
+__all__ = ["ConnectClient", "Record", "Route", "to_json"]
 
 log = logging.getLogger(__name__)
 
@@ -41,31 +49,50 @@ timestamps are ISO-8601 strings in UTC, so records cache as JSON unchanged."""
 
 # Only for an emulator: with an endpoint_url and no credentials found the boto3 way.
 _BACKOFF_BASE, _BACKOFF_CAP = 0.1, 2.0  # seconds: full-jitter exponential backoff
-_EMULATOR_CREDENTIALS = {"aws_access_key_id": "emulator", "aws_secret_access_key": "emulator"}
+_EMULATOR_KEYS = {"aws_access_key_id": "emulator", "aws_secret_access_key": "emulator"}
+_EMULATOR_CREDENTIALS = {"access_key": "emulator", "secret_key": "emulator"}
+
+
+Scope = tuple[str | None, str | None, str | None]
+"""(account, region, role): see ConnectInstance.scope."""
+
+
+@dataclass
+class Route:
+    """The boto3 clients, quota and breakers of one account and region."""
+
+    connect_client: Any
+    lens_client: Any
+    s3_client: Any
+    quota: Quota
+    account: str
+    region: str
+    breakers: dict[str, Breaker] = field(default_factory=dict)
+
+    def close(self) -> None:
+        for client in (self.connect_client, self.lens_client, self.s3_client):
+            client.close()
 
 
 class ConnectClient:
-    """Connect's API as coroutines returning `Record`s or raising `GatewayError`s."""
+    """Connect's API as coroutines returning `Record`s or raising `GatewayError`s; each
+    call goes the way of its instance's account and region."""
 
     def __init__(
         self,
-        client: BotoConnectClient,
+        routes: dict[Scope, Route],
         settings: Settings,
-        quota: Quota,
         metrics: Metrics,
         clock: Clock = SYSTEM,
-        lens_client: Any = None,
-        s3_client: Any = None,
     ) -> None:
-        self._client = client
-        self._lens_client = lens_client
-        self._s3_client = s3_client
+        self._routes = routes
+        self._settings = settings
         self.clock = clock
         """What the gateway reads time from (breakers, searches' "now")."""
         self._pool = ThreadPoolExecutor(
             settings.connect_max_concurrency, thread_name_prefix="connect"
         )
-        self._quota, self._metrics = quota, metrics
+        self._metrics = metrics
         self._attempts = settings.connect_max_attempts
         self.longest_call = (
             settings.connect_max_attempts
@@ -78,14 +105,23 @@ class ConnectClient:
             + 1
         )
         """Seconds a call can take at most, retries and quota waits included."""
-        self._breakers: dict[str, Breaker] = defaultdict(
-            lambda: Breaker(settings.breaker_failures, settings.breaker_reset_seconds, clock)
-        )
+        self._by_client = {
+            id(client): route
+            for route in routes.values()
+            for client in (route.connect_client, route.lens_client, route.s3_client)
+        }
 
     @classmethod
     def from_settings(
-        cls, settings: Settings, quota: Quota, metrics: Metrics, clock: Clock = SYSTEM
+        cls,
+        settings: Settings,
+        quotas: Callable[[str], Quota],
+        metrics: Metrics,
+        clock: Clock = SYSTEM,
     ) -> ConnectClient:
+        """A route for each account and region of the instances served (and, for instances
+        named only in GATEWAY_ALLOWED_INSTANCES, the default instance's). `quotas` makes
+        the quota of one account and region, given its name ("<account>/<region>")."""
         config = Config(
             connect_timeout=settings.connect_connect_timeout,
             read_timeout=settings.connect_read_timeout,
@@ -93,30 +129,21 @@ class ConnectClient:
             retries={"mode": "standard", "total_max_attempts": 1},  # the gateway retries
             user_agent_extra="connect-graphql-gateway",
         )
-        session = boto3.session.Session(region_name=settings.aws_region)
-        kwargs: dict[str, Any] = {}
-        if settings.connect_endpoint_url:
-            kwargs["endpoint_url"] = settings.connect_endpoint_url
-            if session.region_name is None:
-                kwargs["region_name"] = "us-east-1"
-            if session.get_credentials() is None:
-                log.info("no AWS credentials found; using placeholder ones for the emulator")
-                kwargs.update(_EMULATOR_CREDENTIALS)
-        client = session.client("connect", config=config, **kwargs)
-        # Contact Lens: the same region and endpoint handling (an emulator serves both).
-        lens_client = session.client("connect-contact-lens", config=config, **kwargs)
-        s3_kwargs = {k: v for k, v in kwargs.items() if k != "endpoint_url"}
-        s3_config = config.merge(Config(signature_version="s3v4"))
-        if settings.s3_endpoint:
-            s3_kwargs["endpoint_url"] = settings.s3_endpoint
-            s3_kwargs.setdefault("region_name", session.region_name or "us-east-1")
-            s3_config = s3_config.merge(Config(s3={"addressing_style": "path"}))
-        s3_client = session.client("s3", config=s3_config, **s3_kwargs)
-        return cls(client, settings, quota, metrics, clock, lens_client, s3_client)
+        base = boto3.session.Session(region_name=settings.aws_region)
+        instances = list(settings.connect_instances) or [settings.connect_instance("")]
+        routes: dict[Scope, Route] = {}
+        for instance in instances:
+            if instance.scope not in routes:
+                routes[instance.scope] = _route(settings, base, instance, config, quotas)
+        return cls(routes, settings, metrics, clock)
+
+    def route(self, instance_id: str) -> Route:
+        """The route of `instance_id`: its account and region's clients and quota."""
+        return self._routes[self._settings.connect_instance(instance_id).scope]
 
     async def describe_contact(self, instance_id: str, contact_id: str) -> Record:
         return await self._describe(
-            self._client.describe_contact,
+            self.route(instance_id).connect_client.describe_contact,
             "contact",
             "Contact",
             ContactId=contact_id,
@@ -125,12 +152,20 @@ class ConnectClient:
 
     async def describe_user(self, instance_id: str, user_id: str) -> Record:
         return await self._describe(
-            self._client.describe_user, "agent", "User", UserId=user_id, InstanceId=instance_id
+            self.route(instance_id).connect_client.describe_user,
+            "agent",
+            "User",
+            UserId=user_id,
+            InstanceId=instance_id,
         )
 
     async def describe_queue(self, instance_id: str, queue_id: str) -> Record:
         return await self._describe(
-            self._client.describe_queue, "queue", "Queue", QueueId=queue_id, InstanceId=instance_id
+            self.route(instance_id).connect_client.describe_queue,
+            "queue",
+            "Queue",
+            QueueId=queue_id,
+            InstanceId=instance_id,
         )
 
     async def _describe(
@@ -142,7 +177,7 @@ class ConnectClient:
 
     async def get_contact_attributes(self, instance_id: str, initial_contact_id: str) -> Record:
         response = await self._call(
-            self._client.get_contact_attributes,
+            self.route(instance_id).connect_client.get_contact_attributes,
             "contact",
             InstanceId=instance_id,
             InitialContactId=initial_contact_id,
@@ -152,7 +187,8 @@ class ConnectClient:
     async def list_contact_references(self, instance_id: str, contact_id: str) -> list[Record]:
         """Every reference of the contact, of every type, all pages. Connect takes at most
         `max` types a call (6 today): the types go in groups, together, a call a page."""
-        shape: Any = self._client.meta.service_model.shape_for("ReferenceTypes")
+        client = self.route(instance_id).connect_client
+        shape: Any = client.meta.service_model.shape_for("ReferenceTypes")
         every, size = shape.member.enum, shape.metadata.get("max", 6)
         groups = [every[n : n + size] for n in range(0, len(every), size)]
         pages = await asyncio.gather(
@@ -170,7 +206,9 @@ class ConnectClient:
         }
         references: list[Record] = []
         while True:
-            page = await self._call(self._client.list_contact_references, "contact", **params)
+            page = await self._call(
+                self.route(instance_id).connect_client.list_contact_references, "contact", **params
+            )
             references += to_json(page.get("ReferenceSummaryList", []))
             if not page.get("NextToken"):
                 return references
@@ -186,14 +224,17 @@ class ConnectClient:
         }
         summaries: list[Record] = []
         while True:
-            page = await self._call(self._client.list_associated_contacts, "contact", **params)
+            page = await self._call(
+                self.route(instance_id).connect_client.list_associated_contacts, "contact", **params
+            )
             summaries += to_json(page.get("ContactSummaryList", []))
             if not page.get("NextToken"):
                 return summaries
             params["NextToken"] = page["NextToken"]
 
     async def search_contacts(self, **params: Any) -> Record:
-        response = await self._call(self._client.search_contacts, "instance", **params)
+        client = self.route(params["InstanceId"]).connect_client
+        response = await self._call(client.search_contacts, "instance", **params)
         record: Record = to_json(response)
         return record
 
@@ -214,7 +255,9 @@ class ConnectClient:
         segments: list[Record] = []
         while True:
             page = await self._call(
-                self._client.list_realtime_contact_analysis_segments_v2, "analysis", **params
+                self.route(instance_id).connect_client.list_realtime_contact_analysis_segments_v2,
+                "analysis",
+                **params,
             )
             segments += to_json(page.get("Segments", []))
             if not page.get("NextToken"):
@@ -234,7 +277,9 @@ class ConnectClient:
         segments: list[Record] = []
         while True:
             page = await self._call(
-                self._lens_client.list_realtime_contact_analysis_segments, "analysis", **params
+                self.route(instance_id).lens_client.list_realtime_contact_analysis_segments,
+                "analysis",
+                **params,
             )
             segments += to_json(page.get("Segments", []))
             if not page.get("NextToken"):
@@ -246,7 +291,9 @@ class ConnectClient:
         params: dict[str, Any] = {"InstanceId": instance_id, "ContactId": contact_id}
         summaries: list[Record] = []
         while True:
-            page = await self._call(self._client.list_contact_evaluations, "contact", **params)
+            page = await self._call(
+                self.route(instance_id).connect_client.list_contact_evaluations, "contact", **params
+            )
             summaries += to_json(page.get("EvaluationSummaryList", []))
             if not page.get("NextToken"):
                 return summaries
@@ -255,7 +302,7 @@ class ConnectClient:
     async def describe_contact_evaluation(self, instance_id: str, evaluation_id: str) -> Record:
         """{"Evaluation": ..., "EvaluationForm": ...}"""
         response = await self._call(
-            self._client.describe_contact_evaluation,
+            self.route(instance_id).connect_client.describe_contact_evaluation,
             "evaluation",
             InstanceId=instance_id,
             EvaluationId=evaluation_id,
@@ -271,35 +318,43 @@ class ConnectClient:
         configs: list[Record] = []
         while True:
             page = await self._call(
-                self._client.list_instance_storage_configs, "instance", **params
+                self.route(instance_id).connect_client.list_instance_storage_configs,
+                "instance",
+                **params,
             )
             configs += to_json(page.get("StorageConfigs", []))
             if not page.get("NextToken"):
                 return configs
             params["NextToken"] = page["NextToken"]
 
-    async def list_object_keys(self, bucket: str, prefix: str) -> list[str]:
-        """The keys under `prefix` in `bucket` (S3 ListObjectsV2, every page)."""
+    async def list_object_keys(self, instance_id: str, bucket: str, prefix: str) -> list[str]:
+        """The keys under `prefix` in `bucket` of the instance's account (S3 ListObjectsV2,
+        every page)."""
+        s3_client = self.route(instance_id).s3_client
         params: dict[str, Any] = {"Bucket": bucket, "Prefix": prefix}
         keys: list[str] = []
         while True:
-            page = await self._call(self._s3_client.list_objects_v2, "object", **params)
+            page = await self._call(s3_client.list_objects_v2, "object", **params)
             keys += [item["Key"] for item in page.get("Contents", [])]
             if not page.get("IsTruncated") or not page.get("NextContinuationToken"):
                 return keys
             params["ContinuationToken"] = page["NextContinuationToken"]
 
-    async def get_object_bytes(self, bucket: str, key: str) -> bytes:
+    async def get_object_bytes(self, instance_id: str, bucket: str, key: str) -> bytes:
         """An S3 object's body (GetObject), read whole in the same guarded call."""
         body: bytes = await self._call(
-            self._s3_client.get_object, "object", then=_read_body, Bucket=bucket, Key=key
+            self.route(instance_id).s3_client.get_object,
+            "object",
+            then=_read_body,
+            Bucket=bucket,
+            Key=key,
         )
         return body
 
-    async def presigned_get(self, bucket: str, key: str, expires_in: int) -> str:
+    async def presigned_get(self, instance_id: str, bucket: str, key: str, expires_in: int) -> str:
         """A presigned S3 GET URL (SigV4), made by botocore here: no call to AWS. Off the
         event loop, since the credentials it signs with may be refreshed first."""
-        method = self._s3_client.generate_presigned_url
+        method = self.route(instance_id).s3_client.generate_presigned_url
         params = {"Bucket": bucket, "Key": key}
         url: str = await asyncio.get_running_loop().run_in_executor(
             self._pool,
@@ -321,38 +376,45 @@ class ConnectClient:
         off, since they would bypass it. `method` is a method of any of the boto3 clients
         (its own client names the operation); `then` runs on the answer in the same thread
         (reading a streamed body), inside the attempt."""
-        client = getattr(method, "__self__", self._client)
+        client = method.__self__  # type: ignore[attr-defined]
+        route = self._by_client[id(client)]
         operation = client.meta.method_to_api_mapping[method.__name__]
         with tracing.connect_span(operation):
-            return await self._guarded_call(operation, method, what, then, **params)
+            return await self._guarded_call(route, operation, method, what, then, **params)
 
     async def _guarded_call(
         self,
+        route: Route,
         operation: str,
         method: Callable[..., Any],
         what: str,
         then: Callable[[Any], Any] | None = None,
         **params: Any,
     ) -> Any:
-        breaker = self._breakers[operation]
+        breaker = route.breakers.get(operation)
+        if breaker is None:
+            breaker = route.breakers[operation] = Breaker(
+                self._settings.breaker_failures, self._settings.breaker_reset_seconds, self.clock
+            )
+        labels = (operation, route.region, route.account)
         for attempt in range(1, self._attempts + 1):
             breaker.before(operation)
             try:
-                waited = await self._quota.take(operation)
+                waited = await route.quota.take(operation)
             except BaseException:
                 breaker.abandoned()  # refused or cancelled before calling: no verdict
                 raise
-            self._metrics.quota_wait.labels(operation).observe(waited)
+            self._metrics.quota_wait.labels(*labels).observe(waited)
             tracing.annotate(quota_wait_seconds=waited, retries=attempt - 1)
             try:
                 call = functools.partial(method, **params)
                 if then is not None:
                     call = functools.partial(_then, call, then)
-                return await self._send(operation, breaker, call, what)
+                return await self._send(labels, breaker, call, what)
             except (UpstreamThrottled, UpstreamUnavailable) as error:
                 if isinstance(error, UpstreamThrottled):
                     # Connect's own 429: the account's quota is spent by others too.
-                    await self._quota.throttled(operation)
+                    await route.quota.throttled(operation)
                 pause = random.uniform(0, min(_BACKOFF_CAP, _BACKOFF_BASE * 2**attempt))
                 if attempt == self._attempts or pause >= deadline.remaining():
                     raise
@@ -360,13 +422,17 @@ class ConnectClient:
         raise AssertionError("unreachable: the last attempt returns or raises")
 
     async def _send(
-        self, operation: str, breaker: Breaker, call: Callable[[], Any], what: str
+        self,
+        labels: tuple[str, str, str],
+        breaker: Breaker,
+        call: Callable[[], Any],
+        what: str,
     ) -> Any:
         """One attempt, off the event loop; its outcome goes to the breaker and metrics.
         Only Connect's answer counts: a cancelled attempt is neither success nor failure."""
         outcome = "cancelled"
         try:
-            with self._metrics.upstream_latency.labels(operation).time():
+            with self._metrics.upstream_latency.labels(*labels).time():
                 result = await asyncio.get_running_loop().run_in_executor(self._pool, call)
             outcome = "ok"
             return result
@@ -385,16 +451,95 @@ class ConnectClient:
                 breaker.abandoned()
             else:
                 breaker.succeeded()
-            self._metrics.breaker_open.labels(operation).set(breaker.state is State.OPEN)
-            self._metrics.upstream_calls.labels(operation, outcome).inc()
+            self._metrics.breaker_open.labels(*labels).set(breaker.state is State.OPEN)
+            operation, region, account = labels
+            self._metrics.upstream_calls.labels(operation, outcome, region, account).inc()
             tracing.annotate(outcome=outcome)
 
     def close(self) -> None:
         self._pool.shutdown(wait=False, cancel_futures=True)
-        self._client.close()
-        for other in (self._lens_client, self._s3_client):
-            if other is not None:
-                other.close()
+        for route in self._routes.values():
+            route.close()
+
+
+def _route(
+    settings: Settings,
+    base: boto3.session.Session,
+    instance: ConnectInstance,
+    config: Config,
+    quotas: Callable[[str], Quota],
+) -> Route:
+    """The clients of `instance`'s account and region: signed with boto3's credentials, or
+    with `instance.role_arn` assumed through STS (refreshed before they expire)."""
+    region = instance.region or base.region_name
+    endpoint = settings.connect_endpoint(region)
+    kwargs: dict[str, Any] = {"region_name": region}
+    if endpoint is not None:
+        kwargs["endpoint_url"] = endpoint
+        kwargs["region_name"] = region or "us-east-1"
+    source = base.get_credentials()
+    if source is None and endpoint is not None:
+        log.info("no AWS credentials found; using placeholder ones for the emulator")
+        source = Credentials(**_EMULATOR_CREDENTIALS)
+    session = base
+    if instance.role_arn is not None:
+        session = _assumed(settings, base, instance, config, source, kwargs["region_name"])
+    elif source is not None and base.get_credentials() is None:
+        kwargs.update(_EMULATOR_KEYS)
+    connect = session.client("connect", config=config, **kwargs)
+    # Contact Lens: the same region and endpoint handling (an emulator serves both).
+    lens = session.client("connect-contact-lens", config=config, **kwargs)
+    s3_kwargs = {k: v for k, v in kwargs.items() if k != "endpoint_url"}
+    s3_config = config.merge(Config(signature_version="s3v4"))
+    s3_endpoint = settings.s3_endpoint(region)
+    if s3_endpoint:
+        s3_kwargs["endpoint_url"] = s3_endpoint
+        s3_kwargs["region_name"] = kwargs["region_name"]
+        s3_config = s3_config.merge(Config(s3={"addressing_style": "path"}))
+    s3 = session.client("s3", config=s3_config, **s3_kwargs)
+    account = instance.account or "default"
+    return Route(
+        connect, lens, s3, quotas(f"{account}/{region}"), account, str(kwargs["region_name"])
+    )
+
+
+class _AssumedRole(CredentialProvider):
+    METHOD = "assume-role"
+
+    def __init__(self, fetcher: AssumeRoleCredentialFetcher) -> None:
+        self._fetcher = fetcher
+
+    def load(self) -> DeferredRefreshableCredentials:
+        return DeferredRefreshableCredentials(
+            refresh_using=self._fetcher.fetch_credentials, method=self.METHOD
+        )
+
+
+def _assumed(
+    settings: Settings,
+    base: boto3.session.Session,
+    instance: ConnectInstance,
+    config: Config,
+    source: Credentials | None,
+    region: str | None,
+) -> boto3.session.Session:
+    """A session whose credentials are `instance.role_arn`'s, fetched by botocore's own
+    AssumeRole fetcher (with the external ID when there is one) and refreshed by botocore
+    before they expire (its advisory window: 15 minutes ahead)."""
+    if source is None:
+        raise ValueError(f"no AWS credentials to assume {instance.role_arn} with")
+    assert instance.role_arn is not None
+    sts = functools.partial(
+        base.client, config=config, region_name=region, endpoint_url=settings.sts_endpoint(region)
+    )
+    extra: dict[str, Any] = {"RoleSessionName": "connect-graphql-gateway"}
+    if instance.external_id is not None:
+        extra["ExternalId"] = instance.external_id
+    fetcher = AssumeRoleCredentialFetcher(sts, source, instance.role_arn, extra_args=extra)
+    core = botocore.session.get_session()
+    resolver = core.get_component("credential_provider")
+    resolver.insert_before("env", _AssumedRole(fetcher))
+    return boto3.session.Session(botocore_session=core, region_name=region)
 
 
 def _then(call: Callable[[], Any], then: Callable[[Any], Any]) -> Any:

@@ -171,8 +171,12 @@ class Quota:
         redis: Coordinator | None = None,
         *,
         replicas: int = 1,
+        scope: str = "",
     ) -> None:
+        """`scope` names the account and region whose quota this is (Connect counts each
+        apart): guards of different scopes share nothing in Redis."""
         self.rates, self.wait = rates, wait
+        self._scope = f"{scope}:" if scope else ""
         self._redis, self._replicas = redis, replicas
         self._queued: dict[str, int] = {}  # turns reserved in Redis, not yet come
         self._local: dict[str, _LocalBucket | _Slots] = {}
@@ -247,7 +251,7 @@ class Quota:
     def _bucket_key(self, operation: str) -> str:
         assert self._redis is not None
         # One hash tag: the take script reads the factor beside the bucket.
-        return self._redis.key("{quota:" + operation + "}")
+        return self._redis.key("{quota:" + self._scope + operation + "}")
 
     def queued(self, operation: str) -> int:
         """How many callers of this process wait for a turn reserved in Redis."""
@@ -315,7 +319,8 @@ class Quota:
             return
         self._slot_claimed = now + _SLOT_REFRESH_SECONDS
         # One hash tag: the script touches them all, so they must share a cluster slot.
-        keys = [self._redis.key("{quota-slot}", str(n)) for n in range(self._replicas)]
+        slots = "{quota-slot" + (":" + self._scope[:-1] if self._scope else "") + "}"
+        keys = [self._redis.key(slots, str(n)) for n in range(self._replicas)]
         try:
             slot = int(
                 await self._redis.eval(_CLAIM, keys, self._token, int(_SLOT_LEASE_SECONDS * 1000))

@@ -6,6 +6,7 @@ clear message naming the variable, and the process does not start.
 
 from __future__ import annotations
 
+import json
 import math
 import re
 from pathlib import Path
@@ -15,18 +16,18 @@ from urllib.parse import urlparse
 from pydantic import Field, ValidationInfo, field_serializer, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from gateway.core.instances import ConnectInstance, instance_id_of, parse_instances
 from gateway.core.rates import CONNECT_DEFAULT, CONNECT_QUOTAS, Rate, Rates, parse_rates
 
 __all__ = [
     "EVENTS_TTL_ACTIVE_SECONDS",
     "EVENTS_TTL_CONTACT_DATA_SECONDS",
     "EVENTS_TTL_ENDED_SECONDS",
+    "ConnectInstance",
     "Settings",
     "instance_id_of",
 ]
 
-_ARN = re.compile(r"^arn:aws[a-z-]*:connect:([a-z0-9-]+):(\d{12}):instance/([^/]+)$")
-_INSTANCE_ID = re.compile(r"^[A-Za-z0-9-]{1,100}$")
 _ORIGIN = re.compile(r"^https?://[^/\s*]+$")
 
 AUTH_METHODS = ("api-key", "jwt")
@@ -38,15 +39,24 @@ _TRUE = ("1", "true", "on", "yes")
 CommaList = Annotated[tuple[str, ...], NoDecode]
 
 
-def instance_id_of(value: str) -> str:
-    """The instance ID in `value`, an instance ID or an instance ARN; ValueError otherwise."""
-    value = value.strip()
-    match = _ARN.match(value)
-    if match:
-        return match.group(3)
-    if _INSTANCE_ID.match(value):
-        return value
-    raise ValueError(f"{value!r} is not a Connect instance ID or instance ARN")
+def _endpoints(value: str | None) -> dict[str, str]:
+    """GATEWAY_CONNECT_ENDPOINT_URL: {"": url} for one URL, else {region: url}."""
+    if not value:
+        return {}
+    if "=" not in value:
+        return {"": value.strip()}
+    endpoints = {}
+    for pair in filter(None, (part.strip() for part in value.split(","))):
+        region, equals, url = pair.partition("=")
+        if not equals or not re.fullmatch(r"[a-z]{2}(-[a-z]+)+-\d", region.strip()):
+            raise ValueError("must be a URL, or REGION=URL pairs (us-east-1=http://...,...)")
+        endpoints[region.strip()] = url.strip()
+    return endpoints
+
+
+def _check_url(url: str) -> None:
+    if urlparse(url).scheme not in ("http", "https"):
+        raise ValueError("must be an http:// or https:// URL")
 
 
 def _methods(auth: object) -> frozenset[str]:
@@ -63,9 +73,11 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="GATEWAY_", frozen=True, extra="forbid")
 
     instance_id: str | None = None
+    instances: Annotated[tuple[ConnectInstance, ...], NoDecode] = ()
     allowed_instances: CommaList = ()
     connect_endpoint_url: str | None = None
     s3_endpoint_url: str | None = None
+    sts_endpoint_url: str | None = None
     region: str | None = None
 
     cache_url: str = "memory://"
@@ -185,6 +197,22 @@ class Settings(BaseSettings):
     def _instance_id(cls, value: str | None) -> str | None:
         return None if value is None or not value.strip() else value.strip()
 
+    @field_validator("instances", mode="before")
+    @classmethod
+    def _instances(cls, value: object) -> object:
+        return parse_instances(value) if isinstance(value, str) else value
+
+    @field_serializer("instances")
+    def _instances_text(self, value: tuple[ConnectInstance, ...]) -> str:
+        return json.dumps(
+            [
+                {"arn" if i.arn else "id": i.arn or i.id}
+                | ({"role": i.role_arn} if i.role_arn else {})
+                | ({"externalId": i.external_id} if i.external_id else {})
+                for i in value
+            ]
+        )
+
     @field_validator("allowed_instances")
     @classmethod
     def _allowed(cls, value: tuple[str, ...]) -> tuple[str, ...]:
@@ -198,11 +226,19 @@ class Settings(BaseSettings):
             raise ValueError("must be memory:// or redis://host:port/db")
         return value
 
-    @field_validator("connect_endpoint_url", "s3_endpoint_url")
+    @field_validator("connect_endpoint_url")
+    @classmethod
+    def _connect_endpoint(cls, value: str | None) -> str | None:
+        # One URL, or REGION=URL pairs (an emulator per region).
+        for url in _endpoints(value).values():
+            _check_url(url)
+        return value or None
+
+    @field_validator("s3_endpoint_url", "sts_endpoint_url")
     @classmethod
     def _endpoint(cls, value: str | None) -> str | None:
-        if value and urlparse(value).scheme not in ("http", "https"):
-            raise ValueError("must be an http:// or https:// URL")
+        if value:
+            _check_url(value)
         return value or None
 
     @field_validator("cors_origins")
@@ -231,7 +267,7 @@ class Settings(BaseSettings):
     @classmethod
     def _auth(cls, value: str | None, info: ValidationInfo) -> str | None:
         if value is None or not value.strip():
-            if info.data.get("instance_id") is not None:
+            if info.data.get("instance_id") is not None or info.data.get("instances"):
                 raise ValueError(
                     "must be set with a real instance: api-key, jwt, api-key,jwt, or none "
                     "(only behind a proxy that authenticates callers itself)"
@@ -271,6 +307,16 @@ class Settings(BaseSettings):
     def _instance(self) -> Settings:
         if self.instance_id is not None:
             instance_id_of(self.instance_id)
+            if self.instances and self.default_instance not in {i.id for i in self.instances}:
+                raise ValueError("GATEWAY_INSTANCE_ID must be one of GATEWAY_INSTANCES")
+        endpoints = _endpoints(self.connect_endpoint_url)
+        if "" not in endpoints and endpoints:
+            for instance in self.connect_instances:
+                if (instance.region or self.aws_region) not in endpoints:
+                    raise ValueError(
+                        "GATEWAY_CONNECT_ENDPOINT_URL names no endpoint for region "
+                        f"{instance.region or self.aws_region} (instance {instance.id})"
+                    )
         return self
 
     @model_validator(mode="after")
@@ -302,34 +348,66 @@ class Settings(BaseSettings):
     @property
     def demo(self) -> bool:
         """No Connect configured: the CLI starts the built-in emulator."""
-        return self.instance_id is None and self.connect_endpoint_url is None
+        return self.instance_id is None and not self.instances and self.connect_endpoint_url is None
 
-    @property
-    def s3_endpoint(self) -> str | None:
+    def connect_endpoint(self, region: str | None) -> str | None:
+        """Where the Connect calls of `region` go: GATEWAY_CONNECT_ENDPOINT_URL (one URL, or
+        that region's), else AWS's endpoint (None)."""
+        endpoints = _endpoints(self.connect_endpoint_url)
+        return endpoints.get("", endpoints.get(region or ""))
+
+    def s3_endpoint(self, region: str | None) -> str | None:
         """Where S3 calls go (path-style): GATEWAY_S3_ENDPOINT_URL, else with an emulator
         (GATEWAY_CONNECT_ENDPOINT_URL) its S3 at `<url>/_s3`, else AWS's endpoint (None)."""
         if self.s3_endpoint_url:
             return self.s3_endpoint_url
-        if self.connect_endpoint_url:
-            return self.connect_endpoint_url.rstrip("/") + "/_s3"
-        return None
+        connect = self.connect_endpoint(region)
+        return None if connect is None else connect.rstrip("/") + "/_s3"
+
+    def sts_endpoint(self, region: str | None) -> str | None:
+        """Where AssumeRole goes: GATEWAY_STS_ENDPOINT_URL, else with an emulator the
+        region's (it serves STS too), else AWS's regional endpoint (None)."""
+        return self.sts_endpoint_url or self.connect_endpoint(region)
+
+    @property
+    def connect_instances(self) -> tuple[ConnectInstance, ...]:
+        """The instances served, the default first: GATEWAY_INSTANCES (GATEWAY_INSTANCE_ID
+        picks the default among them), or GATEWAY_INSTANCE_ID alone; none in demo mode."""
+        if self.instances:
+            default = self.default_instance
+            return tuple(sorted(self.instances, key=lambda i: i.id != default))
+        if self.instance_id is not None:
+            return (ConnectInstance.parse(self.instance_id),)
+        return ()
+
+    def connect_instance(self, instance_id: str) -> ConnectInstance:
+        """The listed instance, or (one of GATEWAY_ALLOWED_INSTANCES, or the emulator's) an
+        instance in the default instance's account and region."""
+        listed = {i.id: i for i in self.connect_instances}
+        if instance_id in listed:
+            return listed[instance_id]
+        home = next(iter(listed.values()), ConnectInstance(instance_id))
+        return ConnectInstance(
+            instance_id, home.region, home.account, home.role_arn, home.external_id
+        )
 
     @property
     def default_instance(self) -> str | None:
-        return None if self.instance_id is None else instance_id_of(self.instance_id)
+        """The instance a query without instanceId asks: GATEWAY_INSTANCE_ID, else the first
+        of GATEWAY_INSTANCES."""
+        if self.instance_id is not None:
+            return instance_id_of(self.instance_id)
+        return self.instances[0].id if self.instances else None
 
     @property
-    def instances(self) -> frozenset[str]:
-        """The instances a query may name: the allow-list, or else the default instance."""
-        if self.allowed_instances:
-            return frozenset(self.allowed_instances) | frozenset(
-                [self.default_instance] if self.default_instance else []
-            )
-        return frozenset([self.default_instance] if self.default_instance else [])
+    def instance_ids(self) -> frozenset[str]:
+        """The instances a query may name: every one served, and the allow-list."""
+        return frozenset(self.allowed_instances) | {i.id for i in self.connect_instances}
 
     @property
     def aws_region(self) -> str | None:
+        """GATEWAY_REGION, else the default instance's (from its ARN); None: boto3's."""
         if self.region:
             return self.region
-        match = _ARN.match(self.instance_id or "")
-        return match.group(1) if match else None
+        first = self.connect_instances[:1]
+        return first[0].region if first else None

@@ -99,18 +99,19 @@ def events_endpoint(
     """POST /events. Its body is bounded here, not by BodyLimitMiddleware: EventBridge sends
     up to 256 KiB, and only a caller that may post events gets that much read."""
     limit = settings.max_event_body_bytes
-    home = _arn(settings.instance_id)  # None for a bare ID: its account is not known
-    account = home[1] if home else None
+    # The accounts of the instances served; None when one is a bare ID (account unknown).
+    owners = {instance.account for instance in settings.connect_instances}
+    accounts = None if None in owners or not owners else frozenset(str(a) for a in owners)
 
     async def endpoint(request: Request) -> Response:
         try:
             _check(getattr(request.state, "caller", EVERYONE))
-            events = parse(await _body(request, limit), account)
+            events = parse(await _body(request, limit), accounts)
         except GatewayError as error:
             if isinstance(error, BadUserInput):
                 metrics.events.labels("rejected").inc()
             return _error(error)
-        ours = [event for event in events if event.instance_id in settings.instances]
+        ours = [event for event in events if event.instance_id in settings.instance_ids]
         if ours:
             await _apply(ours, request.state.invalidations, request.state.store)
         metrics.events.labels("accepted").inc(len(ours))
@@ -139,21 +140,21 @@ async def _apply(events: list[ContactEvent], invalidations: Invalidations, store
     await invalidations.publish(dropped, drop_shared=False)
 
 
-def parse(body: object, account: str | None = None) -> list[ContactEvent]:
-    """The contact events in an EventBridge body, each from `account` when given (the AWS
-    account of the gateway's instance); BadUserInput naming the first problem.
+def parse(body: object, accounts: frozenset[str] | None = None) -> list[ContactEvent]:
+    """The contact events in an EventBridge body, each from one of `accounts` when given
+    (the AWS accounts of the gateway's instances); BadUserInput naming the first problem.
 
     Only named members are read, never walked: a deeply nested body cannot recurse here."""
     items = body if isinstance(body, list) else [body]
     if not 1 <= len(items) <= MAX_EVENTS:
         raise BadUserInput(f"POST /events takes 1 to {MAX_EVENTS} events (got {len(items)})")
     return [
-        _event(item, f"events[{n}]" if isinstance(body, list) else "event", account)
+        _event(item, f"events[{n}]" if isinstance(body, list) else "event", accounts)
         for n, item in enumerate(items)
     ]
 
 
-def _event(item: object, where: str, account: str | None) -> ContactEvent:
+def _event(item: object, where: str, accounts: frozenset[str] | None) -> ContactEvent:
     if not isinstance(item, dict):
         raise BadUserInput(f"{where} must be an EventBridge event (a JSON object)")
     if item.get("detail-type") != CONTACT_EVENT:
@@ -165,7 +166,7 @@ def _event(item: object, where: str, account: str | None) -> ContactEvent:
     if arn is None:
         raise BadUserInput(f"{where}.detail.instanceArn must be a Connect instance ARN")
     region, owner, instance = arn
-    _check_origin(item, where, region, owner, account)
+    _check_origin(item, where, region, owner, accounts)
     contact = _id(detail.get("contactId"), f"{where}.detail.contactId")
     if contact is None:
         raise BadUserInput(f"{where}.detail.contactId is required")
@@ -202,7 +203,7 @@ def _arn(value: object) -> tuple[str, str, str] | None:
 
 
 def _check_origin(
-    item: dict[str, Any], where: str, region: str, owner: str, account: str | None
+    item: dict[str, Any], where: str, region: str, owner: str, accounts: frozenset[str] | None
 ) -> None:
     # EventBridge sets `account` and `region` to where the event happened: an instance ARN
     # of another account or region is a forged or misrouted event.
@@ -210,9 +211,9 @@ def _check_origin(
         raise BadUserInput(f"{where}.account must be the account of its detail.instanceArn")
     if item.get("region") != region:
         raise BadUserInput(f"{where}.region must be the region of its detail.instanceArn")
-    if account is not None and owner != account:
+    if accounts is not None and owner not in accounts:
         raise BadUserInput(
-            f"{where}.detail.instanceArn names another AWS account than this gateway's instance"
+            f"{where}.detail.instanceArn names another AWS account than this gateway's instances"
         )
 
 

@@ -132,11 +132,15 @@ async def fetch_transcript(
     name = "_analysis_redacted_" if hint.redacted else "_analysis_"
     start = f"{folder}/" if folder else ""
     search = f"{start}Analysis/{kind}/{redacted}{day}/{contact_id}{name}"
-    keys = [key for key in await connect.list_object_keys(bucket, search) if key.endswith(".json")]
+    keys = [
+        key
+        for key in await connect.list_object_keys(instance_id, bucket, search)
+        if key.endswith(".json")
+    ]
     if not keys:
         return None
     try:
-        body = await connect.get_object_bytes(bucket, max(keys))
+        body = await connect.get_object_bytes(instance_id, bucket, max(keys))
     except NotFound:
         return None  # deleted since it was listed
     return _from_file(json.loads(body), hint.redacted)

@@ -190,15 +190,16 @@ class EntityStore:
         )
         self._background: set[asyncio.Task[Any]] = set()
 
-    async def presigned_get(self, bucket: str, key: str, expires_in: int) -> str:
-        """A presigned S3 GET URL (made locally: no upstream call, nothing cached)."""
-        return await self._connect.presigned_get(bucket, key, expires_in)
+    async def presigned_get(self, instance_id: str, bucket: str, key: str, expires_in: int) -> str:
+        """A presigned S3 GET URL (made locally: no upstream call, nothing cached), signed
+        with the credentials of the instance's account."""
+        return await self._connect.presigned_get(instance_id, bucket, key, expires_in)
 
-    async def list_keys(self, bucket: str, prefix: str) -> list[str]:
+    async def list_keys(self, instance_id: str, bucket: str, prefix: str) -> list[str]:
         """The S3 keys under `prefix` (not cached: a recording's key is looked up only
         when its contact does not name it)."""
         budget.spend()
-        return await self._connect.list_object_keys(bucket, prefix)
+        return await self._connect.list_object_keys(instance_id, bucket, prefix)
 
     async def drop_shared(self, tags: list[str]) -> None:
         """Deletes the tagged entities from Redis and moves on their generations, so that

@@ -86,17 +86,25 @@ def create_app(settings: Settings, clock: Clock = SYSTEM) -> Starlette:
         await redis.connect()  # a cluster with a database other than 0 stops the start
         cache = Cache(redis)
         rates = settings.rates
-        quota = Quota(
-            # Token grants reach Connect with some jitter: keep a little under its quota.
+        # Token grants reach Connect with some jitter: keep a little under its quota.
+        guarded = (
             None
             if rates is None
-            else rates.shared(settings.quota_share).guarded(settings.quota_headroom),
-            settings.quota_wait_seconds,
-            redis,
-            # Without Redis, every worker process of every replica keeps to its share.
-            replicas=settings.quota_replicas * settings.workers,
+            else rates.shared(settings.quota_share).guarded(settings.quota_headroom)
         )
-        # Building a boto3 client reads botocore's model files: keep it off the loop.
+
+        def quota(scope: str) -> Quota:
+            # One guard per account and region: Connect counts each apart. Without Redis,
+            # every worker process of every replica keeps to its share.
+            return Quota(
+                guarded,
+                settings.quota_wait_seconds,
+                redis,
+                replicas=settings.quota_replicas * settings.workers,
+                scope=scope,
+            )
+
+        # Building boto3 clients reads botocore's model files: keep it off the loop.
         connect = await asyncio.to_thread(
             ConnectClient.from_settings, settings, quota, metrics, clock
         )
@@ -122,8 +130,9 @@ def create_app(settings: Settings, clock: Clock = SYSTEM) -> Starlette:
         await _listen(invalidations, store, responses, subscriptions, metrics)
         warn_if_per_process(settings)
         log.info(
-            "gateway ready: instance %s, cache %s",
+            "gateway ready: instance %s (of %d), cache %s",
             settings.default_instance,
+            max(1, len(settings.connect_instances)),
             _safe(settings.cache_url),
         )
         try:

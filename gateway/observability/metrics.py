@@ -25,14 +25,15 @@ class Metrics:
         self.registry = registry = CollectorRegistry()
         self.upstream_calls = Counter(
             "gateway_upstream_calls",
-            "Connect API calls by operation and outcome (ok or an error code).",
-            ["operation", "outcome"],
+            "Connect API calls by operation and outcome (ok or an error code), per region and"
+            " account.",
+            ["operation", "outcome", "region", "account"],
             registry=registry,
         )
         self.upstream_latency = Histogram(
             "gateway_upstream_latency_seconds",
             "Connect API call latency, retries included.",
-            ["operation"],
+            ["operation", "region", "account"],
             registry=registry,
         )
         self.cache = Counter(
@@ -50,15 +51,15 @@ class Metrics:
         )
         self.quota_wait = Histogram(
             "gateway_quota_wait_seconds",
-            "Time callers waited for the Connect quota.",
-            ["operation"],
+            "Time callers waited for the Connect quota (per region and account).",
+            ["operation", "region", "account"],
             buckets=(0, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
             registry=registry,
         )
         self.breaker_open = Gauge(
             "gateway_breaker_open",
-            "1 while the circuit breaker for a Connect operation is open.",
-            ["operation"],
+            "1 while the circuit breaker of a Connect operation (a region and account) is open.",
+            ["operation", "region", "account"],
             registry=registry,
             multiprocess_mode="livemax",
         )

@@ -15,6 +15,10 @@ from tests.chains import demo_contacts
 from tests.clock import FakeClock
 from tests.support import Emulator, Gateway
 
+# The labels of the emulator's calls (sorted, as Prometheus' multiprocess mode writes them):
+# an account the gateway does not know, and its region.
+ACCOUNT, REGION = 'account="default"', 'region="us-east-1"'
+
 CONTACT = "query($id: ID!) { contact(contactId: $id) { id } }"
 FOUR = """query($a: ID!, $b: ID!, $c: ID!, $d: ID!) {
   a: contact(contactId: $a) { id } b: contact(contactId: $b) { id }
@@ -80,7 +84,8 @@ def test_each_retry_takes_a_turn_of_the_quota(
 
     assert emulator.calls() == 3  # two failures, then the answer
     metrics = gateway.http.get("/metrics").text
-    assert 'gateway_quota_wait_seconds_count{operation="DescribeContact"} 3.0' in metrics
+    wait = f'gateway_quota_wait_seconds_count{{{ACCOUNT},operation="DescribeContact",{REGION}}}'
+    assert f"{wait} 3.0" in metrics
 
 
 def test_a_retry_without_a_turn_is_not_sent(
@@ -120,7 +125,8 @@ def test_a_call_the_quota_refused_is_no_breaker_success(
     assert _codes(gateway.query(CONTACT, id=d)) == {"contact": "UPSTREAM_UNAVAILABLE"}
     assert emulator.calls() == 2
     assert (
-        'gateway_breaker_open{operation="DescribeContact"} 1.0' in gateway.http.get("/metrics").text
+        f'gateway_breaker_open{{{ACCOUNT},operation="DescribeContact",{REGION}}} 1.0'
+        in gateway.http.get("/metrics").text
     )
 
 
