@@ -93,6 +93,21 @@ def _parser() -> argparse.ArgumentParser:
     emulator.add_argument(
         "--max-page-size", type=int, help="answer at most this many items a page (MaxResults)"
     )
+    emulator.add_argument("--region", help="its region: ARNs, events; refuse others' signatures")
+    emulator.add_argument("--account-id", help="its AWS account (default: the demo's)")
+    emulator.add_argument("--instance-id", help="the first instance's ID (other contacts)")
+    emulator.add_argument(
+        "--sts-credential-seconds",
+        type=int,
+        default=3600,
+        help="how long AssumeRole's credentials last",
+    )
+    emulator.add_argument("--role-external-id", help="the ExternalId AssumeRole must be given")
+    emulator.add_argument(
+        "--only-assumed-roles",
+        action="store_true",
+        help="Connect and S3 take only credentials its AssumeRole issued",
+    )
     emulator.set_defaults(command=emulator_command)
 
     export = commands.add_parser("export-schema", help="print the GraphQL schema (SDL)")
@@ -367,6 +382,15 @@ def emulator_command(args: argparse.Namespace) -> int:
             events_api_key=args.events_api_key,
             events=knobs,
             max_page_size=args.max_page_size,
+            region=args.region,
+            **{
+                name: value
+                for name in ("account_id", "instance_id")
+                if (value := getattr(args, name)) is not None
+            },
+            sts_credential_seconds=args.sts_credential_seconds,
+            role_external_id=args.role_external_id,
+            only_assumed_roles=args.only_assumed_roles,
         )
     except ValueError as error:
         sys.exit(f"connect-gateway emulator: {error}")

@@ -125,6 +125,7 @@ def _ready(url: str) -> bool:
 def test_emulator_posts_contact_events_where_asked() -> None:
     with receiving() as receiver:
         args = ["--port", "0", "--time-scale", "1000", "--events-url", receiver.url]
+        args += ["--region", "eu-west-2", "--account-id", "222222222222"]
         process = Process("emulator", *args, "--events-api-key", "k", env=_env())
         try:
             # Once bound (startup complete comes before), on the port the OS gave.
@@ -136,6 +137,7 @@ def test_emulator_posts_contact_events_where_asked() -> None:
             while len(mine) < 2:  # the clock runs: the demo's active contacts move on too
                 key, event = receiver.take_with_keys(1)[0]
                 assert key == "k"
+                assert (event["region"], event["account"]) == ("eu-west-2", "222222222222")
                 if event["detail"]["contactId"] == created.json()["id"]:
                     mine.append(event["detail"]["eventType"])
             assert mine == ["INITIATED", "QUEUED"]
@@ -143,16 +145,23 @@ def test_emulator_posts_contact_events_where_asked() -> None:
             process.stop()
 
 
-def test_emulator_refuses_nonsense_knobs() -> None:
+@pytest.mark.parametrize(
+    ("args", "says"),
+    [
+        (["--events-drop", "2"], "drop must be 0 to 1"),
+        (["--account-id", "12"], "account_id must be 12 digits"),
+    ],
+)
+def test_emulator_refuses_nonsense_knobs(args: list[str], says: str) -> None:
     result = subprocess.run(
-        [sys.executable, "-m", "gateway", "emulator", "--events-drop", "2"],
+        [sys.executable, "-m", "gateway", "emulator", *args],
         env=_env(),
         capture_output=True,
         text=True,
         timeout=60,
     )
     assert result.returncode != 0
-    assert "drop must be 0 to 1" in result.stderr
+    assert says in result.stderr
     assert "Traceback" not in result.stderr
 
 

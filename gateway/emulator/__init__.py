@@ -106,6 +106,9 @@ What is simplified:
 - Any SigV4 signature is accepted, unchecked; only a request with no Authorization header
   (nor a presigned X-Amz-Signature) is refused, with 403 AccessDeniedException "Missing
   Authentication Token" (real AWS names that code MissingAuthenticationTokenException).
+  The credential's scope is read: with `region` set, another region's is refused; with
+  `only_assumed_roles`, only credentials its own STS AssumeRole issued get in
+  (`gateway/emulator/sts.py`).
 - Enum values are not checked on input, except where an operation's answer depends on
   them (SearchContacts, ListContactReferences' types); patterns never are (some are
   Java-only regexes).

@@ -1,5 +1,5 @@
 """The emulator as one Starlette app: test endpoints first, then the media bucket's S3 under
-/_s3, then Connect's whole API (and Contact Lens' on its own paths); its
+/_s3, STS's AssumeRole at POST /, then Connect's whole API (and Contact Lens' on its own paths); its
 lifespan runs the timeline of active contacts and the sender of contact events."""
 
 from __future__ import annotations
@@ -9,6 +9,8 @@ import contextlib
 from collections.abc import AsyncIterator
 
 from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
 from starlette.routing import Route
 
 from gateway.emulator.control import Control
@@ -16,6 +18,7 @@ from gateway.emulator.options import EmulatorOptions
 from gateway.emulator.s3 import S3Service
 from gateway.emulator.service import ConnectService
 from gateway.emulator.state import EmulatorState
+from gateway.emulator.sts import StsService
 
 __all__ = ["create_emulator_app"]
 
@@ -30,8 +33,16 @@ def create_emulator_app(options: EmulatorOptions | None = None) -> Starlette:
     state = EmulatorState.create(options or EmulatorOptions())
     service = ConnectService(state)
     s3 = S3Service(state)
+    sts = StsService(state.options, state.stats)
+
+    async def root(request: Request) -> Response:
+        """POST /: STS's AssumeRole, else Connect's API (which has no operation there)."""
+        fields = await sts.form(request)
+        return await (sts.handle(request, fields) if fields else service.handle(request))
+
     routes = [
         *Control(state).routes(),
+        Route("/", root, methods=["POST"]),
         Route("/_s3/{path:path}", s3.handle, methods=_METHODS),
         Route("/{path:path}", service.handle, methods=_METHODS),
     ]

@@ -90,6 +90,14 @@ class Instance:
     transcripts: Mapping[str, Transcript] = field(default_factory=dict)
     evaluations: Evaluations = field(default_factory=lambda: Evaluations({}, {}))
 
+    @property
+    def region(self) -> str:
+        return self.arn.split(":")[3]
+
+    @property
+    def account(self) -> str:
+        return self.arn.split(":")[4]
+
     def agent(self, agent_id: str) -> Agent | None:
         return next((agent for agent in self.directory.agents if agent.id == agent_id), None)
 
@@ -113,19 +121,38 @@ class Dataset:
                 yield instance, record
 
 
-def build_dataset(seed: int = 20170808, now: datetime = NOW) -> Dataset:
-    """The demo's instances, their contacts ending at `now` (to the millisecond)."""
+def build_dataset(
+    seed: int = 20170808,
+    now: datetime = NOW,
+    *,
+    region: str = DEMO_REGION,
+    account: str = DEMO_ACCOUNT_ID,
+    instance_id: str = DEMO_INSTANCE_ID,
+) -> Dataset:
+    """The demo's instances, their contacts ending at `now` (to the millisecond), in
+    `region` and `account`; `instance_id` names the first (its contacts, drawn from RNGs
+    seeded with it, differ from the demo's when it does)."""
     now = ms(now)
-    demo = _instance(seed, now, DEMO_INSTANCE_ID, (15, 8), _demo_journeys, trees=_demo_trees)
+    home = Home(region, account)
+    demo = _instance(seed, now, home, instance_id, (15, 8), _demo_journeys, trees=_demo_trees)
     second = _instance(
-        seed, now, SECOND_INSTANCE_ID, (4, 3), _second_journeys, directory_backed=True
+        seed, now, home, SECOND_INSTANCE_ID, (4, 3), _second_journeys, directory_backed=True
     )
     return Dataset({demo.id: demo, second.id: second})
+
+
+@dataclass(frozen=True)
+class Home:
+    """Where the instances live: their region and AWS account."""
+
+    region: str
+    account: str
 
 
 def _instance(
     seed: int,
     now: datetime,
+    home: Home,
     instance_id: str,
     size: tuple[int, int],
     journeys: Callable[[ContactFactory], None],
@@ -141,15 +168,15 @@ def _instance(
     def rng(concern: str) -> random.Random:
         return random.Random(f"{seed}:{concern}:{instance_id}")
 
-    arn = f"arn:aws:connect:{DEMO_REGION}:{DEMO_ACCOUNT_ID}:instance/{instance_id}"
+    arn = f"arn:aws:connect:{home.region}:{home.account}:instance/{instance_id}"
     directory = build_directory(
         rng("directory"), arn, *size, now, directory_backed=directory_backed
     )
-    factory = ContactFactory(rng("contacts"), arn, directory, DEMO_ACCOUNT_ID, now=now)
+    factory = ContactFactory(rng("contacts"), arn, directory, home.account, now=now)
     journeys(factory)
     if trees is not None:
         # From an RNG of their own, so that the other journeys' contacts stay as they were.
-        trees(ContactFactory(rng("trees"), arn, directory, DEMO_ACCOUNT_ID, factory.contacts, now))
+        trees(ContactFactory(rng("trees"), arn, directory, home.account, factory.contacts, now))
     ordered = sorted(factory.contacts.values(), key=lambda record: record["InitiationTimestamp"])
     attributes = seed_attributes(rng("attributes"), ordered)
     return Instance(

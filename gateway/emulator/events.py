@@ -16,7 +16,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from gateway.emulator.dataset import DEMO_ACCOUNT_ID, DEMO_REGION, Instance
+from gateway.emulator.dataset import Instance
 
 __all__ = [
     "COMPLETED",
@@ -84,9 +84,9 @@ def contact_event(
         "id": str(uuid.uuid4()),
         "detail-type": DETAIL_TYPE,
         "source": "aws.connect",
-        "account": DEMO_ACCOUNT_ID,
+        "account": instance.account,
         "time": at.strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "region": DEMO_REGION,
+        "region": instance.region,
         "resources": [record["Arn"]],
         "detail": detail,
     }

@@ -113,10 +113,10 @@ def _analysis_objects(instance: Instance, record: Record) -> Iterator[S3Object]:
     contact = record["Id"]
     policy = redaction_policy(record)
     if policy != "RedactedOnly":
-        document = analysis_file(conversation, redacted=False)
+        document = analysis_file(conversation, redacted=False, account=instance.account)
         yield _json(f"{folder}/{day}/{contact}_analysis_{stamp}.json", written, document)
     if policy != "None":
-        document = analysis_file(conversation, redacted=True)
+        document = analysis_file(conversation, redacted=True, account=instance.account)
         key = f"{folder}/Redacted/{day}/{contact}_analysis_redacted_{stamp}.json"
         yield _json(key, written, document)
         if channel == "Voice":
@@ -158,7 +158,9 @@ def wav_bytes(key: str) -> bytes:
     return buffer.getvalue()
 
 
-def analysis_file(conversation: Conversation, *, redacted: bool) -> dict[str, Any]:
+def analysis_file(
+    conversation: Conversation, *, redacted: bool, account: str = DEMO_ACCOUNT_ID
+) -> dict[str, Any]:
     """The conversation in Contact Lens' output file format."""
     voice = conversation.channel == "VOICE"
     turns = [turn for turn in conversation.turns if turn.role in ("AGENT", "CUSTOMER")]
@@ -180,7 +182,7 @@ def analysis_file(conversation: Conversation, *, redacted: bool) -> dict[str, An
         metadata["RedactionTypes"] = ["PII"]
     return {
         "Version": "1.1.0",
-        "AccountId": DEMO_ACCOUNT_ID,
+        "AccountId": account,
         "Channel": conversation.channel,
         "ContentMetadata": metadata,
         "JobStatus": "COMPLETED",
@@ -278,7 +280,7 @@ def _chat_transcript(
     participants = {turn.participant_id for turn in conversation.turns}
     return {
         "Version": "2019-08-26",
-        "AWSAccountId": DEMO_ACCOUNT_ID,
+        "AWSAccountId": instance.account,
         "InstanceId": instance.id,
         "InitialContactId": record.get("InitialContactId", record["Id"]),
         "ContactId": record["Id"],

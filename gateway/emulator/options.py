@@ -1,16 +1,22 @@
-"""The emulator's knobs: latency, rate limits, page size, the dataset's seed, time and
-contact events."""
+"""The emulator's knobs: latency, rate limits, page size, the dataset's seed, time,
+contact events, and where it is (region, account, STS)."""
 
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from gateway.core.rates import Rate
+from gateway.emulator.dataset import DEMO_ACCOUNT_ID, DEMO_INSTANCE_ID
 from gateway.emulator.knobs import EventKnobs
 
 __all__ = ["EmulatorOptions"]
+
+_REGION = re.compile(r"[a-z]{2}(-[a-z]+)+-\d")
+_ACCOUNT = re.compile(r"\d{12}")
+_INSTANCE = re.compile(r"[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}")
 
 
 @dataclass(frozen=True)
@@ -30,6 +36,14 @@ class EmulatorOptions:
     `max_page_size` caps the pages of the operations that take MaxResults (None: as
     asked), as a service may answer fewer items than asked for: it lets tests page through
     small data.
+
+    Where it is: `region` and `account_id` (the demo's us-east-1 and 111122223333 by
+    default) make its ARNs and events; `instance_id` renames the first instance (its
+    contacts then differ from the demo's). With `region` given, a request signed for
+    another region is refused, as AWS does. STS AssumeRole issues credentials for a role of
+    `account_id` lasting `sts_credential_seconds` (wall clock, as botocore reads it), asking
+    for `role_external_id` when given; with `only_assumed_roles`, Connect and S3 take only
+    such credentials, unexpired and of this account.
     """
 
     latency_ms: float = 0.0
@@ -43,6 +57,12 @@ class EmulatorOptions:
     events_api_key: str | None = None
     events: EventKnobs = field(default_factory=EventKnobs)
     max_page_size: int | None = None
+    region: str | None = None
+    account_id: str = DEMO_ACCOUNT_ID
+    instance_id: str = DEMO_INSTANCE_ID
+    sts_credential_seconds: int = 3600
+    role_external_id: str | None = None
+    only_assumed_roles: bool = False
 
     def __post_init__(self) -> None:
         if self.latency_ms < 0:
@@ -59,6 +79,14 @@ class EmulatorOptions:
             raise ValueError("events_url must be an http:// or https:// URL")
         if self.max_page_size is not None and self.max_page_size < 1:
             raise ValueError("max_page_size must be at least 1")
+        if self.region is not None and not _REGION.fullmatch(self.region):
+            raise ValueError(f"region {self.region!r} is not an AWS region name")
+        if not _ACCOUNT.fullmatch(self.account_id):
+            raise ValueError("account_id must be 12 digits")
+        if not _INSTANCE.fullmatch(self.instance_id):
+            raise ValueError("instance_id must be an instance ID (a UUID)")
+        if not 900 <= self.sts_credential_seconds <= 43200:
+            raise ValueError("sts_credential_seconds must be 900 to 43200, as STS allows")
 
     @property
     def bucket_size(self) -> int | None:

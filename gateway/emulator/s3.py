@@ -34,6 +34,7 @@ from starlette.responses import Response
 from gateway.emulator.faults import MALFORMED_RESPONSE
 from gateway.emulator.media import S3Object, bucket_objects
 from gateway.emulator.state import EmulatorState
+from gateway.emulator.sts import Denied, check_caller
 
 __all__ = ["S3_OPERATIONS", "S3Error", "S3Service"]
 
@@ -66,6 +67,14 @@ _OVERRIDES = {
     "response-content-encoding": "Content-Encoding",
     "response-cache-control": "Cache-Control",
     "response-expires": "Expires",
+}
+
+
+# How S3 names what Connect answers as check_caller's codes.
+_S3_DENIALS = {
+    "InvalidSignatureException": ("AuthorizationHeaderMalformed", 400),
+    "UnrecognizedClientException": ("InvalidToken", 400),
+    "ExpiredTokenException": ("ExpiredToken", 400),
 }
 
 
@@ -111,6 +120,11 @@ class S3Service:
         state = self.state
         state.stats.called(operation)
         _authenticate(request)
+        try:
+            check_caller(request, state.options)
+        except Denied as denied:
+            code, status = _S3_DENIALS.get(denied.code, ("AccessDenied", 403))
+            raise S3Error(code, status, denied.message) from None
         if not state.throttle.allow(operation):
             raise S3Error("SlowDown", 503)
         await _sleep(state.options.latency_ms)

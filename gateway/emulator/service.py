@@ -1,7 +1,8 @@
 """Connect's API as the emulator answers it: one endpoint for every operation.
 
 A request goes through the steps a real service front end takes, in order: route (404
-UnknownOperationException), count, authenticate (403 without an Authorization header),
+UnknownOperationException), count, authenticate (403 without an Authorization header, or
+with credentials the emulator's region or account refuses: `sts.check_caller`),
 throttle (429, immediately), wait the configured latency, bind and validate (400:
 InvalidParameterException, or InvalidRequestException for the operations whose model does
 not declare the former, such as GetContactAttributes), apply an injected fault, then run
@@ -30,6 +31,7 @@ from gateway.emulator.handlers import HANDLERS
 from gateway.emulator.routing import Match
 from gateway.emulator.serialization import serialize_output
 from gateway.emulator.state import EmulatorState
+from gateway.emulator.sts import Denied, check_caller
 from gateway.emulator.validation import check, invalid_input_code
 
 __all__ = ["ConnectService"]
@@ -79,6 +81,10 @@ class ConnectService:
         state.stats.called(name)
         if "authorization" not in request.headers and "X-Amz-Signature" not in request.query_params:
             raise ConnectError("AccessDeniedException", "Missing Authentication Token")
+        try:
+            check_caller(request, state.options)
+        except Denied as denied:
+            raise ConnectError(denied.code, denied.message, denied.status) from None
         if not state.throttle.allow(name):
             raise ConnectError("ThrottlingException", "Rate exceeded")
         await _sleep(state.options.latency_ms)

@@ -11,7 +11,7 @@ from datetime import datetime
 from gateway.emulator.arrivals import arriving_contact
 from gateway.emulator.clock import Clock
 from gateway.emulator.contacts import Record
-from gateway.emulator.dataset import NOW, Dataset, Instance, build_dataset
+from gateway.emulator.dataset import DEMO_REGION, NOW, Dataset, Instance, build_dataset
 from gateway.emulator.events import INITIATED, contact_event
 from gateway.emulator.faults import Faults
 from gateway.emulator.lifecycle import Lifecycle
@@ -43,7 +43,13 @@ class EmulatorState:
     @classmethod
     def create(cls, options: EmulatorOptions) -> EmulatorState:
         clock = Clock() if options.clock == "wall" else Clock(fixed=NOW)
-        dataset = build_dataset(options.seed, clock.now())
+        dataset = build_dataset(
+            options.seed,
+            clock.now(),
+            region=options.region or DEMO_REGION,
+            account=options.account_id,
+            instance_id=options.instance_id,
+        )
         sender = EventSender(
             options.events_url, options.events_api_key, options.events, options.seed
         )

@@ -31,7 +31,7 @@ __all__ = [
 ]
 
 MEDIA_BUCKET = "example-connect-media"
-_KEY = f"arn:aws:kms:{DEMO_REGION}:{DEMO_ACCOUNT_ID}:key/5b0e1c7e-4a1f-4a53-9d0c-2f4c1b7d8e90"
+_KEY = "key/5b0e1c7e-4a1f-4a53-9d0c-2f4c1b7d8e90"
 
 
 def recordings_prefix(instance_id: str) -> str:
@@ -47,9 +47,15 @@ def analysis_prefix(instance_id: str) -> str:
     return f"connect/{instance_id}/Analysis"
 
 
-def storage_configs(instance_id: str, resource_type: str) -> list[dict[str, Any]]:
-    """The instance's InstanceStorageConfigs for `resource_type`."""
-    encryption = {"EncryptionType": "KMS", "KeyId": _KEY}
+def storage_configs(
+    instance_id: str,
+    resource_type: str,
+    region: str = DEMO_REGION,
+    account: str = DEMO_ACCOUNT_ID,
+) -> list[dict[str, Any]]:
+    """The instance's InstanceStorageConfigs for `resource_type`, encrypted with a KMS key
+    of its region and account."""
+    encryption = {"EncryptionType": "KMS", "KeyId": f"arn:aws:kms:{region}:{account}:{_KEY}"}
     if resource_type in ("CALL_RECORDINGS", "CHAT_TRANSCRIPTS"):
         prefix = (recordings_prefix if resource_type == "CALL_RECORDINGS" else transcripts_prefix)(
             instance_id
@@ -78,5 +84,10 @@ def list_instance_storage_configs(dataset: Dataset, params: Mapping[str, Any]) -
         raise ConnectError("InvalidParameterException", message)
     query = {"InstanceId": instance.id, "ResourceType": kind}
     size = params.get("MaxResults") or 10
-    items, token = page(storage_configs(instance.id, kind), size, params.get("NextToken"), query)
+    items, token = page(
+        storage_configs(instance.id, kind, instance.region, instance.account),
+        size,
+        params.get("NextToken"),
+        query,
+    )
     return {"StorageConfigs": items, "NextToken": token}
