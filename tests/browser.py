@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
@@ -85,7 +85,9 @@ class Browser:
         self.driver.save_screenshot(str(path))
 
 
-def _options(origin: str, width: int, height: int) -> webdriver.ChromeOptions:
+def _options(
+    origin: str, width: int, height: int, also: Sequence[str] = ()
+) -> webdriver.ChromeOptions:
     options = webdriver.ChromeOptions()
     options.binary_location = CHROMIUM
     for argument in (
@@ -103,7 +105,7 @@ def _options(origin: str, width: int, height: int) -> webdriver.ChromeOptions:
         "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
         f"--proxy-server={_NO_PROXY}",
         # <-loopback> drops Chromium's implicit bypass of 127.0.0.1: only `origin` is direct.
-        f"--proxy-bypass-list=<-loopback>;{urlsplit(origin).netloc}",
+        f"--proxy-bypass-list=<-loopback>;{';'.join(urlsplit(o).netloc for o in (origin, *also))}",
     ):
         options.add_argument(argument)
     options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
@@ -111,11 +113,14 @@ def _options(origin: str, width: int, height: int) -> webdriver.ChromeOptions:
 
 
 @contextmanager
-def chromium(origin: str, width: int = 1400, height: int = 900) -> Iterator[Browser]:
-    """A headless Chromium that reaches `origin` (scheme://host:port) and nothing else."""
+def chromium(
+    origin: str, width: int = 1400, height: int = 900, also: Sequence[str] = ()
+) -> Iterator[Browser]:
+    """A headless Chromium that reaches `origin` (scheme://host:port) and nothing else but
+    the origins `also` names (where the gateway's presigned recording URLs point)."""
     require_chromium()
     service = Service(executable_path=CHROMEDRIVER)
-    driver = webdriver.Chrome(options=_options(origin, width, height), service=service)
+    driver = webdriver.Chrome(options=_options(origin, width, height, also), service=service)
     driver.set_page_load_timeout(120)
     driver.set_script_timeout(60)
     try:

@@ -164,7 +164,7 @@ def create_app(settings: Settings, clock: Clock = SYSTEM) -> Starlette:
             Route("/healthz", healthz),
             Route("/readyz", readyz),
             Route("/metrics", _metrics_endpoint(metrics)),
-            journey_route(assets),
+            journey_route(assets, settings),
             Route("/events", events_endpoint(settings, metrics), methods=["POST"]),
             Mount("/static", assets, name="static"),
         ],

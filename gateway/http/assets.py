@@ -85,13 +85,16 @@ class Assets(StaticFiles):
         return response
 
 
-def page_response(html: str, status_code: int = 200) -> HTMLResponse:
-    """An HTML page of the gateway's, with the headers that confine it to its own origin."""
+def page_response(
+    html: str, status_code: int = 200, policy: str = CONTENT_SECURITY_POLICY
+) -> HTMLResponse:
+    """An HTML page of the gateway's, with the headers that confine it to its own origin
+    (`policy`: the content security policy, by default the gateway's own origin only)."""
     return HTMLResponse(
         html,
         status_code=status_code,
         headers={
-            "content-security-policy": CONTENT_SECURITY_POLICY,
+            "content-security-policy": policy,
             "cache-control": "no-cache",
             "x-content-type-options": "nosniff",
             "x-frame-options": "DENY",

@@ -9,6 +9,9 @@ from typing import Any
 from selenium.webdriver.common.by import By
 
 from gateway.cli import _example_contacts
+from gateway.core.settings import Settings
+from gateway.emulator import DEMO_INSTANCE_ID
+from gateway.http.journey import media_sources
 from tests.api.test_associated import consulted
 from tests.browser import chromium
 from tests.support import Emulator, Gateway
@@ -73,3 +76,15 @@ def test_the_demo_names_a_transferred_consulted_call(emulator: Emulator) -> None
     transferred = next(r for r in tree if r["id"] == journey)
     assert transferred["initiationMethod"] == "TRANSFER"
     assert any(r["previousContactId"] == journey and r["queueId"] is None for r in tree)
+
+
+def test_recordings_may_play_from_where_they_are_presigned() -> None:
+    arn = f"arn:aws:connect:eu-west-2:111122223333:instance/{DEMO_INSTANCE_ID}"
+    on_aws = Settings(instance_id=arn, auth="none")
+    assert media_sources(on_aws) == ("https://*.amazonaws.com",)
+    elsewhere = Settings(instance_id=arn, auth="none", s3_endpoint_url="https://s3.example:9000/x")
+    assert media_sources(elsewhere) == ("https://s3.example:9000",)
+    emulators = Settings(
+        instance_id=arn, auth="none", connect_endpoint_url="eu-west-2=http://127.0.0.1:8001"
+    )
+    assert media_sources(emulators) == ("http://127.0.0.1:8001",)

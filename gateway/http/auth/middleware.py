@@ -23,7 +23,8 @@ from gateway.observability.logs import request_id
 __all__ = ["AuthenticationMiddleware", "credentials"]
 
 
-_PUBLIC_PATHS = frozenset({"/healthz", "/readyz"})
+# The journey page holds no data: its script asks /graphql with the credentials typed in.
+_PUBLIC_PATHS = frozenset({"/healthz", "/readyz", "/journey"})
 _PUBLIC_PREFIXES = ("/static/",)
 
 

@@ -39,7 +39,26 @@
   }
 }`;
 
-  const state = { credentials: null, contactId: null, instanceId: null, nodes: [] };
+  // Quality data of the selected contact: its transcript (Contact Lens' redacted output) and
+  // its evaluations' scores. The recording's URL is asked for only when the caller asks to
+  // play it: each URL the gateway presigns is audited, and needs contacts:recordings.
+  const QUALITY = `query JourneyQuality($contactId: ID!, $instanceId: ID) {
+  contact(contactId: $contactId, instanceId: $instanceId) {
+    id
+    transcript {
+      source status summary
+      segments { participantRole content beginOffsetMillis sentiment }
+      categories { name }
+    }
+    evaluations { id status formTitle score { percentage automaticFail notApplicable } }
+  }
+}`;
+
+  const RECORDING = `query JourneyRecording($contactId: ID!, $instanceId: ID) {
+  contact(contactId: $contactId, instanceId: $instanceId) { id recordingUrl(expiresInSeconds: 900) }
+}`;
+
+  const state = { credentials: null, contactId: null, instanceId: null, nodes: [], selected: null };
   const $ = (id) => document.getElementById(id);
 
   function el(name, attrs, text) {
@@ -265,6 +284,7 @@
   }
 
   async function select(contactId) {
+    state.selected = contactId;
     for (const group of document.querySelectorAll("g.contact")) {
       group.classList.toggle("selected", group.getAttribute("data-contact-id") === contactId);
     }
@@ -310,7 +330,123 @@
       if (value === "hidden") cell.className = "hidden-field";
       list.append(cell);
     }
-    panel.replaceChildren(html("h2", {}, "Contact details"), list);
+    if (state.selected !== contactId) return; // another contact was selected meanwhile
+    const quality = html("section", { class: "quality" });
+    panel.replaceChildren(html("h2", {}, "Contact details"), list, quality);
+    showQuality(contactId, quality);
+  }
+
+  function offset(ms) {
+    const seconds = Math.max(0, Math.round((ms || 0) / 1000));
+    return `${Math.floor(seconds / 60)}:${String(seconds % 60).padStart(2, "0")}`;
+  }
+
+  function refused(errors, path) {
+    const error = errorAt(errors, path);
+    if (!error) return null;
+    const code = (error.extensions || {}).code;
+    return code === "FORBIDDEN" ? "hidden: your credentials may not see it" : `unavailable (${code})`;
+  }
+
+  async function showQuality(contactId, section) {
+    section.replaceChildren(html("h2", {}, "Quality"), html("p", { class: "loading" }, "Loading the transcript and evaluations…"));
+    let body;
+    try {
+      body = await graphql(QUALITY, { contactId, instanceId: state.instanceId });
+    } catch (error) {
+      section.replaceChildren(html("h2", {}, "Quality"), html("p", { class: "error" }, error.message));
+      return;
+    }
+    const contact = (body.data && body.data.contact) || {};
+    const errors = body.errors;
+    section.replaceChildren(
+      html("h2", {}, "Quality"),
+      evaluations(contact.evaluations, refused(errors, ["contact", "evaluations"])),
+      transcript(contact.transcript, refused(errors, ["contact", "transcript"])),
+      recording(contactId),
+    );
+    section.setAttribute("data-quality-for", contactId);
+  }
+
+  function evaluations(list, problem) {
+    const box = html("div", { class: "evaluations" });
+    box.append(html("h3", {}, "Evaluations"));
+    if (problem || !list || list.length === 0) {
+      box.append(html("p", { class: problem ? "hidden-field" : "" }, problem || "None."));
+      return box;
+    }
+    const items = html("ul");
+    for (const evaluation of list) {
+      const score = evaluation.score || {};
+      let shown = "no score";
+      if (score.automaticFail) shown = "automatic fail";
+      else if (score.notApplicable) shown = "not applicable";
+      else if (typeof score.percentage === "number") shown = `${score.percentage.toFixed(0)} %`;
+      const item = html("li", { class: "evaluation", "data-evaluation-id": evaluation.id || "" });
+      item.append(html("span", { class: "form" }, evaluation.formTitle || "Evaluation"));
+      item.append(html("span", { class: "score" }, shown));
+      item.append(html("span", { class: "evaluation-status" }, (evaluation.status || "").toLowerCase()));
+      items.append(item);
+    }
+    box.append(items);
+    return box;
+  }
+
+  function transcript(value, problem) {
+    if (problem || !value) {
+      const box = html("div", { class: "transcript" });
+      box.append(html("h3", {}, "Transcript"));
+      box.append(html("p", { class: problem ? "hidden-field" : "" }, problem || "None: the contact was not analysed by Contact Lens."));
+      return box;
+    }
+    const box = html("details", { class: "transcript" }); // collapsed until opened
+    const turns = value.segments.length;
+    const status = value.status ? `, ${value.status.toLowerCase()}` : "";
+    box.append(html("summary", {}, `Transcript: ${turns} turn${turns === 1 ? "" : "s"} (${value.source.toLowerCase().replaceAll("_", " ")}${status})`));
+    if (value.summary) box.append(html("p", { class: "summary" }, value.summary));
+    if (value.categories.length) box.append(html("p", { class: "categories" }, `Categories: ${value.categories.map((c) => c.name).join(", ")}`));
+    const list = html("ol", { class: "turns" });
+    for (const segment of value.segments) {
+      const role = (segment.participantRole || "unknown").toLowerCase();
+      const turn = html("li", { class: `turn role-${role}` });
+      turn.append(html("span", { class: "who" }, role));
+      turn.append(html("span", { class: "at" }, offset(segment.beginOffsetMillis)));
+      if (segment.sentiment) turn.append(html("span", { class: `sentiment ${segment.sentiment.toLowerCase()}` }, segment.sentiment.toLowerCase()));
+      turn.append(html("span", { class: "content" }, segment.content || ""));
+      list.append(turn);
+    }
+    box.append(list);
+    return box;
+  }
+
+  function recording(contactId) {
+    const box = html("div", { class: "recording" });
+    box.append(html("h3", {}, "Recording"));
+    const button = html("button", { type: "button" }, "Get the recording");
+    button.addEventListener("click", async () => {
+      button.disabled = true;
+      let body;
+      try {
+        body = await graphql(RECORDING, { contactId, instanceId: state.instanceId });
+      } catch (error) {
+        box.replaceChildren(html("h3", {}, "Recording"), html("p", { class: "error" }, error.message));
+        return;
+      }
+      const url = body.data && body.data.contact && body.data.contact.recordingUrl;
+      const error = errorAt(body.errors, ["contact", "recordingUrl"]);
+      let shown;
+      if (url) {
+        // Never played by itself: the player loads the header only, and plays when asked.
+        shown = html("audio", { controls: "", preload: "metadata", src: url });
+      } else if (error && (error.extensions || {}).code === "FORBIDDEN") {
+        shown = html("p", { class: "hidden-field" }, "Playing recordings needs the contacts:recordings scope.");
+      } else {
+        shown = html("p", {}, error ? `unavailable (${(error.extensions || {}).code})` : "None.");
+      }
+      box.replaceChildren(html("h3", {}, "Recording"), shown);
+    });
+    box.append(button);
+    return box;
   }
 
   function wire() {
