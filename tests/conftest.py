@@ -203,6 +203,18 @@ def ended(emulator: Emulator) -> str:
     return next(c["id"] for c in contacts if c["disconnected"])
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The long tests first, the longest first (`long(seconds)`, else 5): handed out two at a
+    time to the workers, they spread over them and end early instead of making the run's
+    tail. The sort is stable: the others keep pytest's order."""
+
+    def seconds(item: pytest.Item) -> float:
+        mark = item.get_closest_marker("long")
+        return 0.0 if mark is None else float(mark.args[0] if mark.args else 5)
+
+    items.sort(key=seconds, reverse=True)
+
+
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
     """Captured output as UTF-8 can carry it: the log tests log lone surrogates on purpose,

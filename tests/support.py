@@ -12,12 +12,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-import httpx
-
 from gateway.core.clock import SYSTEM, Clock
 from gateway.core.settings import Settings
 from gateway.http.app import create_app
 from gateway.http.servers import ServerThread
+from tests import web
 
 __all__ = ["Emulator", "Gateway", "Process", "gateway_process", "running_gateway"]
 
@@ -27,7 +26,7 @@ class Emulator:
 
     def __init__(self, url: str) -> None:
         self.url = url
-        self.http = httpx.Client(base_url=url, timeout=30)
+        self.http = web.Client(base_url=url, timeout=30)
 
     def stats(self) -> dict[str, dict[str, int]]:
         return self.http.get("/_emulator/stats").raise_for_status().json()  # type: ignore[no-any-return]
@@ -53,7 +52,7 @@ class Gateway:
 
     def __init__(self, url: str, process: Process | None = None) -> None:
         self.url = url
-        self.http = httpx.Client(base_url=url, timeout=60)
+        self.http = web.Client(base_url=url, timeout=60)
         self.process = process  # when it runs as a process of its own
 
     def query(self, query: str, **variables: Any) -> dict[str, Any]:

@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.long(20)  # processes and builds: scheduled first
+
 ROOT = Path(__file__).resolve().parent.parent
 SCENARIOS = (
     "gateway x2",

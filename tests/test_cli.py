@@ -16,6 +16,7 @@ import httpx
 import pytest
 
 from gateway.http.view import EXAMPLE_QUERY
+from tests import web
 from tests.emulator.receiver import receiving
 from tests.support import Emulator, Process
 
@@ -42,10 +43,10 @@ def test_serve_runs_the_demo_by_default(demo: tuple[str, list[str]]) -> None:
     url, lines = demo
 
     assert "DEMO MODE" in lines[0]
-    page = httpx.get(f"{url}/graphql", headers={"accept": "text/html"}).text
+    page = web.get(f"{url}/graphql", headers={"accept": "text/html"}).text
     contact_id = re.search(r'\\"contactId\\": \\"([^\\]+)\\"', page)
     assert contact_id, "GraphiQL's example variables name a demo contact"
-    result = httpx.post(
+    result = web.post(
         f"{url}/graphql",
         json={"query": EXAMPLE_QUERY, "variables": {"contactId": contact_id.group(1)}},
     ).json()
@@ -82,13 +83,14 @@ def test_invalid_configuration_is_a_clear_message() -> None:
 
 async def _ask_all(url: str, ids: list[str]) -> list[dict[str, object]]:
     query = "query($id: ID!) { contact(contactId: $id) { id } }"
-    async with httpx.AsyncClient(base_url=url, timeout=60) as client:
+    async with web.AsyncClient(base_url=url, timeout=60) as client:
         answers = await asyncio.gather(
             *(client.post("/graphql", json={"query": query, "variables": {"id": i}}) for i in ids)
         )
     return [answer.json() for answer in answers]
 
 
+@pytest.mark.long(10)
 def test_demo_workers_serve_the_demo_with_its_settings() -> None:
     process = Process("serve", "--port", "0", "--workers", "2", env=_env())
     try:
@@ -100,7 +102,7 @@ def test_demo_workers_serve_the_demo_with_its_settings() -> None:
         while not _ready(url):
             assert time.monotonic() < deadline, "the workers did not start"
             time.sleep(0.1)
-        page = httpx.get(f"{url}/graphql", headers={"accept": "text/html"}).text
+        page = web.get(f"{url}/graphql", headers={"accept": "text/html"}).text
         assert re.search(r'\\"contactId\\": \\"[^<\\]+\\"', page), "the demo's example contact"
         ids = [c["id"] for c in emulator.contacts()][:90]
 
@@ -117,7 +119,7 @@ def test_demo_workers_serve_the_demo_with_its_settings() -> None:
 
 def _ready(url: str) -> bool:
     try:
-        return httpx.get(f"{url}/healthz", timeout=2).status_code == 200
+        return web.get(f"{url}/healthz", timeout=2).status_code == 200
     except httpx.HTTPError:
         return False
 
@@ -131,7 +133,7 @@ def test_emulator_posts_contact_events_where_asked() -> None:
             # Once bound (startup complete comes before), on the port the OS gave.
             match, _ = process.wait_for(r"Amazon Connect emulator at (http://[\d.]+:\d+)")
             url = match.group(1)
-            created = httpx.post(f"{url}/_emulator/contacts", json={"channel": "TASK"})
+            created = web.post(f"{url}/_emulator/contacts", json={"channel": "TASK"})
             assert created.status_code == 201
             mine = []
             while len(mine) < 2:  # the clock runs: the demo's active contacts move on too
@@ -165,6 +167,7 @@ def test_emulator_refuses_nonsense_knobs(args: list[str], says: str) -> None:
     assert "Traceback" not in result.stderr
 
 
+@pytest.mark.long
 def test_the_demo_gateway_hears_its_emulators_contact_events() -> None:
     """Demo mode wires the emulator's contact events to the gateway's own /events: a
     contact renamed in the emulator (UpdateContact, through boto3) is renamed in the
@@ -178,7 +181,7 @@ def test_the_demo_gateway_hears_its_emulators_contact_events() -> None:
         emulator = Emulator(emulator_url.group(1))
         contact = next(c for c in emulator.contacts() if c["disconnected"])
         query = {"query": NAME, "variables": {"id": contact["id"]}}
-        before = httpx.post(f"{url}/graphql", json=query).json()["data"]["contact"]["name"]
+        before = web.post(f"{url}/graphql", json=query).json()["data"]["contact"]["name"]
         connect = boto3.client(
             "connect", endpoint_url=emulator.url, region_name="us-east-1",
             aws_access_key_id="emulator", aws_secret_access_key="emulator",
@@ -188,7 +191,7 @@ def test_the_demo_gateway_hears_its_emulators_contact_events() -> None:
         connect.update_contact(InstanceId=contact["instanceId"], ContactId=contact["id"], Name=name)
 
         deadline = time.monotonic() + 10
-        while httpx.post(f"{url}/graphql", json=query).json()["data"]["contact"]["name"] != name:
+        while web.post(f"{url}/graphql", json=query).json()["data"]["contact"]["name"] != name:
             assert time.monotonic() < deadline, "the rename never reached the gateway"
             time.sleep(0.1)
         emulator.http.close()

@@ -12,10 +12,12 @@ import sys
 import venv
 from pathlib import Path
 
-import httpx
 import pytest
 
+from tests import web
 from tests.support import Process
+
+pytestmark = pytest.mark.long(8)  # processes and builds: scheduled first
 
 ROOT = Path(__file__).resolve().parents[1]
 UV = Path(sys.executable).parent / "uv"
@@ -72,20 +74,20 @@ def test_the_installed_demo_serves_graphiql_and_the_journey(installed: Path) -> 
     try:
         match, _ = process.wait_for(r"serving GraphQL at (http://[\d.]+:\d+)/graphql")
         url = match.group(1)
-        page = httpx.get(f"{url}/graphql", headers={"accept": "text/html"}, timeout=30)
+        page = web.get(f"{url}/graphql", headers={"accept": "text/html"}, timeout=30)
         assert page.status_code == 200
         assets = re.findall(r'(?:src|href)="(/static/graphiql/[^"]+)"', page.text)
         assert any("vendor" in asset for asset in assets), assets
         for asset in assets:
-            served = httpx.get(f"{url}{asset}", timeout=30)
+            served = web.get(f"{url}{asset}", timeout=30)
             assert served.status_code == 200, asset
             assert served.content, asset
-        journey = httpx.get(f"{url}/journey", headers={"accept": "text/html"}, timeout=30)
+        journey = web.get(f"{url}/journey", headers={"accept": "text/html"}, timeout=30)
         assert journey.status_code == 200
         scripts = re.findall(r'(?:src|href)="(/static/journey/[^"]+)"', journey.text)
         assert scripts
         for asset in scripts:
-            assert httpx.get(f"{url}{asset}", timeout=30).status_code == 200, asset
+            assert web.get(f"{url}{asset}", timeout=30).status_code == 200, asset
     finally:
         process.stop()
     shutil.rmtree(installed.parent, ignore_errors=True)

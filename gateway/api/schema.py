@@ -157,9 +157,18 @@ def _per_operation(context: Any) -> Any:
 def create_schema(
     limits: Limits | None = None, *, tracing: bool = False, introspection: bool = True
 ) -> GatewaySchema:
+    """The schema, one per process and configuration: Strawberry converts every type to
+    build it (tens of milliseconds), so the apps of one process with the same limits (the
+    tests', a benchmark's) share it, with its document caches (per process, as they say).
+    Never change the one returned: copy it."""
+    return _schema(limits or Limits(), tracing, introspection)
+
+
+@functools.lru_cache(maxsize=16)
+def _schema(limits: Limits, tracing: bool, introspection: bool) -> GatewaySchema:
     # A factory: strawberry builds the extension afresh for each request; the caches it
     # reads (parse, limits, validation) span requests.
-    caches = DocumentCaches(limits or Limits())
+    caches = DocumentCaches(limits)
     extensions: list[Any] = [functools.partial(DocumentLimits, caches)]
     if tracing:
         extensions.append(TracingExtension)

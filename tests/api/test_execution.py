@@ -5,6 +5,7 @@ with strawberry's plain execution context, answers compared, errors included, ea
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -80,6 +81,7 @@ def _twin(settings: Settings, plain: bool) -> Iterator[Gateway]:
     app = create_app(settings)
     if plain:
         view = next(r.endpoint for r in app.routes if isinstance(r.endpoint, GraphQLView))  # type: ignore[attr-defined]
+        view.schema = copy.copy(view.schema)  # the process's schema is shared: a copy of its own
         view.schema.execution_context_class = StrawberryGraphQLCoreExecutionContext
     with ServerThread(app) as server:
         gateway = Gateway(server.url)

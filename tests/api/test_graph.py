@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import pytest
 from graphql import GraphQLList, GraphQLNonNull, GraphQLObjectType, GraphQLSchema
 
 from gateway.api.schema import create_schema
@@ -128,6 +129,7 @@ def _filled(value: Any, path: str, seen: set[str]) -> None:
         seen.add(path)
 
 
+@pytest.mark.long
 def test_every_field_reads_from_the_demo_data(
     start_gateway: Callable[..., Gateway], emulator: Emulator
 ) -> None:

@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlparse
 
-import httpx
 import pytest
 
 from gateway.data.events import ContactEvent
@@ -22,6 +21,7 @@ from gateway.emulator.conversations import redaction_policy
 from gateway.emulator.dataset import NOW, build_dataset
 from gateway.emulator.lens import REALTIME_RETENTION
 from gateway.http.auth.keys import new_key
+from tests import web
 from tests.support import Emulator, Gateway
 
 DEMO = build_dataset().instances[DEMO_INSTANCE_ID]
@@ -376,7 +376,7 @@ def test_recording_urls_are_presigned_playable_and_audited(
     assert query["X-Amz-Algorithm"] == ["AWS4-HMAC-SHA256"]
     assert query["X-Amz-Expires"] == ["120"]
     assert urlparse(url).path.startswith("/_s3/")
-    played = httpx.get(url)
+    played = web.get(url)
     assert played.status_code == 200
     assert played.headers["content-type"] == "audio/wav"
     assert _quality_calls(emulator) == {"GetObject": 1}  # the play above, not the gateway

@@ -5,9 +5,8 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 
-import httpx
-
 from gateway.emulator import SECOND_INSTANCE_ID
+from tests import web
 from tests.chains import deepest, demo_contacts, purged_link, touched_by_links, with_all_links
 from tests.support import Emulator, Gateway
 
@@ -157,7 +156,7 @@ async def test_concurrent_cold_queries_share_upstream_calls(
     distinct = touched_by_links(last, demo_contacts(contacts))
     emulator.fault(operation="DescribeContact", delayMs=100)  # keep every call in flight a while
 
-    async with httpx.AsyncClient(base_url=gateway.url, timeout=60) as client:
+    async with web.AsyncClient(base_url=gateway.url, timeout=60) as client:
         responses = await asyncio.gather(
             *(
                 client.post("/graphql", json={"query": LINKS, "variables": {"id": last["id"]}})

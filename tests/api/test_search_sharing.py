@@ -9,12 +9,12 @@ from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import httpx
 import pytest
 
 from gateway.core.rates import CONNECT_QUOTAS
 from gateway.emulator import EmulatorOptions, create_emulator_app
 from gateway.http.servers import ServerThread
+from tests import web
 from tests.clock import FakeClock
 from tests.conftest import REDIS_URL
 from tests.support import Emulator, Gateway
@@ -51,7 +51,7 @@ def last_eight_weeks() -> dict[str, str]:
 
 
 async def poll(url: str, until: float, answers: list[dict[str, Any]]) -> None:
-    async with httpx.AsyncClient(timeout=60) as client:
+    async with web.AsyncClient(timeout=60) as client:
         while time.monotonic() < until:
             variables = last_eight_weeks() | {"first": 10}
             response = await client.post(
@@ -61,6 +61,7 @@ async def poll(url: str, until: float, answers: list[dict[str, Any]]) -> None:
             await asyncio.sleep(0.2)
 
 
+@pytest.mark.long(10)
 async def test_twenty_pollers_make_at_most_one_search_every_two_seconds(
     connect_quota: Emulator, start_gateway: Callable[..., Gateway]
 ) -> None:
@@ -108,7 +109,7 @@ async def test_replicas_share_a_search_page(
     }
     replicas = [start_gateway(**shared), start_gateway(**shared)]
     variables = {"from": "2026-10-01T00:00:00Z", "to": "2026-11-01T00:00:00Z", "first": 5}
-    async with httpx.AsyncClient(timeout=60) as client:
+    async with web.AsyncClient(timeout=60) as client:
         answers = await asyncio.gather(
             *(
                 client.post(

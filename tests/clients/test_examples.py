@@ -19,6 +19,8 @@ from tests.chains import with_all_links
 from tests.npm import npm, npm_lock, run_id
 from tests.support import Emulator, Gateway
 
+pytestmark = pytest.mark.long(6)  # processes and builds: scheduled first
+
 ROOT = Path(__file__).resolve().parents[2]
 KIT = ROOT / "schema"
 

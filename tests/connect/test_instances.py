@@ -12,12 +12,12 @@ from collections.abc import Iterator
 from contextlib import ExitStack
 from typing import Any
 
-import httpx
 import pytest
 
 from gateway.core.settings import Settings
 from gateway.emulator import DEMO_INSTANCE_ID, EmulatorOptions, create_emulator_app
 from gateway.http.servers import ServerThread
+from tests import web
 from tests.events import contact_event
 from tests.support import Emulator, running_gateway
 
@@ -130,6 +130,7 @@ def _wait_sum(metrics: str, region: Region) -> float:
     return float(match.group(1))
 
 
+@pytest.mark.long
 async def test_each_region_has_its_own_quota(pair: tuple[Region, Region]) -> None:
     """Four callers queue for east's DescribeContact (1 a second, burst 1): a call to west
     meanwhile waits for nothing, since Connect counts each region's quota apart."""
@@ -138,7 +139,7 @@ async def test_each_region_has_its_own_quota(pair: tuple[Region, Region]) -> Non
         east, west, quota_rate=None, quotas="DescribeContact=1/1", quota_share=1, quota_headroom=1
     )
     with running_gateway(settings) as gateway:
-        async with httpx.AsyncClient(base_url=gateway.url, timeout=60) as client:
+        async with web.AsyncClient(base_url=gateway.url, timeout=60) as client:
 
             async def ask(contact: str, instance: str | None = None) -> dict[str, Any]:
                 body = {"query": CONTACT, "variables": {"id": contact, "instance": instance}}

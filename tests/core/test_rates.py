@@ -9,7 +9,6 @@ import time
 from collections.abc import Iterator
 
 import boto3
-import httpx
 import pytest
 from pydantic import ValidationError
 
@@ -17,6 +16,7 @@ from gateway.core.rates import CONNECT_DEFAULT, CONNECT_QUOTAS, Rate, parse_rate
 from gateway.core.settings import Settings
 from gateway.emulator import DEMO_INSTANCE_ID, EmulatorOptions, create_emulator_app
 from gateway.http.servers import ServerThread
+from tests import web
 from tests.chains import demo_contacts
 from tests.support import Emulator, Process, running_gateway
 
@@ -108,6 +108,7 @@ def test_the_emulator_limits_each_operation_at_its_own_quota(connect_emulator: E
     assert _within(_hammer(connect_emulator.url, "DescribeUser", 20), Rate(2, 5))
 
 
+@pytest.mark.long
 def test_a_cold_burst_of_50_contacts_at_connects_quotas_draws_no_429(
     connect_emulator: Emulator,
 ) -> None:
@@ -122,7 +123,7 @@ def test_a_cold_burst_of_50_contacts_at_connects_quotas_draws_no_429(
     )  # the quota guard at its defaults: Connect's
 
     async def ask(url: str) -> list[dict[str, object]]:
-        async with httpx.AsyncClient(base_url=url, timeout=60) as client:
+        async with web.AsyncClient(base_url=url, timeout=60) as client:
             answers = await asyncio.gather(
                 *(
                     client.post("/graphql", json={"query": CONTACT, "variables": {"id": i}})

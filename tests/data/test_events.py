@@ -14,6 +14,7 @@ import pytest
 
 from gateway.core.settings import EVENTS_TTL_ENDED_SECONDS, Settings
 from gateway.emulator import DEMO_INSTANCE_ID
+from tests import web
 from tests.chains import deepest, demo_contacts
 from tests.events import GraphQLWebSocket, contact_event
 from tests.support import Emulator, Gateway
@@ -171,7 +172,7 @@ async def test_a_subscriber_at_one_replica_is_pushed_an_event_heard_by_the_other
         assert now["payload"]["data"]["contactUpdated"]["id"] == ended
         assert emulator.calls() == 1
 
-        async with httpx.AsyncClient(base_url=first.url) as client:
+        async with web.AsyncClient(base_url=first.url) as client:
             answer = await client.post("/events", json=contact_event(DEMO_INSTANCE_ID, ended))
         assert answer.status_code == 202
 

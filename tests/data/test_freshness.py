@@ -6,8 +6,7 @@ import asyncio
 import time
 from collections.abc import Callable
 
-import httpx
-
+from tests import web
 from tests.chains import deepest
 from tests.clock import FakeClock
 from tests.support import Emulator, Gateway
@@ -89,7 +88,7 @@ async def test_no_cache_asks_connect_once_for_everyone(
     emulator.fault(operation="DescribeContact", delayMs=200)
     body = {"query": CONTACT, "variables": {"id": contact}}
 
-    async with httpx.AsyncClient(base_url=gateway.url, timeout=30) as client:
+    async with web.AsyncClient(base_url=gateway.url, timeout=30) as client:
         answers = await asyncio.gather(
             *(
                 client.post("/graphql", json=body, headers={"cache-control": "no-cache"})

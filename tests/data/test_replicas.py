@@ -7,11 +7,11 @@ import asyncio
 import subprocess
 from collections.abc import Callable, Iterator
 
-import httpx
 import pytest
 
 from gateway.emulator import DEMO_INSTANCE_ID, EmulatorOptions, create_emulator_app
 from gateway.http.servers import ServerThread
+from tests import web
 from tests.chains import demo_contacts
 from tests.conftest import REDIS_URL
 from tests.support import Emulator, Gateway, gateway_process
@@ -29,7 +29,7 @@ def quota_emulator() -> Iterator[Emulator]:
 
 
 async def _ask(gateways: list[Gateway], ids: list[str]) -> list[dict[str, object]]:
-    async with httpx.AsyncClient(timeout=60) as client:
+    async with web.AsyncClient(timeout=60) as client:
         answers = await asyncio.gather(
             *(
                 client.post(
@@ -42,6 +42,7 @@ async def _ask(gateways: list[Gateway], ids: list[str]) -> list[dict[str, object
     return [answer.json() for answer in answers]
 
 
+@pytest.mark.long
 @pytest.mark.redis
 async def test_a_cold_contact_is_fetched_once_by_all_replicas(
     emulator: Emulator, redis_namespace: str, shared_url: str
@@ -62,6 +63,7 @@ async def test_a_cold_contact_is_fetched_once_by_all_replicas(
     assert emulator.calls() == 1
 
 
+@pytest.mark.long
 @pytest.mark.redis
 async def test_the_shared_quota_keeps_429s_at_zero(
     quota_emulator: Emulator,

@@ -14,6 +14,7 @@ from botocore.exceptions import ClientError
 
 from gateway.emulator import EmulatorOptions, create_emulator_app
 from gateway.http.servers import ServerThread
+from tests import web
 
 ConnectFor = Callable[[str], Any]
 
@@ -57,7 +58,7 @@ def connect(emulator_url: str) -> Any:
 @pytest.fixture
 def control(emulator_url: str) -> Iterator[httpx.Client]:
     """An HTTP client for the shared emulator, its counters and faults reset around the test."""
-    with httpx.Client(base_url=emulator_url, timeout=30) as client:
+    with web.Client(base_url=emulator_url, timeout=30) as client:
         client.post("/_emulator/reset").raise_for_status()
         yield client
         client.post("/_emulator/reset").raise_for_status()

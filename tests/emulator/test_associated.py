@@ -13,6 +13,7 @@ from gateway.emulator import DEMO_INSTANCE_ID
 from gateway.emulator.dataset import build_dataset
 from gateway.emulator.handlers import ASSOCIATED_PAGE_SIZE
 from gateway.emulator.trees import contact_tree
+from tests import web
 from tests.emulator.conftest import connect_client, error_of
 
 DATASET = build_dataset()
@@ -124,7 +125,7 @@ def test_the_max_page_size_knob(serve: Callable[..., str]) -> None:
 )
 def test_invalid_input(emulator_url: str, query: dict[str, str | None], message: str) -> None:
     params = {"contactId": consulted_tree()[0]["Id"]} | query
-    response = httpx.get(
+    response = web.get(
         f"{emulator_url}/contact/associated/{DEMO_INSTANCE_ID}",
         params={key: value for key, value in params.items() if value is not None},
         headers=SIGNED,
@@ -160,7 +161,7 @@ def test_unknown_contact_and_instance(connect: Any) -> None:
 
 def test_wire_format(emulator_url: str) -> None:
     contact = consulted_tree()[0]["Id"]
-    response = httpx.get(
+    response = web.get(
         f"{emulator_url}/contact/associated/{DEMO_INSTANCE_ID}",
         params={"contactId": contact, "maxResults": "1"},
         headers=SIGNED,

@@ -6,11 +6,10 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import httpx
-
 from gateway.emulator import DEMO_INSTANCE_ID
 from gateway.emulator.clock import Clock
 from gateway.emulator.dataset import NOW
+from tests import web
 from tests.emulator.conftest import connect_client
 
 
@@ -31,7 +30,7 @@ def test_on_the_wall_clock_the_last_hour_holds_the_demo(serve: Callable[..., str
     before = datetime.now(UTC)
     url = serve(clock="wall")
     after = datetime.now(UTC)
-    rows = httpx.get(f"{url}/_emulator/contacts").json()["contacts"]
+    rows = web.get(f"{url}/_emulator/contacts").json()["contacts"]
     active = [row for row in rows if not row["disconnected"]]
     assert len(active) >= 5
     last_hour = _search_last(url, 1, datetime.now(UTC))
@@ -40,7 +39,7 @@ def test_on_the_wall_clock_the_last_hour_holds_the_demo(serve: Callable[..., str
     newest = max(contact["InitiationTimestamp"] for contact in last_hour)
     assert before - timedelta(minutes=5) < newest <= after
     # A new contact is initiated now, on the real clock.
-    created = httpx.post(f"{url}/_emulator/contacts", json={"channel": "CHAT"}).json()
+    created = web.post(f"{url}/_emulator/contacts", json={"channel": "CHAT"}).json()
     record = connect_client(url).describe_contact(
         InstanceId=DEMO_INSTANCE_ID, ContactId=created["id"]
     )["Contact"]
@@ -50,7 +49,7 @@ def test_on_the_wall_clock_the_last_hour_holds_the_demo(serve: Callable[..., str
 def test_a_fixed_clock_keeps_the_seeded_data(serve: Callable[..., str]) -> None:
     url = serve()
     assert len(_search_last(url, 1, NOW)) >= 3
-    created = httpx.post(f"{url}/_emulator/contacts", json={"channel": "CHAT"}).json()
+    created = web.post(f"{url}/_emulator/contacts", json={"channel": "CHAT"}).json()
     record = connect_client(url).describe_contact(
         InstanceId=DEMO_INSTANCE_ID, ContactId=created["id"]
     )["Contact"]

@@ -11,6 +11,7 @@ from botocore.exceptions import ClientError
 
 from gateway.emulator import DEMO_INSTANCE_ID, SECOND_INSTANCE_ID
 from gateway.emulator.dataset import build_dataset
+from tests import web
 
 DATASET = build_dataset()
 CONTACT = next(iter(DATASET.instances[DEMO_INSTANCE_ID].contacts))
@@ -67,7 +68,7 @@ def test_reset_zeroes_counters_and_clears_faults(control: httpx.Client, connect:
 
 async def test_counters_are_exact_under_concurrency(control: httpx.Client) -> None:
     base = str(control.base_url)
-    async with httpx.AsyncClient(base_url=base, headers=SIGNED) as client:
+    async with web.AsyncClient(base_url=base, headers=SIGNED) as client:
         path = f"/contacts/{DEMO_INSTANCE_ID}/{CONTACT}"
         responses = await asyncio.gather(*(client.get(path) for _ in range(60)))
         stats = (await client.get("/_emulator/stats")).json()

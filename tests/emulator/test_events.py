@@ -7,11 +7,11 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from typing import Any
 
-import httpx
 import pytest
 
 from gateway.emulator import DEMO_INSTANCE_ID, EventKnobs
 from gateway.emulator.dataset import DEMO_ACCOUNT_ID, DEMO_REGION
+from tests import web
 from tests.emulator.conftest import connect_client
 from tests.emulator.receiver import Receiver, receiving
 
@@ -23,12 +23,12 @@ def receiver() -> Iterator[Receiver]:
 
 
 def ended_contact(url: str) -> dict[str, Any]:
-    contacts = httpx.get(f"{url}/_emulator/contacts").json()["contacts"]
+    contacts = web.get(f"{url}/_emulator/contacts").json()["contacts"]
     return next(c for c in contacts if c["disconnected"] and c["initialContactId"])
 
 
 def events_stats(url: str) -> dict[str, int]:
-    return httpx.get(f"{url}/_emulator/stats").json()["events"]  # type: ignore[no-any-return]
+    return web.get(f"{url}/_emulator/stats").json()["events"]  # type: ignore[no-any-return]
 
 
 def wait_for(condition: Callable[[], bool], timeout: float = 30.0) -> None:
@@ -85,7 +85,7 @@ def test_update_contact_attributes_posts_one_event_per_contact_of_the_chain(
     url = serve(events_url=receiver.url)
     contact = ended_contact(url)
     initial = contact["initialContactId"]
-    contacts = httpx.get(f"{url}/_emulator/contacts").json()["contacts"]
+    contacts = web.get(f"{url}/_emulator/contacts").json()["contacts"]
     chain = {c["id"] for c in contacts if initial in (c["id"], c["initialContactId"])}
     connect_client(url).update_contact_attributes(
         InstanceId=DEMO_INSTANCE_ID, InitialContactId=initial, Attributes={"a": "b"}
@@ -103,7 +103,7 @@ def test_timeline_moves_a_new_contact_through_its_states(
     serve: Callable[..., str], receiver: Receiver
 ) -> None:
     url = serve(events_url=receiver.url, clock="wall", time_scale=2000)
-    started = httpx.post(f"{url}/_emulator/contacts", json={"channel": "VOICE"})
+    started = web.post(f"{url}/_emulator/contacts", json={"channel": "VOICE"})
     assert started.status_code == 201
     contact_id = started.json()["id"]
     mine: list[dict[str, Any]] = []
@@ -131,7 +131,7 @@ def test_timeline_finishes_the_active_demo_contacts(
 
     def active() -> int:
         """Active contacts but API tasks, some scheduled up to 20 hours ahead."""
-        rows = httpx.get(f"{url}/_emulator/contacts").json()["contacts"]
+        rows = web.get(f"{url}/_emulator/contacts").json()["contacts"]
         return sum(not row["disconnected"] and row["initiationMethod"] != "API" for row in rows)
 
     wait_for(lambda: active() == 0, timeout=60)
@@ -144,7 +144,7 @@ def test_timeline_finishes_the_active_demo_contacts(
 
 def test_a_fixed_clock_moves_nothing(serve: Callable[..., str], receiver: Receiver) -> None:
     url = serve(events_url=receiver.url)
-    httpx.post(f"{url}/_emulator/contacts", json={"channel": "CHAT"}).raise_for_status()
+    web.post(f"{url}/_emulator/contacts", json={"channel": "CHAT"}).raise_for_status()
     assert receiver.take(1)[0]["detail"]["eventType"] == "INITIATED"
     assert receiver.nothing_more(0.5)
 
@@ -165,7 +165,7 @@ def test_drop_and_duplicate_knobs(serve: Callable[..., str], receiver: Receiver)
         "failed": 0,
         "pending": 0,
     }
-    knobs = httpx.post(f"{url}/_emulator/events", json={"drop": 0, "duplicate": 1})
+    knobs = web.post(f"{url}/_emulator/events", json={"drop": 0, "duplicate": 1})
     assert knobs.json() == {
         "url": receiver.url,
         "apiKey": False,
@@ -183,7 +183,7 @@ def test_drop_and_duplicate_knobs(serve: Callable[..., str], receiver: Receiver)
 
 def test_delay_knob(serve: Callable[..., str], receiver: Receiver) -> None:
     url = serve(events_url=receiver.url)
-    httpx.post(f"{url}/_emulator/events", json={"delayMs": 400}).raise_for_status()
+    web.post(f"{url}/_emulator/events", json={"delayMs": 400}).raise_for_status()
     contact = ended_contact(url)
     sent = time.monotonic()
     connect = connect_client(url)
@@ -216,10 +216,10 @@ def test_failed_posts_are_retried_then_dropped_and_counted(
 def test_events_endpoint_refuses_nonsense(serve: Callable[..., str]) -> None:
     url = serve()
     for body in ({"drop": 2}, {"delayMs": -1}, {"speed": 1}, {"url": "ftp://x"}, [1]):
-        response = httpx.post(f"{url}/_emulator/events", json=body)
+        response = web.post(f"{url}/_emulator/events", json=body)
         assert response.status_code == 400, body
         assert response.json()["error"]
-    assert httpx.post(f"{url}/_emulator/contacts", json={"channel": "FAX"}).status_code == 400
+    assert web.post(f"{url}/_emulator/contacts", json={"channel": "FAX"}).status_code == 400
 
 
 def test_without_a_url_events_are_only_counted(serve: Callable[..., str]) -> None:

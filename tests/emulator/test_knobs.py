@@ -12,6 +12,7 @@ from botocore.exceptions import ClientError
 
 from gateway.emulator import DEMO_INSTANCE_ID, SECOND_INSTANCE_ID
 from gateway.emulator.dataset import build_dataset
+from tests import web
 from tests.emulator.conftest import connect_client
 
 DATASET = build_dataset()
@@ -43,7 +44,7 @@ def test_burst_then_throttle_then_refill(serve: Callable[..., str]) -> None:
     assert connect.describe_user(InstanceId=DEMO_INSTANCE_ID, UserId=agent.id)["User"]
     time.sleep(0.55)  # one token at 2 per second
     assert describe(connect) == "OK"
-    stats = httpx.get(f"{url}/_emulator/stats").json()
+    stats = web.get(f"{url}/_emulator/stats").json()
     assert stats["calls"] == {"DescribeContact": 5, "DescribeUser": 1}
     assert stats["throttled"] == {"DescribeContact": 1}
 
@@ -51,7 +52,7 @@ def test_burst_then_throttle_then_refill(serve: Callable[..., str]) -> None:
 def test_throttling_error_shape(serve: Callable[..., str]) -> None:
     url = serve(rate=0.001, burst=1)
     describe(connect_client(url))
-    response = httpx.get(
+    response = web.get(
         f"{url}/contacts/{DEMO_INSTANCE_ID}/{CONTACTS[0]}", headers={"Authorization": "x"}
     )
     assert response.status_code == 429

@@ -17,6 +17,7 @@ from botocore.config import Config
 
 from gateway.emulator import DEMO_INSTANCE_ID
 from gateway.emulator.dataset import build_dataset
+from tests import web
 from tests.emulator.conftest import error_of
 
 BUCKET = "example-connect-media"
@@ -111,7 +112,7 @@ def test_presigned_url_serves_a_playable_wav(s3: Any) -> None:
     url = s3.generate_presigned_url("get_object", Params={"Bucket": BUCKET, "Key": key})
     assert "/_s3/" in url
     assert "X-Amz-Signature=" in url
-    response = httpx.get(url)
+    response = web.get(url)
     assert response.status_code == 200
     assert response.headers["content-type"] == "audio/wav"
     assert int(response.headers["content-length"]) == len(response.content)
@@ -119,7 +120,7 @@ def test_presigned_url_serves_a_playable_wav(s3: Any) -> None:
         assert (audio.getnchannels(), audio.getsampwidth(), audio.getframerate()) == (1, 2, 8000)
         assert 1 <= audio.getnframes() / audio.getframerate() <= 10
         assert any(audio.readframes(audio.getnframes()))
-    again = httpx.get(url)
+    again = web.get(url)
     assert again.content == response.content
 
 
@@ -127,17 +128,17 @@ def test_expired_or_unsigned_requests_are_refused(s3: Any, emulator_url: str) ->
     key = _recording_keys()[0]
     url = s3.generate_presigned_url("get_object", Params={"Bucket": BUCKET, "Key": key})
     expired = re.sub(r"X-Amz-Date=\d{8}T\d{6}Z", "X-Amz-Date=20200101T000000Z", url)
-    response = httpx.get(expired)
+    response = web.get(expired)
     assert response.status_code == 403
     assert "<Code>AccessDenied</Code>" in response.text
     assert "<Message>Request has expired</Message>" in response.text
     v2 = s3_client(emulator_url, "s3")
     old = v2.generate_presigned_url("get_object", Params={"Bucket": BUCKET, "Key": key})
     assert "Signature=" in old
-    assert httpx.get(old).status_code == 200
+    assert web.get(old).status_code == 200
     stale = re.sub(r"Expires=\d+", "Expires=1577836800", old)
-    assert httpx.get(stale).status_code == 403
-    unsigned = httpx.get(f"{emulator_url}/_s3/{BUCKET}/{key}")
+    assert web.get(stale).status_code == 403
+    unsigned = web.get(f"{emulator_url}/_s3/{BUCKET}/{key}")
     assert unsigned.status_code == 403
     assert "<Code>AccessDenied</Code>" in unsigned.text
 
@@ -246,7 +247,7 @@ def test_max_page_size_caps_listing_pages(serve: Any) -> None:
 
 
 def test_keys_are_url_encoded_when_asked(emulator_url: str, keys: list[str]) -> None:
-    response = httpx.get(
+    response = web.get(
         f"{emulator_url}/_s3/{BUCKET}",
         params={"list-type": "2", "encoding-type": "url", "max-keys": "1", "prefix": "connect/"},
         headers={

@@ -12,6 +12,7 @@ from gateway.emulator import DEMO_INSTANCE_ID
 from gateway.emulator.dataset import build_dataset
 from gateway.emulator.handlers import REFERENCES_PAGE_SIZE
 from gateway.emulator.references import REFERENCE_MEMBERS
+from tests import web
 from tests.emulator.conftest import error_of
 
 DATASET = build_dataset()
@@ -108,7 +109,7 @@ def test_a_contact_without_references(connect: Any) -> None:
 
 def test_wire_format_repeats_the_query_parameter(emulator_url: str) -> None:
     contact = most_referenced("TASK")
-    response = httpx.get(
+    response = web.get(
         f"{emulator_url}/contact/references/{DEMO_INSTANCE_ID}/{contact}",
         params=[("referenceTypes", "URL"), ("referenceTypes", "STRING")],
         headers=SIGNED,
@@ -118,7 +119,7 @@ def test_wire_format_repeats_the_query_parameter(emulator_url: str) -> None:
 
 
 def test_missing_reference_types(emulator_url: str) -> None:
-    response = httpx.get(
+    response = web.get(
         f"{emulator_url}/contact/references/{DEMO_INSTANCE_ID}/{most_referenced()}", headers=SIGNED
     )
     assert response.status_code == 400

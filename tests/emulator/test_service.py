@@ -5,10 +5,9 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-import httpx
-
 from gateway.emulator import DEMO_INSTANCE_ID, SECOND_INSTANCE_ID
 from gateway.emulator.dataset import build_dataset
+from tests import web
 from tests.emulator.conftest import error_of
 
 DATASET = build_dataset()
@@ -23,7 +22,7 @@ def test_every_contact_round_trips_through_boto3(connect: Any) -> None:
 
 def test_wire_headers(emulator_url: str) -> None:
     contact = next(iter(DATASET.instances[DEMO_INSTANCE_ID].contacts))
-    response = httpx.get(f"{emulator_url}/contacts/{DEMO_INSTANCE_ID}/{contact}", headers=SIGNED)
+    response = web.get(f"{emulator_url}/contacts/{DEMO_INSTANCE_ID}/{contact}", headers=SIGNED)
     assert response.status_code == 200
     assert response.headers["content-type"] == "application/json"
     uuid.UUID(response.headers["x-amzn-requestid"])
@@ -65,16 +64,14 @@ def test_too_long_contact_id(connect: Any) -> None:
 
 
 def test_malformed_body(emulator_url: str, connect: Any) -> None:
-    response = httpx.post(f"{emulator_url}/search-contacts", content=b"{oops", headers=SIGNED)
+    response = web.post(f"{emulator_url}/search-contacts", content=b"{oops", headers=SIGNED)
     assert response.status_code == 400
     assert response.headers["x-amzn-errortype"] == "InvalidRequestException"
     assert "not valid JSON" in response.json()["Message"]
 
 
 def test_missing_required_body_member(emulator_url: str) -> None:
-    response = httpx.post(
-        f"{emulator_url}/search-contacts", json={"InstanceId": "i"}, headers=SIGNED
-    )
+    response = web.post(f"{emulator_url}/search-contacts", json={"InstanceId": "i"}, headers=SIGNED)
     assert response.status_code == 400
     assert response.headers["x-amzn-errortype"] == "InvalidParameterException"
     assert "Value null at 'TimeRange'" in response.json()["Message"]
@@ -82,7 +79,7 @@ def test_missing_required_body_member(emulator_url: str) -> None:
 
 def test_unsigned_requests_are_denied(emulator_url: str) -> None:
     contact = next(iter(DATASET.instances[DEMO_INSTANCE_ID].contacts))
-    response = httpx.get(f"{emulator_url}/contacts/{DEMO_INSTANCE_ID}/{contact}")
+    response = web.get(f"{emulator_url}/contacts/{DEMO_INSTANCE_ID}/{contact}")
     assert response.status_code == 403
     assert response.headers["x-amzn-errortype"] == "AccessDeniedException"
     assert response.json() == {"Message": "Missing Authentication Token"}
@@ -99,7 +96,7 @@ def test_unimplemented_operation(connect: Any) -> None:
 
 
 def test_unknown_path(emulator_url: str) -> None:
-    response = httpx.get(f"{emulator_url}/no/such/operation", headers=SIGNED)
+    response = web.get(f"{emulator_url}/no/such/operation", headers=SIGNED)
     assert response.status_code == 404
     assert response.headers["x-amzn-errortype"] == "UnknownOperationException"
     assert "GET /no/such/operation" in response.json()["Message"]

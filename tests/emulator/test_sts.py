@@ -8,13 +8,13 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import boto3
-import httpx
 import pytest
 from botocore.config import Config
 
 from gateway.emulator import DEMO_INSTANCE_ID, EmulatorOptions
 from gateway.emulator.storage import MEDIA_BUCKET
 from gateway.emulator.sts import issue
+from tests import web
 from tests.emulator.conftest import error_of
 
 ACCOUNT = "222222222222"
@@ -42,7 +42,7 @@ def _assumed(credentials: dict[str, Any]) -> dict[str, str]:
 
 
 def _first_contact(url: str) -> str:
-    contacts = httpx.get(f"{url}/_emulator/contacts").raise_for_status().json()["contacts"]
+    contacts = web.get(f"{url}/_emulator/contacts").raise_for_status().json()["contacts"]
     return str(contacts[0]["id"])
 
 
@@ -92,7 +92,7 @@ def test_assume_role_issues_credentials_on_the_wall_clock(serve: Callable[..., s
         RoleArn=ROLE, RoleSessionName="gateway", DurationSeconds=900
     )
     assert asked["Credentials"]["Expiration"] <= datetime.now(UTC) + timedelta(seconds=901)
-    stats = httpx.get(f"{url}/_emulator/stats").json()
+    stats = web.get(f"{url}/_emulator/stats").json()
     assert stats["calls"]["AssumeRole"] == 2
 
 
@@ -166,7 +166,7 @@ def test_other_posts_to_the_root_still_reach_connect(emulator_url: str) -> None:
     """POST / with a form that is no STS call, or with JSON, is Connect's (which has no
     operation there): 404 UnknownOperationException, as before STS."""
     for body, kind in ((b"x=1", "application/x-www-form-urlencoded"), (b"{}", "application/json")):
-        answer = httpx.post(
+        answer = web.post(
             f"{emulator_url}/",
             content=body,
             headers={"content-type": kind, "authorization": "AWS4-HMAC-SHA256 Credential=x"},

@@ -7,17 +7,17 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-import httpx
 import pytest
 
 from gateway.emulator import DEMO_INSTANCE_ID
+from tests import web
 from tests.emulator.conftest import connect_client, error_of
 
 
 @pytest.fixture
 def emulator(serve: Callable[..., str]) -> tuple[Any, list[dict[str, Any]]]:
     url = serve()
-    contacts = httpx.get(f"{url}/_emulator/contacts").json()["contacts"]
+    contacts = web.get(f"{url}/_emulator/contacts").json()["contacts"]
     return connect_client(url), contacts
 
 
@@ -126,7 +126,7 @@ def test_update_contact_refusals(
 def _raw_post(connect: Any, path: str, body: dict[str, Any]) -> tuple[str, str, int]:
     """What a request boto3 would refuse to send gets (another client could send it)."""
     url = f"{connect.meta.endpoint_url}{path}"
-    response = httpx.post(url, json=body, headers={"Authorization": "x"})
+    response = web.post(url, json=body, headers={"Authorization": "x"})
     return response.headers["x-amzn-ErrorType"], response.json()["Message"], response.status_code
 
 

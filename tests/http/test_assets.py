@@ -83,6 +83,7 @@ def test_vendored_versions_and_licenses_are_recorded() -> None:
         assert re.search(rf"^{re.escape(package)}@[\d.]+: MIT$", licenses, re.MULTILINE), package
 
 
+@pytest.mark.long
 def test_the_wheel_carries_the_static_files(tmp_path: Path) -> None:
     subprocess.run(
         [

@@ -15,6 +15,7 @@ from urllib.parse import urlparse
 import httpx
 import pytest
 
+from tests import web
 from tests.api.test_limits import fragment_bomb
 from tests.support import Emulator, Gateway
 
@@ -29,7 +30,7 @@ def healthz_meanwhile(gateway: Gateway) -> Iterator[list[float]]:
     started = threading.Event()
 
     def poll() -> None:
-        with httpx.Client(base_url=gateway.url, timeout=30) as client:
+        with web.Client(base_url=gateway.url, timeout=30) as client:
             while True:
                 begin = time.perf_counter()
                 assert client.get("/healthz").status_code == 200

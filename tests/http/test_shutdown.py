@@ -10,6 +10,7 @@ import time
 import httpx
 
 from gateway.emulator import DEMO_INSTANCE_ID
+from tests import web
 from tests.chains import demo_contacts
 from tests.support import Emulator, gateway_process
 
@@ -29,9 +30,7 @@ def test_sigterm_lets_the_request_in_flight_finish(emulator: Emulator) -> None:
     with gateway_process(**settings) as gateway:
         body = {"query": CONTACT, "variables": {"id": contact_id}}
         asking = threading.Thread(
-            target=lambda: answers.append(
-                httpx.post(f"{gateway.url}/graphql", json=body, timeout=30)
-            )
+            target=lambda: answers.append(web.post(f"{gateway.url}/graphql", json=body, timeout=30))
         )
         asking.start()
         while emulator.calls() == 0:  # the request is in flight, waiting on Connect
@@ -60,7 +59,7 @@ def test_the_drain_is_bounded_by_gateway_shutdown_seconds(emulator: Emulator) ->
     with gateway_process(**settings) as gateway:
         body = {"query": CONTACT, "variables": {"id": contact_id}}
         asking = threading.Thread(
-            target=lambda: httpx.post(f"{gateway.url}/graphql", json=body, timeout=30),
+            target=lambda: web.post(f"{gateway.url}/graphql", json=body, timeout=30),
             daemon=True,
         )
         calls = emulator.calls()

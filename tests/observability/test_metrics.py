@@ -7,8 +7,9 @@ import os
 import re
 from pathlib import Path
 
-import httpx
+import pytest
 
+from tests import web
 from tests.support import Process
 
 
@@ -21,6 +22,7 @@ def _count(text: str, operation: str) -> float:
     return float(match.group(1)) if match else 0.0
 
 
+@pytest.mark.long
 def test_metrics_sum_every_worker() -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("GATEWAY_", "PROMETHEUS_"))}
     process = Process("serve", "--port", "0", "--workers", "2", env=env)
@@ -31,14 +33,14 @@ def test_metrics_sum_every_worker() -> None:
             process.wait_for(r"Application startup complete")
         for _ in range(24):
             # A connection each, so that both workers take some of them.
-            response = httpx.post(
+            response = web.post(
                 f"{url}/graphql",
                 json={"query": "query Probe { __typename }", "operationName": "Probe"},
                 headers={"connection": "close"},
             )
             assert response.status_code == 200
         for _ in range(6):
-            text = httpx.get(f"{url}/metrics", headers={"connection": "close"}).text
+            text = web.get(f"{url}/metrics", headers={"connection": "close"}).text
             assert _count(text, "Probe") == 24
         directory = Path(os.environ.get("TMPDIR", "/tmp"))
         before = {p.name for p in directory.glob("connect-gateway-metrics-*")}

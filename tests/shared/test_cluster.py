@@ -13,6 +13,7 @@ import httpx
 import pytest
 
 from gateway.shared.coordination import Coordinator
+from tests import web
 from tests.chains import demo_contacts
 from tests.cluster import Cluster, running_cluster
 from tests.support import Emulator, Gateway
@@ -56,7 +57,7 @@ async def test_forty_contacts_through_two_replicas_cost_forty_calls(
     replicas = [start_gateway(**settings), start_gateway(**settings)]
     ids = list(demo_contacts(emulator.contacts()))[:40]
     emulator.reset()
-    async with httpx.AsyncClient(timeout=60) as client:
+    async with web.AsyncClient(timeout=60) as client:
         for gateway in replicas:
             answers = await asyncio.gather(
                 *(
@@ -98,6 +99,7 @@ def own_cluster() -> Iterator[Cluster]:
         yield cluster
 
 
+@pytest.mark.long(9)
 async def test_a_primary_lost_mid_load_gives_no_5xx_and_sharing_resumes(
     start_gateway: Callable[..., Gateway],
     emulator: Emulator,
@@ -122,7 +124,7 @@ async def test_a_primary_lost_mid_load_gives_no_5xx_and_sharing_resumes(
             if answer.status_code != 200 or answer.json()["data"]["contact"] is None:
                 lost.append(contact_id)
 
-    async with httpx.AsyncClient(timeout=60) as client:
+    async with web.AsyncClient(timeout=60) as client:
         loading = asyncio.ensure_future(load(client, time.monotonic() + 8))
         await asyncio.sleep(1)  # load running before the primary goes
         own_cluster.stop(own_cluster.primaries()[0])

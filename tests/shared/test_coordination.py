@@ -10,12 +10,12 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 
-import httpx
 import pytest
 import redis
 
 from gateway.emulator import DEMO_INSTANCE_ID
 from gateway.shared.coordination import Coordinator, Unavailable
+from tests import web
 from tests.chains import demo_contacts
 from tests.conftest import REDIS_URL, restart_redis
 from tests.support import Emulator, Gateway
@@ -48,6 +48,7 @@ def hung_redis() -> Iterator[str]:
     server.close()
 
 
+@pytest.mark.long
 def test_a_hung_redis_does_not_hang_queries(
     start_gateway: Callable[..., Gateway], emulator: Emulator, hung_redis: str
 ) -> None:
@@ -162,7 +163,7 @@ async def test_a_failed_fetch_wakes_the_other_replicas_waiters_at_once(
     lease = f"{redis_namespace}:lease:{{contact:v2:{DEMO_INSTANCE_ID}:{contact}}}"
     admin = redis.Redis.from_url(REDIS_URL)
 
-    async with httpx.AsyncClient(timeout=60) as client:
+    async with web.AsyncClient(timeout=60) as client:
         holder = asyncio.ensure_future(client.post(f"{first.url}/graphql", json=body))
         while not admin.exists(lease):  # noqa: ASYNC110 (the first replica takes the lease)
             await asyncio.sleep(0.01)

@@ -84,6 +84,7 @@ async def test_a_value_fetched_before_an_event_is_never_stored_as_fresh_after_it
     admin.close()
 
 
+@pytest.mark.long
 @pytest.mark.redis
 async def test_a_publish_never_waits_on_a_redis_that_stopped_answering(
     emulator: Emulator, store_for: StoreFor, redis_namespace: str, monkeypatch: pytest.MonkeyPatch
@@ -298,6 +299,7 @@ def test_a_deadline_shared_by_a_flight_is_the_latest_of_its_callers() -> None:
     assert shared.at == math.inf
 
 
+@pytest.mark.long
 @pytest.mark.redis
 @pytest.mark.parametrize("seed", [1, 2, 3])
 async def test_reads_events_and_redis_pauses_interleaved_on_two_replicas(

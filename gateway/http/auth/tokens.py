@@ -23,7 +23,9 @@ failing.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
+import ssl
 import time
 from collections.abc import Callable
 from typing import Any
@@ -45,6 +47,12 @@ _MIN_BACKOFF_SECONDS = 1.0
 _MAX_BACKOFF_SECONDS = 300.0
 
 _Keys = dict[str, jwt.PyJWK]
+
+
+@functools.cache
+def _tls() -> ssl.SSLContext:
+    """One TLS context for every JWKS fetch (httpx would load the CA bundle for each)."""
+    return httpx.create_ssl_context()
 
 
 class TokenVerifier:
@@ -173,7 +181,9 @@ class KeySet:
         """The new key set, or None when the fetch failed (the held keys stay)."""
         try:
             async with asyncio.timeout(_FETCH_TIMEOUT_SECONDS):
-                async with httpx.AsyncClient(timeout=_FETCH_TIMEOUT_SECONDS) as client:
+                async with httpx.AsyncClient(
+                    timeout=_FETCH_TIMEOUT_SECONDS, verify=_tls()
+                ) as client:
                     response = await client.get(self.url, headers={"accept": "application/json"})
             keys = _signing_keys(response)
         # Any error at all: nobody may be awaiting this task to see it, and the backoff must

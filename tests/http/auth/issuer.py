@@ -7,6 +7,7 @@ import asyncio
 import base64
 import hashlib
 import hmac
+import itertools
 import json
 import threading
 import time
@@ -40,12 +41,26 @@ ISSUER = "https://idp.example.com/realms/contact-center"
 AUDIENCE = "connect-gateway"
 
 
+# RSA keys are slow to make (about 60 ms each): SigningKeys take them in turn from a pool of
+# a few, so that keys made one after the other always differ.
+_RSA_POOL: list[Any] = []
+_RSA_POOL_SIZE = 6
+_rsa_turn = itertools.count()
+
+
+def _rsa_key() -> Any:
+    turn = next(_rsa_turn) % _RSA_POOL_SIZE
+    if turn == len(_RSA_POOL):
+        _RSA_POOL.append(rsa.generate_private_key(public_exponent=65537, key_size=2048))
+    return _RSA_POOL[turn]
+
+
 class SigningKey:
     def __init__(self, algorithm: str = "RS256", kid: str | None = None) -> None:
         self.algorithm = algorithm
         self.kid = kid or uuid.uuid4().hex
         if algorithm == "RS256":
-            self.private: Any = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+            self.private: Any = _rsa_key()
             self.jwk = json.loads(RSAAlgorithm.to_jwk(self.private.public_key()))
         else:
             self.private = ec.generate_private_key(ec.SECP256R1())
