@@ -135,11 +135,17 @@ def test_timeline_finishes_the_active_demo_contacts(
         return sum(not row["disconnected"] and row["initiationMethod"] != "API" for row in rows)
 
     wait_for(lambda: active() == 0, timeout=60)
-    wait_for(lambda: events_stats(url)["pending"] == 0)
-    events = receiver.take(receiver.events.qsize())
-    kinds = Counter(event["detail"]["eventType"] for event in events)
+    kinds: Counter[str] = Counter()
+
+    def completed() -> bool:
+        """Every disconnected contact's after-contact work ended too (a moment later: on a
+        busy machine, after the last disconnect was seen)."""
+        taken = receiver.take(receiver.events.qsize())
+        kinds.update(event["detail"]["eventType"] for event in taken)
+        return kinds["COMPLETED"] >= kinds["DISCONNECTED"] and events_stats(url)["pending"] == 0
+
+    wait_for(completed, timeout=60)
     assert kinds["DISCONNECTED"] >= 5
-    assert kinds["COMPLETED"] >= kinds["DISCONNECTED"]
 
 
 def test_a_fixed_clock_moves_nothing(serve: Callable[..., str], receiver: Receiver) -> None:
