@@ -478,14 +478,15 @@ def _route(
     if endpoint is not None:
         kwargs["endpoint_url"] = endpoint
         kwargs["region_name"] = region or "us-east-1"
-    source = base.get_credentials()
+    found = base.get_credentials()  # boto3's chain, walked once
+    source = found
     if source is None and endpoint is not None:
         log.info("no AWS credentials found; using placeholder ones for the emulator")
         source = Credentials(**_EMULATOR_CREDENTIALS)
     session = base
     if instance.role_arn is not None:
         session = _assumed(settings, base, instance, config, source, kwargs["region_name"])
-    elif source is not None and base.get_credentials() is None:
+    elif source is not None and found is None:
         kwargs.update(_EMULATOR_KEYS)
     connect = session.client("connect", config=config, **kwargs)
     # Contact Lens: the same region and endpoint handling (an emulator serves both).

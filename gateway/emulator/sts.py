@@ -72,7 +72,7 @@ def issue(account: str, role_arn: str, session_name: str, expires: datetime) -> 
     token = payload.decode() + "." + _sign(payload)
     digest = hashlib.sha256(token.encode()).digest()
     return {
-        "AccessKeyId": "ASIA" + base64.b32encode(digest).decode()[:16],
+        "AccessKeyId": _access_key(token),
         "SecretAccessKey": base64.b64encode(hashlib.sha256(b"secret" + digest).digest()).decode(),
         "SessionToken": token,
         "Expiration": expires.strftime("%Y-%m-%dT%H:%M:%SZ"),
@@ -84,8 +84,7 @@ def read_token(access_key: str, token: str) -> Session | None:
     payload, _, signature = token.partition(".")
     if not hmac.compare_digest(signature, _sign(payload.encode())):
         return None
-    digest = hashlib.sha256(token.encode()).digest()
-    if access_key != "ASIA" + base64.b32encode(digest).decode()[:16]:
+    if access_key != _access_key(token):
         return None
     try:
         claims = json.loads(base64.urlsafe_b64decode(payload))
@@ -93,6 +92,12 @@ def read_token(access_key: str, token: str) -> Session | None:
         return Session(str(claims["a"]), str(claims["r"]), str(claims["s"]), expires)
     except (ValueError, KeyError, TypeError):
         return None
+
+
+def _access_key(token: str) -> str:
+    """The access key ID issued with `token`: derived from it, so that it needs no store."""
+    digest = hashlib.sha256(token.encode()).digest()
+    return "ASIA" + base64.b32encode(digest).decode()[:16]
 
 
 def _sign(payload: bytes) -> str:
