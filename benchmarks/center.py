@@ -67,7 +67,7 @@ import threading
 import time
 import uuid
 from collections import Counter
-from collections.abc import AsyncIterator, Callable, Coroutine
+from collections.abc import AsyncIterator, Callable, Coroutine, Mapping, Sequence
 from contextlib import ExitStack, asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -748,9 +748,16 @@ def start(stack: ExitStack, logs: Path, name: str, argv: list[str], env: dict[st
 
 
 def start_servers(
-    args: argparse.Namespace, stack: ExitStack, logs: Path, relay: Relay, keys: Keys
+    args: argparse.Namespace,
+    stack: ExitStack,
+    logs: Path,
+    relay: Relay,
+    keys: Keys,
+    emulator_args: Sequence[str] = (),
+    gateway_env: Mapping[str, str] | None = None,
 ) -> tuple[str, list[str], dict[str, int]]:
-    """Redis, the emulator and the replicas, ready; their URLs and process IDs."""
+    """Redis, the emulator (with `emulator_args`) and the replicas (with `gateway_env`),
+    ready; their URLs and process IDs."""
     env = base_environment()
     redis_port, emulator_port = free_port(), free_port()
     redis = start(stack, logs, "redis", [
@@ -761,7 +768,7 @@ def start_servers(
         str(BIN / "connect-gateway"), "emulator", "--port", str(emulator_port),
         "--connect-quotas", "--time-scale", str(args.time_scale),
         "--latency-ms", str(args.latency_ms), "--events-url", f"{relay.url}/events",
-        "--events-api-key", keys.relay,
+        "--events-api-key", keys.relay, *emulator_args,
     ], env)  # fmt: skip
     emulator_url = f"http://127.0.0.1:{emulator_port}"
     redis.wait_until(lambda: redis_ready(redis_port))
@@ -777,6 +784,7 @@ def start_servers(
         "GATEWAY_CURSOR_SECRET": secrets.token_urlsafe(32),
         "GATEWAY_QUOTA_REPLICAS": str(args.replicas),
         "GATEWAY_LOG_LEVEL": "WARNING",  # no audit lines: the CPU is for serving
+        **(gateway_env or {}),
     }
     urls, replicas, processes = [], [], {}
     for n in range(1, args.replicas + 1):

@@ -79,6 +79,18 @@ def _parser() -> argparse.ArgumentParser:
         "--events-jitter-ms", type=float, default=0.0, help="plus a random delay up to this"
     )
     emulator.add_argument(
+        "--events-reorder", type=float, default=0.0, help="chance to hold one back"
+    )
+    emulator.add_argument(
+        "--events-hold-ms", type=float, default=2000.0, help="how long one is held back"
+    )
+    emulator.add_argument(
+        "--events-late-ms",
+        type=float,
+        default=0.0,
+        help="EventBridge's time up to this much later than the state",
+    )
+    emulator.add_argument(
         "--connect-quotas",
         action="store_true",
         help="Connect's default quota per operation (others: --rate/--burst, else 2/s burst 5)",
@@ -370,6 +382,9 @@ def emulator_command(args: argparse.Namespace) -> int:
             duplicate=args.events_duplicate,
             delay_ms=args.events_delay_ms,
             jitter_ms=args.events_jitter_ms,
+            reorder=args.events_reorder,
+            hold_ms=args.events_hold_ms,
+            late_ms=args.events_late_ms,
         )
         options = EmulatorOptions(
             latency_ms=args.latency_ms,

@@ -42,8 +42,8 @@ from gateway.api.quality import (
 )
 from gateway.connect.model import doc, model
 from gateway.core.errors import NotFound
-from gateway.data.event_records import CARRIED_MEMBERS, PARTIAL
 from gateway.data.loaders import Loader
+from gateway.data.sources import Subset, answerable
 
 __all__ = [
     "MAX_CHAIN",
@@ -70,28 +70,31 @@ class _Subset:
 
 
 @functools.cache
-def event_contact() -> Any:
-    """What a record made from contact events holds: Contact's CARRIED_MEMBERS, AgentInfo
-    with only its Id and ConnectedToAgentTimestamp."""
-    contact, agent = model().shape_for("Contact"), model().shape_for("AgentInfo")
-    members = {m: contact.members[m] for m in CARRIED_MEMBERS}
-    members["AgentInfo"] = _Subset(
-        "EventAgentInfo", {m: agent.members[m] for m in ("Id", "ConnectedToAgentTimestamp")}
-    )
-    return _Subset("EventContact", members)
+def fresh_shape(subset: Subset) -> Any:
+    """Contact's shape cut down to the members a cached record answers by itself."""
+    contact = model().shape_for("Contact")
+    members: dict[str, Any] = {}
+    for name, only in subset.members:
+        shape = contact.members[name]
+        if only is not None:
+            inner = {m: shape.members[m] for m in sorted(only)}
+            shape = _Subset(f"Fresh{name}", inner)
+        members[name] = shape
+    return _Subset("FreshContact", members)
 
 
 async def load_contact(info: Info, instance_id: str, contact_id: str) -> Contact:
-    record = await info.context.loaders.contact.load((instance_id, contact_id))
+    loaders = info.context.loaders
+    record = await loaders.contact.load((instance_id, contact_id))
     if record is None:
         raise NotFound(f"contact {contact_id!r} was not found in instance {instance_id!r}")
     place = Place(instance_id)
-    if record.get(PARTIAL):
-        # Made from events alone: what they carry is read from it, anything else from
-        # Connect's record, loaded once.
-        loader = info.context.loaders.complete_contact
+    fresh = answerable(record, loaders.as_of())
+    if fresh is not None:
+        # Some members' sources are not fresh (known from events alone, a stale or voided
+        # read): those come from a new DescribeContact, loaded once.
         key = (instance_id, contact_id)
-        place = Place(instance_id, event_contact(), lambda: loader.load(key))
+        place = Place(instance_id, fresh_shape(fresh), lambda: loaders.complete_contact.load(key))
     contact = Contact.of(record, place)
     assert contact is not None
     info.context.audit.read(instance_id, contact_id)

@@ -1,21 +1,23 @@
 """Contact events as data: what an event of Connect's contact events data model says about
 the contact, as DescribeContact's members, and how it merges into a cached record.
 
-Connect publishes events best-effort, at least once and in no order, so the merge is
-built to give the same record whatever the order, however many duplicates, and a record
-that is at worst older, never wrong, when one is lost (docs/events.md has the table):
+Connect publishes events best-effort, at least once and in no order, so the merge gives the
+same record whatever the order, however many duplicates, and a record that is at worst
+behind, never wrong, when one is lost (docs/events.md has the table):
 
-- once set, a timestamp stays set (Connect only ever sets them: initiated, connected to
-  the system, enqueued, connected to an agent, disconnected);
+- an event's place in the contact's history is the latest state timestamp it carries
+  (EventBridge's `time`, when it was emitted, only where it carries none);
+- once set, a timestamp stays set (Connect only ever sets them);
 - identities (channel, initiation method, the links) are set where the record has none;
-- what can change back (the queue after a transfer, the agent, the tags) follows the
-  later event: an event older than the record's `LastUpdateTimestamp` does not move it
-  back. A new agent or queue replaces the whole structure, so that nothing of the
-  previous one (its device, its hierarchy) is shown as the new one's;
-- `LastUpdateTimestamp` is the latest of the record's and the timestamps the event carries.
+- what can change back (the queue after a transfer, the agent) follows the later event; a
+  tie or an older event changes nothing. A new agent or queue replaces the whole
+  structure, so that nothing of the previous one is shown as the new one's;
+- what an event newer than the record's DescribeContact changes but does not carry is
+  voided in the record's sources (gateway/data/sources.py), to be read again when asked:
+  a new agent's accept and ring times, and everything a contact's end settles.
 
-What an event does not carry (after-contact work, device info, quality metrics...) stays
-as it was: absent where Connect has it is "older", and the entry's TTL bounds that.
+Member names are read case-insensitively (AWS's own samples write `AgentInfo`/`agentInfo`,
+`instanceARN`), channel values too; a member the gateway does not know is ignored.
 """
 
 from __future__ import annotations
@@ -25,13 +27,15 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
+from gateway.data.sources import ACW_TOLD, SOURCES
+
 __all__ = [
-    "CARRIED_MEMBERS",
     "CONTACT_DATA_UPDATED",
-    "PARTIAL",
     "event_time",
+    "folded",
     "merge",
     "partial_record",
+    "position",
     "record_of",
 ]
 
@@ -39,105 +43,193 @@ CONTACT_DATA_UPDATED = "CONTACT_DATA_UPDATED"
 
 Record = dict[str, Any]
 
-PARTIAL = "gateway:partial"
-"""Set (True) in a record made from events alone: only CARRIED_MEMBERS are known; a
-reader of any other member loads the complete record from Connect (once)."""
-CARRIED_MEMBERS = frozenset({
-    "Id", "Channel", "InitiationMethod", "InitialContactId", "PreviousContactId",
-    "RelatedContactId", "InitiationTimestamp", "ConnectedToSystemTimestamp",
-    "DisconnectTimestamp", "ScheduledTimestamp", "DisconnectReason", "QueueInfo",
-    "AgentInfo", "Tags", "LastUpdateTimestamp",
-})  # fmt: skip
-"""The members of Contact an event can carry (AgentInfo: its Id and
-ConnectedToAgentTimestamp only; QueueInfo whole)."""
-
 _IDENTITIES = {
-    "channel": "Channel",
-    "initiationMethod": "InitiationMethod",
-    "initialContactId": "InitialContactId",
-    "previousContactId": "PreviousContactId",
-    "relatedContactId": "RelatedContactId",
+    "initiationmethod": "InitiationMethod",
+    "initialcontactid": "InitialContactId",
+    "previouscontactid": "PreviousContactId",
+    "relatedcontactid": "RelatedContactId",
 }
 _SET_ONCE = {
-    "initiationTimestamp": "InitiationTimestamp",
-    "connectedToSystemTimestamp": "ConnectedToSystemTimestamp",
-    "disconnectTimestamp": "DisconnectTimestamp",
-    "scheduledTimestamp": "ScheduledTimestamp",
-    "disconnectReason": "DisconnectReason",
+    "initiationtimestamp": "InitiationTimestamp",
+    "connectedtosystemtimestamp": "ConnectedToSystemTimestamp",
+    "disconnecttimestamp": "DisconnectTimestamp",
 }
+_CHANNELS = {"voice": "VOICE", "chat": "CHAT", "task": "TASK", "email": "EMAIL"}
 
-
-_STRUCTURES = (  # (detail member, its ARN, its timestamp, Contact member)
-    ("queueInfo", "queueArn", "enqueueTimestamp", "QueueInfo"),
-    ("agentInfo", "agentArn", "connectedToAgentTimestamp", "AgentInfo"),
+_STRUCTURES = (  # (detail member, its ID member, Contact member, {detail sub: Contact sub})
+    ("queueinfo", "queuearn", "QueueInfo", {"enqueuetimestamp": "EnqueueTimestamp"}),
+    (
+        "agentinfo",
+        "agentarn",
+        "AgentInfo",
+        {
+            "connectedtoagenttimestamp": "ConnectedToAgentTimestamp",
+            "aftercontactworkstarttimestamp": "AfterContactWorkStartTimestamp",
+            "aftercontactworkendtimestamp": "AfterContactWorkEndTimestamp",
+            "aftercontactworkduration": "AfterContactWorkDuration",
+        },
+    ),
 )
+_VOICE = {
+    "greetingstarttimestamp": "GreetingStartTimestamp",
+    "greetingendtimestamp": "GreetingEndTimestamp",
+}
+_ENDS = ("DisconnectTimestamp", ("AgentInfo", "AfterContactWorkEndTimestamp"))
+"""What a contact's end sets: once an event newer than the read sets one, what the read
+said of everything else may have changed with it (after-contact work, disconnect details,
+recordings, metrics, LastUpdateTimestamp)."""
+_NEW_AGENT_VOIDS = ("AgentInfo", "RingStartTimestamp")
+_AFTER_CONTACT_WORK = (
+    "AfterContactWorkStartTimestamp", "AfterContactWorkEndTimestamp", "AfterContactWorkDuration"
+)  # fmt: skip
+"""What a new agent makes unknown: its accept time, device, hierarchy..., the ring."""
+
+
+def folded(value: Mapping[str, Any]) -> dict[str, Any]:
+    """`value`'s members by their lower-case names (the first of two that fold together)."""
+    out: dict[str, Any] = {}
+    for key, item in value.items():
+        if isinstance(key, str):
+            out.setdefault(key.lower(), item)
+    return out
 
 
 def record_of(detail: Mapping[str, Any]) -> Record:
-    """The members of DescribeContact's Contact that an event's `detail` carries."""
-    record: Record = {"Id": detail["contactId"]}
-    for name, member in (_IDENTITIES | _SET_ONCE).items():
-        value = detail.get(name)
+    """The members of DescribeContact's Contact that an event's `detail` (with a contact
+    ID) carries; a member that is not what Connect documents is left out."""
+    members = folded(detail)
+    record: Record = {"Id": members["contactid"]}
+    channel = members.get("channel")
+    if isinstance(channel, str) and channel:
+        record["Channel"] = _CHANNELS.get(channel.lower(), channel.upper())
+    for name, member in _IDENTITIES.items():
+        value = members.get(name)
         if isinstance(value, str) and value:
-            record[member] = _timestamp(value) if member.endswith("Timestamp") else value
-    for name, arn, stamp, member in _STRUCTURES:
-        value = detail.get(name)
-        if isinstance(value, Mapping) and isinstance(value.get(arn), str):
-            info = {"Id": _last(value[arn])}
-            if isinstance(value.get(stamp), str):
-                info[stamp[0].upper() + stamp[1:]] = _timestamp(value[stamp])
-            record[member] = info
-    tags = detail.get("tags")
-    if isinstance(tags, Mapping) and all(isinstance(v, str) for v in tags.values()):
-        record["Tags"] = dict(tags)
+            record[member] = value
+    for name, member in (_SET_ONCE | {"scheduledtimestamp": "ScheduledTimestamp"}).items():
+        stamp = _stamp(members.get(name))
+        if stamp is not None:
+            record[member] = stamp
+    for name, arn, member, subs in _STRUCTURES:
+        value = members.get(name)
+        if not isinstance(value, Mapping):
+            continue
+        inner = folded(value)
+        if not isinstance(inner.get(arn), str):
+            continue
+        info: Record = {"Id": _last(inner[arn])}
+        for sub, target in subs.items():
+            item = inner.get(sub)
+            if target.endswith("Duration"):
+                if isinstance(item, int) and not isinstance(item, bool):
+                    info[target] = item
+            elif (stamp := _stamp(item)) is not None:
+                info[target] = stamp
+        record[member] = info
+    voice = members.get("customervoiceactivity")
+    if isinstance(voice, Mapping):
+        inner = folded(voice)
+        greeting = {t: s for n, t in _VOICE.items() if (s := _stamp(inner.get(n))) is not None}
+        if greeting:
+            record["CustomerVoiceActivity"] = greeting
     return record
 
 
-def merge(record: Record, carried: Record, sent: str) -> Record:
-    """`record` (a cached DescribeContact record, not changed) with what an event sent at
-    `sent` (EventBridge's `time`, ISO-8601) carried merged in."""
-    at = max((sent, *_stamps(carried)), key=_moment)  # to the millisecond where it can
+def position(carried: Record, sent: str | None) -> str | None:
+    """The event's place in the contact's history: the latest state timestamp it carries,
+    else when EventBridge says it was emitted."""
+    stamps = _stamps(carried)
+    if stamps:
+        return max(stamps, key=_moment)
+    return sent
+
+
+def merge(record: Record, carried: Record, at: str) -> Record:
+    """`record` (a cached record, not changed) with what an event at `at` (its `position`)
+    carried merged in."""
     merged = copy.deepcopy(record)
-    for member in (*_IDENTITIES.values(), *_SET_ONCE.values()):
+    sources = merged.setdefault(SOURCES, {})
+    read = sources.get("read")
+    # When the record was last true as a whole: its read (or a record stored without one).
+    last = read.get("last") if isinstance(read, dict) else record.get("LastUpdateTimestamp")
+    # After the read: what the read said may have moved on with this event.
+    after_read = isinstance(read, dict) and (not isinstance(last, str) or _later(at, last))
+    events: dict[str, str] = sources.setdefault("events", {})
+    void: set[str] = set(sources.get("void") or ())
+    ended = _ended(merged)
+    for member in (*_IDENTITIES.values(), "Channel", *_SET_ONCE.values()):
         if member in carried and not merged.get(member):
             merged[member] = carried[member]
-    last = record.get("LastUpdateTimestamp")
-    newer = not isinstance(last, str) or _moment(at) >= _moment(last)
-    for member, stamp in (
-        ("QueueInfo", "EnqueueTimestamp"),
-        ("AgentInfo", "ConnectedToAgentTimestamp"),
-    ):
+        if member in carried:
+            events[member] = _latest(events.get(member), at)
+    if "ScheduledTimestamp" in carried and _later(at, events.get("ScheduledTimestamp")):
+        merged["ScheduledTimestamp"] = carried["ScheduledTimestamp"]  # a task can be rescheduled
+        events["ScheduledTimestamp"] = at
+    for _, _, member, _ in _STRUCTURES:
         if member not in carried:
             continue
         ours, theirs = merged.get(member), carried[member]
         if isinstance(ours, dict) and ours.get("Id") == theirs["Id"]:
-            if stamp in theirs and not ours.get(stamp):
-                ours[stamp] = theirs[stamp]
-        elif newer or not ours:
-            merged[member] = dict(theirs)
-    if "Tags" in carried and newer:
-        merged["Tags"] = dict(carried["Tags"])
-    stamps = _stamps(carried)
-    if stamps:
-        latest = max(stamps, key=_moment)
-        last = merged.get("LastUpdateTimestamp")
-        if not isinstance(last, str) or _moment(latest) > _moment(last):
-            merged["LastUpdateTimestamp"] = latest
+            for sub, value in theirs.items():
+                ours.setdefault(sub, value)
+            events[member] = _latest(events.get(member), at)
+            continue
+        since = events.get(member, last if isinstance(ours, dict) else None)
+        if ours and not _later(at, since):
+            continue  # a tie or an older event: the newer structure stays
+        merged[member] = dict(theirs)
+        events[member] = at
+        if member == "AgentInfo" and after_read:
+            void.update(_NEW_AGENT_VOIDS)
+    if any(m in carried.get("AgentInfo", {}) for m in _AFTER_CONTACT_WORK):
+        # Only COMPLETED tells the after-contact work: until it has, what the record says
+        # of it is the read's (DISCONNECTED starts it and does not say so).
+        events[ACW_TOLD] = _latest(events.get(ACW_TOLD), at)
+    if "CustomerVoiceActivity" in carried:
+        voice = merged.setdefault("CustomerVoiceActivity", {})
+        for sub, value in carried["CustomerVoiceActivity"].items():
+            voice.setdefault(sub, value)
+        events["CustomerVoiceActivity"] = _latest(events.get("CustomerVoiceActivity"), at)
+    if after_read and _ended(merged) != ended:
+        void.add("*")
+    sources["position"] = _latest(sources.get("position"), at)
+    if void:
+        sources["void"] = sorted(void)
     return merged
 
 
+def _ended(record: Record) -> tuple[bool, ...]:
+    agent = record.get("AgentInfo") or {}
+    return tuple(
+        bool(record.get(end)) if isinstance(end, str) else bool(agent.get(end[1])) for end in _ENDS
+    )
+
+
+def partial_record(carried: Record, at: str) -> Record:
+    """A record of a contact no one has read yet, from what its first event carried."""
+    return merge({"Id": carried["Id"], SOURCES: {}}, carried, at)
+
+
 def _stamps(record: Record) -> list[str]:
-    """Every timestamp a carried record holds."""
+    """Every state timestamp a carried record holds."""
     # Not ScheduledTimestamp: when a task is due, not when anything happened.
     found = [
         v
         for k, v in record.items()
         if k.endswith("Timestamp") and k != "ScheduledTimestamp" and isinstance(v, str)
     ]
-    for member in ("QueueInfo", "AgentInfo"):
+    for member in ("QueueInfo", "AgentInfo", "CustomerVoiceActivity"):
         info = record.get(member) or {}
         found += [v for k, v in info.items() if k.endswith("Timestamp") and isinstance(v, str)]
     return found
+
+
+def _later(at: str, than: str | None) -> bool:
+    return than is None or _moment(at) > _moment(than)
+
+
+def _latest(one: str | None, other: str) -> str:
+    return other if _later(other, one) else one  # type: ignore[return-value]
 
 
 def _moment(value: str) -> datetime:
@@ -145,14 +237,13 @@ def _moment(value: str) -> datetime:
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
-def partial_record(carried: Record, sent: str) -> Record:
-    """A record of a contact no one has read yet, from what its first event carried."""
-    return merge({"Id": carried["Id"], PARTIAL: True}, carried, sent)
-
-
 def event_time(value: object) -> str | None:
     """An EventBridge `time` as a record's timestamp (None when it is not one)."""
-    if not isinstance(value, str):
+    return _stamp(value)
+
+
+def _stamp(value: object) -> str | None:
+    if not isinstance(value, str) or not value:
         return None
     try:
         return _timestamp(value)

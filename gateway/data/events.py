@@ -23,15 +23,17 @@ from gateway.core.settings import Settings, instance_id_of
 from gateway.data.event_records import (
     CONTACT_DATA_UPDATED,
     event_time,
+    folded,
     merge,
     partial_record,
+    position,
     record_of,
 )
 from gateway.data.invalidation import Invalidations, tag
 from gateway.observability.logs import request_id
 from gateway.observability.metrics import Metrics
 
-__all__ = ["CONTACT_EVENT", "MAX_EVENTS", "ContactEvent", "events_endpoint"]
+__all__ = ["CONTACT_EVENT", "MAX_EVENTS", "ContactEvent", "events_endpoint", "judge", "parse"]
 
 CONTACT_EVENT = "Amazon Connect Contact Event"
 MAX_EVENTS = 100
@@ -51,9 +53,14 @@ class ContactEvent:
     updated: tuple[str, ...] | None = None  # CONTACT_DATA_UPDATED's updatedProperties
 
     @property
+    def at(self) -> str | None:
+        """Its place in the contact's history (event_records.position)."""
+        return position(self.carried, self.sent)
+
+    @property
     def mergeable(self) -> bool:
         """A state event: what it says of the contact merges into the cached record."""
-        return self.event_type != CONTACT_DATA_UPDATED and self.sent is not None
+        return self.event_type != CONTACT_DATA_UPDATED and self.at is not None
 
     def tags(self) -> list[str]:
         """Everything this event may have changed (the contact included)."""
@@ -84,13 +91,13 @@ class ContactEvent:
         return tags
 
     def merge_into(self, record: dict[str, Any]) -> dict[str, Any]:
-        assert self.sent is not None
-        return merge(record, self.carried, self.sent)
+        assert self.at is not None
+        return merge(record, self.carried, self.at)
 
     def first_record(self) -> dict[str, Any]:
-        """The contact as this event alone says it (marked partial)."""
-        assert self.sent is not None
-        return partial_record(self.carried, self.sent)
+        """The contact as this event alone says it (no DescribeContact read yet)."""
+        assert self.at is not None
+        return partial_record(self.carried, self.at)
 
 
 def events_endpoint(
@@ -104,21 +111,31 @@ def events_endpoint(
     accounts = None if None in owners or not owners else frozenset(str(a) for a in owners)
 
     async def endpoint(request: Request) -> Response:
+        refused: list[BadUserInput] = []
         try:
             _check(getattr(request.state, "caller", EVERYONE))
-            events = parse(await _body(request, limit), accounts)
+            body = await _body(request, limit)
+            events, refused = judge(body, accounts)
+            if refused and (not events or not isinstance(body, list)):
+                raise refused[0]
         except GatewayError as error:
             if isinstance(error, BadUserInput):
-                metrics.events.labels("rejected").inc()
+                metrics.events.labels("rejected").inc(max(1, len(refused)))
             return _error(error)
+        # In a batch, one event that cannot be tied to a contact does not lose the others:
+        # they are applied, it is refused, counted and named in the answer.
+        metrics.events.labels("rejected").inc(len(refused))
         ours = [event for event in events if event.instance_id in settings.instance_ids]
         if ours:
             await _apply(ours, request.state.invalidations, request.state.store)
         metrics.events.labels("accepted").inc(len(ours))
         metrics.events.labels("foreign_instance").inc(len(events) - len(ours))
-        return JSONResponse(
-            {"accepted": len(ours), "ignored": len(events) - len(ours)}, status_code=202
-        )
+        answer: dict[str, Any] = {"accepted": len(ours), "ignored": len(events) - len(ours)}
+        if refused:
+            answer["refused"] = [
+                {"message": error.message, "extensions": {"code": error.code}} for error in refused
+            ]
+        return JSONResponse(answer, status_code=202)
 
     return endpoint
 
@@ -131,7 +148,9 @@ async def _apply(events: list[ContactEvent], invalidations: Invalidations, store
     for event in events:
         if event.mergeable:
             contact = tag("contact", event.instance_id, event.contact_id)
-            first = event.first_record if event.event_type == "INITIATED" else None
+            # Whichever of its events comes first makes the record, the others merge
+            # into it in their places: INITIATED may well come last.
+            first = event.first_record
             if await store.merge(event.instance_id, event.contact_id, event.merge_into, first):
                 merged.append(contact)
             else:  # nothing cached to merge into: invalidated (also a fetch in flight)
@@ -142,16 +161,33 @@ async def _apply(events: list[ContactEvent], invalidations: Invalidations, store
 
 def parse(body: object, accounts: frozenset[str] | None = None) -> list[ContactEvent]:
     """The contact events in an EventBridge body, each from one of `accounts` when given
-    (the AWS accounts of the gateway's instances); BadUserInput naming the first problem.
+    (the AWS accounts of the gateway's instances); BadUserInput naming the first problem."""
+    events, refused = judge(body, accounts)
+    if refused:
+        raise refused[0]
+    return events
+
+
+def judge(
+    body: object, accounts: frozenset[str] | None = None
+) -> tuple[list[ContactEvent], list[BadUserInput]]:
+    """The contact events of an EventBridge body, and why each other one is refused: only
+    an event that cannot be tied to a contact of an instance it may speak for. A member
+    the gateway does not know, or cannot read, is ignored.
 
     Only named members are read, never walked: a deeply nested body cannot recurse here."""
     items = body if isinstance(body, list) else [body]
     if not 1 <= len(items) <= MAX_EVENTS:
         raise BadUserInput(f"POST /events takes 1 to {MAX_EVENTS} events (got {len(items)})")
-    return [
-        _event(item, f"events[{n}]" if isinstance(body, list) else "event", accounts)
-        for n, item in enumerate(items)
-    ]
+    events, refused = [], []
+    for n, item in enumerate(items):
+        try:
+            events.append(
+                _event(item, f"events[{n}]" if isinstance(body, list) else "event", accounts)
+            )
+        except BadUserInput as error:
+            refused.append(error)
+    return events, refused
 
 
 def _event(item: object, where: str, accounts: frozenset[str] | None) -> ContactEvent:
@@ -159,24 +195,23 @@ def _event(item: object, where: str, accounts: frozenset[str] | None) -> Contact
         raise BadUserInput(f"{where} must be an EventBridge event (a JSON object)")
     if item.get("detail-type") != CONTACT_EVENT:
         raise BadUserInput(f'{where}["detail-type"] must be "{CONTACT_EVENT}"')
-    detail = item.get("detail")
-    if not isinstance(detail, dict):
+    raw = item.get("detail")
+    if not isinstance(raw, dict):
         raise BadUserInput(f"{where}.detail must be an object")
-    arn = _arn(detail.get("instanceArn"))
+    detail = folded(raw)  # AWS's own samples write instanceArn and instanceARN
+    arn = _arn(detail.get("instancearn"))
     if arn is None:
         raise BadUserInput(f"{where}.detail.instanceArn must be a Connect instance ARN")
     region, owner, instance = arn
     _check_origin(item, where, region, owner, accounts)
-    contact = _id(detail.get("contactId"), f"{where}.detail.contactId")
+    contact = _id(detail.get("contactid"))
     if contact is None:
-        raise BadUserInput(f"{where}.detail.contactId is required")
-    links = {name: _id(detail.get(name), f"{where}.detail.{name}") for name in _LINKS}
-    updated = detail.get("updatedProperties")
-    event_type = detail.get("eventType")
-    try:
-        carried = record_of(detail)
-    except (ValueError, TypeError):
-        raise BadUserInput(f"{where}.detail has a timestamp that is not ISO-8601") from None
+        raise BadUserInput(
+            f"{where}.detail.contactId must be a contact ID (1 to {_MAX_ID} characters)"
+        )
+    links = {name: _id(detail.get(name.lower())) for name in _LINKS}
+    updated = detail.get("updatedproperties")
+    event_type = detail.get("eventtype")
     return ContactEvent(
         instance,
         contact,
@@ -184,7 +219,7 @@ def _event(item: object, where: str, accounts: frozenset[str] | None) -> Contact
         links["initialContactId"],
         event_type if isinstance(event_type, str) else CONTACT_DATA_UPDATED,
         event_time(item.get("time")),
-        carried,
+        record_of(raw),
         tuple(p for p in updated if isinstance(p, str)) if isinstance(updated, list) else None,
     )
 
@@ -217,11 +252,10 @@ def _check_origin(
         )
 
 
-def _id(value: object, where: str) -> str | None:
-    if value is None:
-        return None
+def _id(value: object) -> str | None:
+    """A contact ID, or None for anything else (absent, not a string, too long...)."""
     if not isinstance(value, str) or not 1 <= len(value) <= _MAX_ID or not value.isprintable():
-        raise BadUserInput(f"{where} must be a contact ID (1 to {_MAX_ID} characters)")
+        return None
     return value
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import math
+import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -69,8 +70,8 @@ class Reads:
 
 @dataclass(frozen=True)
 class Loaders:
-    contact: Loader  # may be a record made from events alone (event_records.PARTIAL)
-    complete_contact: Loader  # Connect's own record
+    contact: Loader  # may answer only some members (gateway/data/sources.py)
+    complete_contact: Loader  # one that answers every member
     agent: Loader
     queue: Loader
     attributes: Loader
@@ -83,6 +84,14 @@ class Loaders:
     storage: Loader  # by resource type: the instance's storage configs
     stale: list[Stale] = field(default_factory=list)
     reads: Reads = field(default_factory=Reads)
+    now: Callable[[], float] = time.time  # the store's clock, that sources are kept by
+    # When the request began: what it reads is judged fresh as of then, so that a record
+    # read for it is never read again for it (a TTL of 0 included).
+    opened: list[float] = field(default_factory=lambda: [time.time()])
+
+    def as_of(self) -> float:
+        """The moment this request's freshness is judged at."""
+        return self.opened[0]
 
     def clear(self) -> None:
         """Forgets what was loaded: a subscription's next push reads the store again."""
@@ -102,6 +111,7 @@ class Loaders:
         ):
             loader.clear_all()
         self.stale.clear()
+        self.opened[0] = self.now()
 
     @classmethod
     def for_request(cls, store: EntityStore, *, fresh: bool = False) -> Loaders:
@@ -149,6 +159,8 @@ class Loaders:
             storage=loader(STORAGE),
             stale=stale,
             reads=reads,
+            now=store.clock.time,
+            opened=[store.clock.time()],
         )
 
 

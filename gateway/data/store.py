@@ -30,8 +30,8 @@ from gateway.core import deadline
 from gateway.core.clock import SYSTEM, Clock
 from gateway.core.errors import NotFound, UpstreamThrottled, UpstreamUnavailable
 from gateway.core.settings import Settings
+from gateway.data import sources
 from gateway.data.cache import Cache, Generation
-from gateway.data.event_records import PARTIAL
 from gateway.data.flights import SingleFlight
 from gateway.data.invalidation import parse_tag
 from gateway.data.quality import (
@@ -81,6 +81,8 @@ class Kind:
     # How long past its TTL an entry is still served, flagged with its age, while one
     # background refresh runs (None: GATEWAY_STALE_WHILE_REVALIDATE_SECONDS, unflagged).
     stale_for: Callable[[Settings], float] | None = None
+    # Its records keep their sources (gateway/data/sources.py): freshness per member.
+    sourced: bool = False
 
     def key(self, instance_id: str, entity_id: str) -> str:
         return f"{self.name}:v2:{instance_id}:{entity_id}"
@@ -91,12 +93,17 @@ class Kind:
 
 
 def _contact_ttl(settings: Settings, record: Any) -> float:
-    if record.get("DisconnectTimestamp"):
+    # Ended: disconnected, and out of after-contact work (its end is still to come).
+    agent = record.get("AgentInfo") or {}
+    working = agent.get("ConnectedToAgentTimestamp") and not agent.get(
+        "AfterContactWorkEndTimestamp"
+    )
+    if record.get("DisconnectTimestamp") and not working:
         return settings.ttl_ended_seconds
     return settings.ttl_active_seconds
 
 
-CONTACT = Kind("contact", ConnectClient.describe_contact, _contact_ttl)
+CONTACT = Kind("contact", ConnectClient.describe_contact, _contact_ttl, sourced=True)
 AGENT = Kind("agent", ConnectClient.describe_user, lambda s, _: s.ttl_directory_seconds)
 QUEUE = Kind("queue", ConnectClient.describe_queue, lambda s, _: s.ttl_directory_seconds)
 ATTRIBUTES = Kind(
@@ -224,9 +231,10 @@ class EntityStore:
         change: Callable[[Any], Any],
         first: Callable[[], Any] | None = None,
     ) -> bool:
-        """Changes the cached contact by `change(record)` (what an event carried), fresh
-        for its TTL from now, atomically against other writes; where none is cached,
-        stores `first()` (a record from the event alone, marked partial) if given. True
+        """Changes the cached contact by `change(record)` (what an event carried),
+        atomically against other writes: what events carry is fresh for the entry's TTL
+        from now, the rest as its own source says (gateway/data/sources.py). Where none is
+        cached, stores `first()` (a record from the event alone) if given. True
         when the cache holds the change. Otherwise (a "no such contact", a write that keeps
         coming first) the key is invalidated: a fetch in flight stores what it got as
         overtaken."""
@@ -269,12 +277,13 @@ class EntityStore:
         hint: Any = None,
     ) -> Fetched:
         """The entity; `fresh` skips the cached copy (still one call for all who ask);
-        `complete` skips a record made from events alone (`PARTIAL`); `hint` goes to the
-        kind's fetch."""
+        `complete` skips a record that cannot answer every member (one known from events
+        alone, or whose read is stale or voided: gateway/data/sources.py); `hint` goes to
+        the kind's fetch."""
         key = kind.key(instance_id, entity_id)
         entry = None if fresh else await self._cache.get(key)
-        if complete and entry is not None and _partial(entry):
-            fresh = True  # what events alone said: Connect's record is wanted
+        if complete and entry is not None and not _complete(entry, self._clock):
+            fresh = True  # a member its sources cannot vouch for: Connect's record is wanted
             entry = None
         if entry is not None:
             if _age(entry, self._clock) <= entry["ttl"]:
@@ -383,19 +392,17 @@ class EntityStore:
             )
             swr = self._swr if kind.stale_for is None else kind.stale_for(self._settings)
             keep = 0.0 if value is None else swr + self._settings.stale_if_error_seconds
-            entry = {
-                "value": value,
-                "at": self._clock.time(),
-                "ttl": ttl,
-                "id": uuid.uuid4().hex[:16],
-            }
+            at = self._clock.time()
+            if kind.sourced and isinstance(value, dict):
+                value = sources.with_read(value, at, ttl)
+            entry = {"value": value, "at": at, "ttl": ttl, "id": uuid.uuid4().hex[:16]}
             overtaken = entry | {"ttl": 0.0, "overtaken": True}
             generation = Generation(lease.generation, local)
             if not await self._cache.store(key, entry, overtaken, ttl + keep, generation):
                 # Invalidated while this call was out: what it got may predate the change,
                 # so the next reader asks again (it is still a last known value).
                 return overtaken
-            if old is not None and old["value"] != value:
+            if old is not None and _unsourced(old["value"]) != _unsourced(value):
                 # Outside the flight: telling other replicas must not hold up its readers.
                 self._later(self._changed([kind.tag(instance_id, entity_id)]))
             return entry
@@ -404,7 +411,7 @@ class EntityStore:
         """The entry another replica's fetch stored since `old` was read (by its fetch id,
         not by a clock), unless an invalidation overtook it."""
         entry = await self._cache.get(key)
-        if entry is None or entry.get("overtaken") or _partial(entry):
+        if entry is None or entry.get("overtaken") or not _complete(entry, self._clock):
             return None
         if old is not None and entry.get("id", entry.get("at")) == old.get("id", old.get("at")):
             return None
@@ -423,13 +430,27 @@ class EntityStore:
         tracing.cache_event(kind.name, result)
 
 
-def _partial(entry: dict[str, Any]) -> bool:
+def _complete(entry: dict[str, Any], clock: Clock) -> bool:
     value = entry.get("value")
-    return isinstance(value, dict) and bool(value.get(PARTIAL))
+    return not isinstance(value, dict) or sources.complete(value, clock.time())
+
+
+def _unsourced(value: Any) -> Any:
+    """The entity as Connect has it, without the sources it is kept with."""
+    if isinstance(value, dict) and sources.SOURCES in value:
+        return {k: v for k, v in value.items() if k != sources.SOURCES}
+    return value
 
 
 def _fetched(entry: dict[str, Any], clock: Clock) -> Fetched:
-    return Fetched(entry["value"], fresh_for=max(0.0, entry["ttl"] - _age(entry, clock)))
+    fresh_for = max(0.0, entry["ttl"] - _age(entry, clock))
+    value = entry["value"]
+    if isinstance(value, dict):
+        # A response that holds the contact's read members is fresh only as long as they.
+        read = sources.read_fresh_for(value, clock.time())
+        if read is not None and sources.complete(value, clock.time()):
+            fresh_for = min(fresh_for, read)
+    return Fetched(value, fresh_for=fresh_for)
 
 
 def _keys(tags: list[str]) -> list[str]:

@@ -29,6 +29,7 @@ def arriving_contact(rng: random.Random, instance: Instance, channel: str, at: d
         "QueueInfo": {"Id": queue.id},
     }
     if channel == "VOICE":
+        record["ConnectedToSystemTimestamp"] = at
         number = f"+1206{rng.randint(2_000_000, 9_999_999)}"
         record["CustomerEndpoint"] = {"Type": "TELEPHONE_NUMBER", "Address": number}
     elif channel == "EMAIL":

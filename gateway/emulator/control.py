@@ -1,5 +1,6 @@
 """The emulator's own test endpoints under /_emulator: stats, reset, contacts, faults,
-events (where contact events go and how they are mistreated), and new contacts.
+events (where contact events go and how they are mistreated), new contacts, and each
+contact's history (what DescribeContact answered over time).
 
 They are not Connect operations: they are never counted, throttled, delayed or faulted.
 """
@@ -37,6 +38,7 @@ class Control:
             Route("/_emulator/reset", self.reset, methods=["POST"]),
             Route("/_emulator/contacts", self.contacts, methods=["GET"]),
             Route("/_emulator/contacts", self.start_contact, methods=["POST"]),
+            Route("/_emulator/history", self.history, methods=["GET"]),
             Route("/_emulator/events", self.events, methods=["GET"]),
             Route("/_emulator/events", self.configure_events, methods=["POST"]),
             Route("/_emulator/faults", self.list_faults, methods=["GET"]),
@@ -66,6 +68,12 @@ class Control:
             return JSONResponse({"error": str(error)}, status_code=400)
         record = self.state.arrive(instance, channel)
         return JSONResponse(contact_row(instance, record), status_code=201)
+
+    async def history(self, request: Request) -> JSONResponse:
+        """`?contactId=ID[&instanceId=ID]`: what DescribeContact answered for it over time."""
+        contact_id = request.query_params.get("contactId", "")
+        instance_id = request.query_params.get("instanceId", DEMO_INSTANCE_ID)
+        return JSONResponse({"versions": self.state.history.of(instance_id, contact_id)})
 
     async def events(self, request: Request) -> JSONResponse:
         return JSONResponse(self._events_json())

@@ -5,15 +5,17 @@ Event", source "aws.connect", account, time, region, resources: the contact's AR
 a `detail` in Connect's contact events data model: eventType, contactId, channel,
 instanceArn, initiationMethod, the links (initialContactId, previousContactId,
 relatedContactId, present as DescribeContact has them), the timestamps so far, queueInfo
-and agentInfo, the disconnect reason once there is one, tags, and for CONTACT_DATA_UPDATED
-the `updatedProperties`.
+and agentInfo (COMPLETED's with the after-contact work), customerVoiceActivity, the
+disconnect reason once there is one, tags, and for CONTACT_DATA_UPDATED the
+`updatedProperties`. Its `time` is when Connect emitted it: the whole second after the
+state it tells (EventBridge's `time` has no fraction; the sender's knobs make it later).
 """
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from gateway.emulator.dataset import Instance
@@ -21,6 +23,7 @@ from gateway.emulator.dataset import Instance
 __all__ = [
     "COMPLETED",
     "CONNECTED_TO_AGENT",
+    "CONNECTED_TO_SYSTEM",
     "CONTACT_DATA_UPDATED",
     "DETAIL_TYPE",
     "DISCONNECTED",
@@ -31,6 +34,7 @@ __all__ = [
 
 DETAIL_TYPE = "Amazon Connect Contact Event"
 INITIATED = "INITIATED"
+CONNECTED_TO_SYSTEM = "CONNECTED_TO_SYSTEM"
 QUEUED = "QUEUED"
 CONNECTED_TO_AGENT = "CONNECTED_TO_AGENT"
 DISCONNECTED = "DISCONNECTED"
@@ -72,7 +76,12 @@ def contact_event(
     if "QueueInfo" in record:
         detail["queueInfo"] = _queue_info(instance, record["QueueInfo"])
     if "AgentInfo" in record:
-        detail["agentInfo"] = _agent_info(instance, record["AgentInfo"])
+        detail["agentInfo"] = _agent_info(instance, record["AgentInfo"], event_type)
+    voice = record.get("CustomerVoiceActivity") or {}
+    if voice:
+        detail["customerVoiceActivity"] = {
+            name[0].lower() + name[1:]: _iso(value) for name, value in voice.items()
+        }
     if "DisconnectReason" in record:
         detail["disconnectReason"] = record["DisconnectReason"]
     if record.get("Tags"):
@@ -85,7 +94,7 @@ def contact_event(
         "detail-type": DETAIL_TYPE,
         "source": "aws.connect",
         "account": instance.account,
-        "time": at.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "time": _emitted(at),
         "region": instance.region,
         "resources": [record["Arn"]],
         "detail": detail,
@@ -102,11 +111,23 @@ def _queue_info(instance: Instance, info: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
-def _agent_info(instance: Instance, info: Mapping[str, Any]) -> dict[str, Any]:
+def _agent_info(instance: Instance, info: Mapping[str, Any], event_type: str) -> dict[str, Any]:
     out: dict[str, Any] = {"agentArn": f"{instance.arn}/agent/{info['Id']}"}
     if "ConnectedToAgentTimestamp" in info:
         out["connectedToAgentTimestamp"] = _iso(info["ConnectedToAgentTimestamp"])
+    if event_type == COMPLETED:  # the after-contact work, as Connect's COMPLETED tells it
+        for member in ("AfterContactWorkStartTimestamp", "AfterContactWorkEndTimestamp"):
+            if member in info:
+                out[member[0].lower() + member[1:]] = _iso(info[member])
+        if "AfterContactWorkDuration" in info:
+            out["afterContactWorkDuration"] = info["AfterContactWorkDuration"]
     return out
+
+
+def _emitted(at: datetime) -> str:
+    """EventBridge's `time` of an event emitted once the state at `at` was reached."""
+    whole = at.replace(microsecond=0)
+    return (whole if whole == at else whole + timedelta(seconds=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _iso(moment: datetime) -> str:

@@ -30,6 +30,7 @@ __all__ = ["Announce", "Lifecycle"]
 
 Announce = Callable[[Instance, Record, str, datetime], None]
 
+_DEVICE = {"PlatformName": "Chrome", "PlatformVersion": "141.0", "OperatingSystem": "Windows 11"}
 _SECONDS = {
     QUEUED: (5.0, 30.0),
     CONNECTED_TO_AGENT: (10.0, 90.0),
@@ -107,7 +108,16 @@ class Lifecycle:
     def _connect(self, instance: Instance, record: Record, at: datetime) -> None:
         info = record.setdefault("AgentInfo", {})
         if "Id" not in info:
-            info["Id"] = self._rng.choice(instance.directory.agents).id
+            agent = self._rng.choice(instance.directory.agents)
+            info["Id"] = agent.id
+            # The agent's details, as a seeded contact's (gateway/emulator/contacts.py).
+            info["HierarchyGroups"] = {
+                f"Level{level}": {"Arn": arn}
+                for level, arn in enumerate(agent.hierarchy_arns, start=1)
+            }
+            if record["Channel"] == "VOICE":
+                info["DeviceInfo"] = dict(_DEVICE)
+                info["VoiceEnhancementMode"] = agent.voice_enhancement
         record.setdefault("RingStartTimestamp", ms(at - timedelta(seconds=3 / self.scale)))
         info.setdefault("AcceptedByAgentTimestamp", ms(at - timedelta(seconds=1 / self.scale)))
         info["ConnectedToAgentTimestamp"] = at

@@ -12,6 +12,7 @@ import logging
 import random
 import threading
 from collections import Counter
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -53,21 +54,30 @@ class EventSender:
         if self._rng.random() < self.knobs.drop:
             self._count("dropped")
             return
+        knobs = self.knobs
+        if knobs.late_ms > 0:
+            event = event | {"time": _later(event["time"], self._rng.uniform(0, knobs.late_ms))}
         copies = 1
-        if self._rng.random() < self.knobs.duplicate:
+        if self._rng.random() < knobs.duplicate:
             self._count("duplicated")
             copies = 2
         for _ in range(copies):
-            delay = self.knobs.delay_ms + self._rng.uniform(0, self.knobs.jitter_ms)
+            delay = knobs.delay_ms + self._rng.uniform(0, knobs.jitter_ms)
+            if self._rng.random() < knobs.reorder:
+                self._count("reordered")
+                delay += knobs.hold_ms
             if delay > 0:
                 self._later(delay / 1000, event)
             else:
                 self._enqueue(event)
 
     def stats(self) -> dict[str, int]:
-        """published, sent, dropped (by the knob), duplicated, retried, failed, pending."""
+        """published, sent, dropped (by the knob), duplicated, reordered (held back),
+        retried, failed, pending."""
         with self._lock:
-            names = ("published", "sent", "dropped", "duplicated", "retried", "failed")
+            names = (
+                "published", "sent", "dropped", "duplicated", "reordered", "retried", "failed"
+            )  # fmt: skip
             counts = {name: self._counts[name] for name in names}
         return counts | {"pending": self._queue.qsize() + len(self._timers)}
 
@@ -141,3 +151,9 @@ class EventSender:
     def _count(self, name: str) -> None:
         with self._lock:
             self._counts[name] += 1
+
+
+def _later(time: str, milliseconds: float) -> str:
+    """An EventBridge `time` (whole seconds) `milliseconds` later, rounded down."""
+    moment = datetime.strptime(time, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
+    return (moment + timedelta(milliseconds=milliseconds)).strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -12,8 +12,9 @@ from gateway.emulator.arrivals import arriving_contact
 from gateway.emulator.clock import Clock
 from gateway.emulator.contacts import Record
 from gateway.emulator.dataset import DEMO_REGION, NOW, Dataset, Instance, build_dataset
-from gateway.emulator.events import INITIATED, contact_event
+from gateway.emulator.events import CONNECTED_TO_SYSTEM, INITIATED, contact_event
 from gateway.emulator.faults import Faults
+from gateway.emulator.history import History
 from gateway.emulator.lifecycle import Lifecycle
 from gateway.emulator.model import connect_model, contact_lens_model
 from gateway.emulator.options import EmulatorOptions
@@ -39,6 +40,7 @@ class EmulatorState:
     sender: EventSender
     lifecycle: Lifecycle
     rng: random.Random
+    history: History
 
     @classmethod
     def create(cls, options: EmulatorOptions) -> EmulatorState:
@@ -54,7 +56,10 @@ class EmulatorState:
             options.events_url, options.events_api_key, options.events, options.seed
         )
 
+        history = History()
+
         def announce(instance: Instance, record: Record, event_type: str, at: datetime) -> None:
+            history.note(instance, record)
             sender.publish(contact_event(instance, record, event_type, at))
 
         return cls(
@@ -68,6 +73,7 @@ class EmulatorState:
             sender=sender,
             lifecycle=Lifecycle(dataset, clock, announce, options.seed, options.time_scale),
             rng=random.Random(f"{options.seed}:arrivals"),
+            history=history,
         )
 
     def announce(
@@ -79,6 +85,7 @@ class EmulatorState:
         updated: Sequence[str] = (),
     ) -> None:
         """Publish the contact event Connect would for `record`."""
+        self.history.note(instance, record)
         self.sender.publish(contact_event(instance, record, event_type, at, updated))
 
     def arrive(self, instance: Instance, channel: str) -> Record:
@@ -87,5 +94,7 @@ class EmulatorState:
         record = arriving_contact(self.rng, instance, channel, at)
         instance.contacts[record["Id"]] = record
         self.announce(instance, record, INITIATED, at)
+        if "ConnectedToSystemTimestamp" in record:
+            self.announce(instance, record, CONNECTED_TO_SYSTEM, at)
         self.lifecycle.plan(instance, record)
         return record

@@ -190,5 +190,10 @@ def test_another_accounts_event_is_refused_in_a_batch_too(
 
     answer = gateway.http.post("/events", json=batch)
 
-    assert answer.status_code == 400
-    assert "events[1].detail.instanceArn names another AWS account" in error_of(answer)["message"]
+    # Refused alone: the rest of the batch is not lost (EventBridge would not send it again).
+    assert answer.status_code == 202
+    assert answer.json()["accepted"] == 1
+    [refused] = answer.json()["refused"]
+    assert refused["extensions"]["code"] == "BAD_USER_INPUT"
+    assert "events[1].detail.instanceArn names another AWS account" in refused["message"]
+    assert counted(gateway, "rejected") == "1.0"

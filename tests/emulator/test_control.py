@@ -20,6 +20,7 @@ NO_EVENTS = {
     "sent": 0,
     "dropped": 0,
     "duplicated": 0,
+    "reordered": 0,
     "retried": 0,
     "failed": 0,
     "pending": 0,

@@ -99,6 +99,12 @@ def test_update_contact_attributes_posts_one_event_per_contact_of_the_chain(
     assert receiver.nothing_more(0.3)
 
 
+_ORDER = [
+    "INITIATED", "CONNECTED_TO_SYSTEM", "QUEUED", "CONNECTED_TO_AGENT", "DISCONNECTED",
+    "COMPLETED",
+]  # fmt: skip
+
+
 def test_timeline_moves_a_new_contact_through_its_states(
     serve: Callable[..., str], receiver: Receiver
 ) -> None:
@@ -108,20 +114,45 @@ def test_timeline_moves_a_new_contact_through_its_states(
     contact_id = started.json()["id"]
     mine: list[dict[str, Any]] = []
     deadline = time.monotonic() + 60
-    while len(mine) < 5:
+    while len(mine) < 6:
         assert time.monotonic() < deadline, mine
         event = receiver.take(1)[0]
         if event["detail"]["contactId"] == contact_id:
             mine.append(event)
+    mine.sort(key=lambda event: _ORDER.index(event["detail"]["eventType"]))  # 4 senders
     states = [event["detail"]["eventType"] for event in mine]
-    assert states == ["INITIATED", "QUEUED", "CONNECTED_TO_AGENT", "DISCONNECTED", "COMPLETED"]
-    assert "queueInfo" in mine[1]["detail"]
-    assert "connectedToAgentTimestamp" in mine[2]["detail"]["agentInfo"]
-    assert "disconnectTimestamp" in mine[3]["detail"]
+    assert states == [
+        "INITIATED", "CONNECTED_TO_SYSTEM", "QUEUED", "CONNECTED_TO_AGENT", "DISCONNECTED",
+        "COMPLETED",
+    ]  # fmt: skip
+    assert "connectedToSystemTimestamp" in mine[1]["detail"]
+    assert "queueInfo" in mine[2]["detail"]
+    assert "connectedToAgentTimestamp" in mine[3]["detail"]["agentInfo"]
+    assert "disconnectTimestamp" in mine[4]["detail"]
     record = connect_client(url).describe_contact(InstanceId=DEMO_INSTANCE_ID, ContactId=contact_id)
     contact = record["Contact"]
     assert contact["DisconnectReason"] == "CUSTOMER_DISCONNECT"
-    assert contact["AgentInfo"]["AfterContactWorkEndTimestamp"] > contact["DisconnectTimestamp"]
+    agent = contact["AgentInfo"]
+    assert agent["AfterContactWorkEndTimestamp"] > contact["DisconnectTimestamp"]
+    # Connected live, the agent has what a seeded contact's has.
+    assert agent["HierarchyGroups"]["Level1"]["Arn"]
+    assert agent["DeviceInfo"]["PlatformName"]
+    # COMPLETED tells the after-contact work, as Connect documents it.
+    completed = mine[5]["detail"]["agentInfo"]
+    assert completed["afterContactWorkDuration"] == agent["AfterContactWorkDuration"]
+    end = completed["afterContactWorkEndTimestamp"]
+    assert (
+        end == agent["AfterContactWorkEndTimestamp"].isoformat(timespec="milliseconds")[:23] + "Z"
+    )
+    # EventBridge's `time` is when it was emitted: never before the state it tells.
+    for event in mine:
+        stamps = [v for k, v in event["detail"].items() if k.endswith("Timestamp")]
+        assert all(event["time"] >= stamp[:19] + "Z" for stamp in stamps)
+    # The history has each version DescribeContact answered.
+    versions = web.get(f"{url}/_emulator/history?contactId={contact_id}").json()["versions"]
+    assert len(versions) == 6
+    assert "DisconnectTimestamp" not in versions[3]["contact"]
+    assert versions[-1]["contact"]["AgentInfo"]["AfterContactWorkEndTimestamp"] == end
 
 
 def test_timeline_finishes_the_active_demo_contacts(
@@ -167,6 +198,7 @@ def test_drop_and_duplicate_knobs(serve: Callable[..., str], receiver: Receiver)
         "sent": 0,
         "dropped": 5,
         "duplicated": 0,
+        "reordered": 0,
         "retried": 0,
         "failed": 0,
         "pending": 0,
@@ -179,6 +211,9 @@ def test_drop_and_duplicate_knobs(serve: Callable[..., str], receiver: Receiver)
         "duplicate": 1.0,
         "delayMs": 0.0,
         "jitterMs": 0.0,
+        "reorder": 0.0,
+        "holdMs": 2000.0,
+        "lateMs": 0.0,
     }
     connect.update_contact(InstanceId=DEMO_INSTANCE_ID, ContactId=contact["id"], Name="y")
     first, second = receiver.take(2)
