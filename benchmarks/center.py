@@ -2,7 +2,7 @@
 Connect, and how soon its desktop sees each of its state changes.
 
     .venv/bin/python benchmarks/center.py [--arrivals 6] [--seconds 90] [--warmup 20]
-        [--poll-seconds 2] [--dashboards 10] [--dashboard-seconds 5] [--subscribe]
+        [--poll-seconds 2] [--dashboards 10] [--dashboard-seconds 5] [--subscribe] [--last-update]
         [--neighbour-rate 0] [--time-scale 10] [--replicas 2] [--agents 100]
         [--latency-ms 20] [--seed 1] [--logs DIR]
 
@@ -20,7 +20,8 @@ Then, for --warmup and --seconds more (only the latter is measured): contacts ar
 (`POST /_emulator/contacts`, Poisson at --arrivals a second, channels drawn at random,
 seeded), and the emulator moves each on (QUEUED, CONNECTED_TO_AGENT, DISCONNECTED,
 COMPLETED). Each new contact gets a desktop, signed in as one of --agents agents (an API
-key each): it polls `contact(contactId)` with the state fields every --poll-seconds (the
+key each): it polls `contact(contactId)` with the state fields events carry (with --last-update,
+lastUpdateTimestamp too, which none carries) every --poll-seconds (the
 first poll at a random moment of the first interval), through the replicas in turn, until
 it sees the contact disconnected; with --subscribe it holds a `contactUpdated` subscription
 (graphql-transport-ws) instead. --dashboards supervisors (a key each) poll `searchContacts`
@@ -101,8 +102,11 @@ from websockets.typing import Subprotocol
 from gateway.emulator import DEMO_INSTANCE_ID
 from gateway.http.auth.keys import new_key
 
+# The state, as events carry it. Not lastUpdateTimestamp: no event carries it (Connect
+# updates it for changes no event announces), so a desktop asking it costs a DescribeContact
+# at each of the contact's steps (--last-update measures that).
 STATE = """
-  id initiationTimestamp disconnectTimestamp lastUpdateTimestamp
+  id initiationTimestamp disconnectTimestamp
   agentInfo { id connectedToAgentTimestamp } queueInfo { id enqueueTimestamp }
 """
 DESKTOP = f"query Desktop($id: ID!) {{ contact(contactId: $id) {{ {STATE} }} }}"
@@ -427,7 +431,9 @@ class Center:
     async def desktop(self, contact_id: str, url: str, key: str) -> None:
         poll = self.args.poll_seconds
         first = time.monotonic() + self.rng.uniform(0, poll)
-        body = {"query": DESKTOP, "variables": {"id": contact_id}, "operationName": "Desktop"}
+        query = DESKTOP.replace("disconnectTimestamp", "disconnectTimestamp lastUpdateTimestamp")
+        query = query if self.args.last_update else DESKTOP
+        body = {"query": query, "variables": {"id": contact_id}, "operationName": "Desktop"}
         slot = 0
         while (due := first + slot * poll) < self.ends:
             await asyncio.sleep(max(0.0, due - time.monotonic()))
@@ -813,6 +819,9 @@ def main() -> None:
     parser.add_argument("--dashboards", type=int, default=10)
     parser.add_argument("--dashboard-seconds", type=float, default=5, help="their interval")
     parser.add_argument("--subscribe", action="store_true", help="desktops subscribe instead")
+    parser.add_argument(
+        "--last-update", action="store_true", help="desktops ask lastUpdateTimestamp too"
+    )
     parser.add_argument("--neighbour-rate", type=float, default=0, help="its DescribeContact/s")
     parser.add_argument("--time-scale", type=float, default=10, help="the emulator's")
     parser.add_argument("--replicas", type=int, default=2)

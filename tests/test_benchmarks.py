@@ -89,3 +89,44 @@ def test_warm_path_benchmark_prints_every_figure() -> None:
     for start in ("gateway executed / naive", "gateway cached / naive", "cold chain, D = "):
         assert any(line.startswith(start) for line in lines), start
     assert any(line.startswith("RSS, response cache full") for line in lines)
+
+
+@pytest.mark.skipif(shutil.which("redis-server") is None, reason="needs redis-server on PATH")
+def test_truth_benchmark_judges_a_small_center() -> None:
+    command = [
+        sys.executable, str(ROOT / "benchmarks" / "truth.py"), "--seconds", "6",
+        "--arrivals", "1", "--time-scale", "100", "--poll-seconds", "0.5",
+        "--ttl-active", "5",
+    ]  # fmt: skip
+    result = subprocess.run(command, capture_output=True, text=True, timeout=240, cwd=ROOT)
+
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert any(line.startswith("answers with a wrong member: 0 of ") for line in lines), lines
+    assert any(line.startswith("DescribeContact: ") for line in lines)
+    assert lines[-1].endswith(": met"), lines
+
+
+def test_the_truth_checker_finds_a_wrong_member() -> None:
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    try:
+        import truth  # type: ignore[import-not-found]
+    finally:
+        sys.path.remove(str(ROOT / "benchmarks"))
+    history = [
+        {"at": 100.0, "contact": {"Id": "c", "LastUpdateTimestamp": "2026-01-01T00:00:00Z"}},
+        {"at": 110.0, "contact": {"Id": "c", "LastUpdateTimestamp": "2026-01-01T00:00:10Z"}},
+    ]
+    old = {"id": "c", "lastUpdateTimestamp": "2026-01-01T00:00:00.000Z"}
+    never = {"id": "c", "lastUpdateTimestamp": "2025-01-01T00:00:00.000Z"}
+    answers = [
+        truth.Answer("c", 112.0, 112.1, old),  # 2 s behind: within 5 s
+        truth.Answer("c", 130.0, 130.1, old),  # 20 s behind: wrong
+        truth.Answer("c", 105.0, 105.1, never),  # never DescribeContact's: wrong
+    ]
+
+    bad, _, wrong, behind, _ = truth.judge(answers, {"c": history}, (5.0, 5.0))
+
+    assert bad == 2
+    assert wrong["lastUpdateTimestamp"] == 2
+    assert behind["lastUpdateTimestamp"] == 1
