@@ -205,15 +205,9 @@ class ConnectClient:
             "ContactId": contact_id,
             "ReferenceTypes": types,
         }
-        references: list[Record] = []
-        while True:
-            page = await self._call(
-                self.route(instance_id).connect_client.list_contact_references, "contact", **params
-            )
-            references += to_json(page.get("ReferenceSummaryList", []))
-            if not page.get("NextToken"):
-                return references
-            params["NextToken"] = page["NextToken"]
+        method = self.route(instance_id).connect_client.list_contact_references
+        references, _ = await self._pages(method, "contact", "ReferenceSummaryList", **params)
+        return references
 
     async def list_associated_contacts(self, instance_id: str, contact_id: str) -> list[Record]:
         """The contact's whole tree (AssociatedContactSummary records), every page, 100 a
@@ -223,15 +217,9 @@ class ConnectClient:
             "ContactId": contact_id,
             "MaxResults": MAX_RESULTS,  # Connect's most
         }
-        summaries: list[Record] = []
-        while True:
-            page = await self._call(
-                self.route(instance_id).connect_client.list_associated_contacts, "contact", **params
-            )
-            summaries += to_json(page.get("ContactSummaryList", []))
-            if not page.get("NextToken"):
-                return summaries
-            params["NextToken"] = page["NextToken"]
+        method = self.route(instance_id).connect_client.list_associated_contacts
+        summaries, _ = await self._pages(method, "contact", "ContactSummaryList", **params)
+        return summaries
 
     async def search_contacts(self, **params: Any) -> Record:
         client = self.route(params["InstanceId"]).connect_client
@@ -253,18 +241,9 @@ class ConnectClient:
             "SegmentTypes": segment_types,
             "MaxResults": MAX_RESULTS,
         }
-        segments: list[Record] = []
-        while True:
-            page = await self._call(
-                self.route(instance_id).connect_client.list_realtime_contact_analysis_segments_v2,
-                "analysis",
-                **params,
-            )
-            segments += to_json(page.get("Segments", []))
-            if not page.get("NextToken"):
-                return {"Channel": page.get("Channel"), "Status": page.get("Status"),
-                        "Segments": segments}  # fmt: skip
-            params["NextToken"] = page["NextToken"]
+        method = self.route(instance_id).connect_client.list_realtime_contact_analysis_segments_v2
+        segments, last = await self._pages(method, "analysis", "Segments", **params)
+        return {"Channel": last.get("Channel"), "Status": last.get("Status"), "Segments": segments}
 
     async def list_realtime_contact_analysis_segments(
         self, instance_id: str, contact_id: str
@@ -275,30 +254,16 @@ class ConnectClient:
             "ContactId": contact_id,
             "MaxResults": MAX_RESULTS,
         }
-        segments: list[Record] = []
-        while True:
-            page = await self._call(
-                self.route(instance_id).lens_client.list_realtime_contact_analysis_segments,
-                "analysis",
-                **params,
-            )
-            segments += to_json(page.get("Segments", []))
-            if not page.get("NextToken"):
-                return segments
-            params["NextToken"] = page["NextToken"]
+        method = self.route(instance_id).lens_client.list_realtime_contact_analysis_segments
+        segments, _ = await self._pages(method, "analysis", "Segments", **params)
+        return segments
 
     async def list_contact_evaluations(self, instance_id: str, contact_id: str) -> list[Record]:
         """The contact's evaluations (EvaluationSummary records), every page."""
         params: dict[str, Any] = {"InstanceId": instance_id, "ContactId": contact_id}
-        summaries: list[Record] = []
-        while True:
-            page = await self._call(
-                self.route(instance_id).connect_client.list_contact_evaluations, "contact", **params
-            )
-            summaries += to_json(page.get("EvaluationSummaryList", []))
-            if not page.get("NextToken"):
-                return summaries
-            params["NextToken"] = page["NextToken"]
+        method = self.route(instance_id).connect_client.list_contact_evaluations
+        summaries, _ = await self._pages(method, "contact", "EvaluationSummaryList", **params)
+        return summaries
 
     async def describe_contact_evaluation(self, instance_id: str, evaluation_id: str) -> Record:
         """{"Evaluation": ..., "EvaluationForm": ...}"""
@@ -316,30 +281,23 @@ class ConnectClient:
     ) -> list[Record]:
         """The instance's storage configs of `resource_type` (CALL_RECORDINGS...), every page."""
         params: dict[str, Any] = {"InstanceId": instance_id, "ResourceType": resource_type}
-        configs: list[Record] = []
-        while True:
-            page = await self._call(
-                self.route(instance_id).connect_client.list_instance_storage_configs,
-                "instance",
-                **params,
-            )
-            configs += to_json(page.get("StorageConfigs", []))
-            if not page.get("NextToken"):
-                return configs
-            params["NextToken"] = page["NextToken"]
+        method = self.route(instance_id).connect_client.list_instance_storage_configs
+        configs, _ = await self._pages(method, "instance", "StorageConfigs", **params)
+        return configs
 
     async def list_object_keys(self, instance_id: str, bucket: str, prefix: str) -> list[str]:
         """The keys under `prefix` in `bucket` of the instance's account (S3 ListObjectsV2,
         every page)."""
         s3_client = self.route(instance_id).s3_client
         params: dict[str, Any] = {"Bucket": bucket, "Prefix": prefix}
-        keys: list[str] = []
-        while True:
-            page = await self._call(s3_client.list_objects_v2, "object", **params)
-            keys += [item["Key"] for item in page.get("Contents", [])]
-            if not page.get("IsTruncated") or not page.get("NextContinuationToken"):
-                return keys
-            params["ContinuationToken"] = page["NextContinuationToken"]
+        items, _ = await self._pages(
+            s3_client.list_objects_v2,
+            "object",
+            "Contents",
+            token=("ContinuationToken", "NextContinuationToken"),
+            **params,
+        )
+        return [item["Key"] for item in items]
 
     async def get_object_bytes(self, instance_id: str, bucket: str, key: str) -> bytes:
         """An S3 object's body (GetObject), read whole in the same guarded call."""
@@ -362,6 +320,27 @@ class ConnectClient:
             functools.partial(method, "get_object", Params=params, ExpiresIn=expires_in),
         )
         return url
+
+    async def _pages(
+        self,
+        method: Callable[..., Any],
+        what: str,
+        items: str,
+        *,
+        token: tuple[str, str] = ("NextToken", "NextToken"),
+        **params: Any,
+    ) -> tuple[list[Any], Record]:
+        """Every page of a paginated operation, each page one guarded call (`_call`): the
+        `items` member of them all, and the last page (for its other members). `token`
+        names the request's and the answer's continuation token members."""
+        asked, answered = token
+        found: list[Any] = []
+        while True:
+            page = await self._call(method, what, **params)
+            found += to_json(page.get(items, []))
+            if not page.get(answered):
+                return found, page
+            params[asked] = page[answered]
 
     async def _call(
         self,
