@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import functools
+import importlib.util
 import json
 import logging
 import os
@@ -168,6 +169,8 @@ def serve_command(args: argparse.Namespace) -> int:
         # Before anything starts: a bad file stops the start-up here, with its reason.
         sys.exit("connect-gateway: invalid configuration\n" + "\n".join(f"  {p}" for p in problems))
     emulator = None
+    if settings.demo or settings.default_instance is None:
+        _need_emulator("serve (demo mode: GATEWAY_INSTANCE_ID is not set)")
     if settings.demo:
         # Before logging is configured: the demo notice comes first, the emulator's
         # own start-up lines not at all.
@@ -264,6 +267,19 @@ def _send_demo_events(emulator_url: str, gateway_url: str) -> None:
     )
     with urllib.request.urlopen(request, timeout=5):
         pass
+
+
+EMULATOR_MISSING = (
+    "connect-gateway {what}: the emulator is not installed. It is a distribution of its\n"
+    "own, kept out of the production install: pip install connect-gateway-emulator (or\n"
+    "set up a checkout with scripts/setup). To serve Amazon Connect, set GATEWAY_INSTANCE_ID."
+)
+
+
+def _need_emulator(what: str) -> None:
+    """Stops with a clear message when `gateway.emulator` is not installed."""
+    if importlib.util.find_spec("gateway.emulator") is None:
+        sys.exit(EMULATOR_MISSING.format(what=what))
 
 
 def _start_demo(settings: Settings) -> tuple[Any, Settings]:
@@ -365,6 +381,7 @@ def _environment(settings: Settings) -> dict[str, str]:
 
 
 def emulator_command(args: argparse.Namespace) -> int:
+    _need_emulator("emulator")
     from gateway.core.rates import CONNECT_DEFAULT, CONNECT_QUOTAS, parse_rates
     from gateway.emulator import EmulatorOptions, EventKnobs, create_emulator_app
 

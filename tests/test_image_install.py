@@ -1,7 +1,9 @@
 """The package installed as the image installs it (tests/test_dockerfile.py checks the
 Dockerfile says so): the runtime from deploy/requirements.lock with every hash checked,
 into a fresh virtualenv, then the built wheel alone (no editable install, no sources on
-the path); that install serves GraphiQL with its assets and the journey page."""
+the path). That install holds no emulator (a distribution of its own, emulator/): without an
+instance it says how to get one and stops; with the emulator's wheel beside it, the demo
+serves GraphiQL with its assets and the journey page."""
 
 from __future__ import annotations
 
@@ -10,6 +12,7 @@ import shutil
 import subprocess
 import sys
 import venv
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -40,6 +43,7 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
             "-w",
             str(wheels),
             str(ROOT),
+            str(ROOT / "emulator"),
         ],
         check=True,
         timeout=600,
@@ -67,9 +71,31 @@ def test_the_installed_package_is_the_wheel(installed: Path) -> None:
     assert str(ROOT / "gateway") not in where
 
 
-def test_the_installed_demo_serves_graphiql_and_the_journey(installed: Path) -> None:
+def test_the_production_install_has_no_emulator_and_says_how_to_get_one(
+    installed: Path,
+) -> None:
+    [wheel] = (installed.parent.parent / "wheels").glob("connect_graphql_gateway-*.whl")
+    assert not [name for name in zipfile.ZipFile(wheel).namelist() if "/emulator/" in name]
     env = {"PATH": str(installed), "HOME": str(installed.parent)}
+    for command in (["serve"], ["emulator"]):
+        stopped = subprocess.run(
+            [str(installed / "connect-gateway"), *command],
+            cwd=installed, env=env, capture_output=True, text=True, timeout=60,
+        )  # fmt: skip
+        assert stopped.returncode != 0
+        assert "pip install connect-gateway-emulator" in stopped.stderr
+        assert "GATEWAY_INSTANCE_ID" in stopped.stderr
+
+
+def test_with_the_emulator_the_demo_serves_graphiql_and_the_journey(installed: Path) -> None:
+    [wheel] = (installed.parent.parent / "wheels").glob("connect_gateway_emulator-*.whl")
     python = str(installed / "python")
+    subprocess.run(
+        [str(UV), "pip", "install", "--quiet", "--python", python, "--no-deps", str(wheel)],
+        check=True,
+        timeout=600,
+    )
+    env = {"PATH": str(installed), "HOME": str(installed.parent)}
     process = Process("serve", "--port", "0", env=env, python=python, cwd=str(installed))
     try:
         match, _ = process.wait_for(r"serving GraphQL at (http://[\d.]+:\d+)/graphql")
