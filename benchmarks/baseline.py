@@ -41,8 +41,9 @@ from gateway.connect.client import to_json
 from gateway.connect.errors import translate
 from gateway.core.errors import GatewayError, NotFound
 from gateway.core.settings import Settings
+from gateway.data.kinds import Kind
 from gateway.data.loaders import Loaders, Reads
-from gateway.data.store import EntityStore, Fetched, Kind
+from gateway.data.store import EntityStore, Fetched
 from gateway.emulator import DEMO_INSTANCE_ID
 from gateway.http.middleware import RequestIdMiddleware
 from gateway.observability.logs import configure, request_id

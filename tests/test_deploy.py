@@ -27,6 +27,9 @@ import yaml
 from botocore import xform_name
 from packaging.requirements import Requirement
 
+from gateway.data.kinds import KINDS
+from gateway.data.search import SEARCH
+
 ROOT = Path(__file__).parents[1]
 GATEWAY = ROOT / "gateway"
 TEMPLATE = ROOT / "deploy" / "cloudformation.yaml"
@@ -34,14 +37,13 @@ LOCK = ROOT / "deploy" / "requirements.lock"
 BUILD_LOCK = ROOT / "deploy" / "build-requirements.lock"
 
 KNOWN_OPERATIONS = {
-    "DescribeContact",
-    "GetContactAttributes",
-    "ListContactReferences",
-    "ListAssociatedContacts",
-    "SearchContacts",
-    "DescribeUser",
-    "DescribeQueue",
+    operation.partition(":")[2]
+    for kind in (*KINDS.values(), SEARCH)
+    for operation in kind.operations
+    if operation.startswith("connect:")
 }
+"""The Connect operations the kinds declare (gateway/data/kinds.py): the derivation from the
+code must find them all."""
 
 
 # --- What the code calls ---------------------------------------------------------------------
@@ -201,6 +203,26 @@ def task_role_actions() -> set[str]:
             action = statement["Action"]
             actions |= {action} if isinstance(action, str) else set(action)
     return actions
+
+
+def iam_action(operation: str) -> str:
+    """The IAM action of a kind's `service:Operation`."""
+    service, _, name = operation.partition(":")
+    return _S3_ACTIONS.get(name, f"{_IAM_PREFIX[service]}:{name}")
+
+
+def test_the_task_role_allows_every_operation_a_kind_declares() -> None:
+    allowed = task_role_actions()
+    for kind in (*KINDS.values(), SEARCH):
+        for operation in kind.operations:
+            assert iam_action(operation) in allowed, (kind.name, operation)
+
+
+def test_every_operation_a_kind_declares_is_one_the_code_calls() -> None:
+    called = called_actions(GATEWAY)
+    for kind in (*KINDS.values(), SEARCH):
+        for operation in kind.operations:
+            assert iam_action(operation) in called, (kind.name, operation)
 
 
 def drift(needed: set[str], actions: set[str]) -> list[str]:

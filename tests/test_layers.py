@@ -12,9 +12,10 @@ PACKAGE = Path(__file__).parents[1] / "gateway"
 
 # Bottom to top: a module may import its own folder's and any lower folder's modules.
 LAYERS = ["core", "observability", "shared", "connect", "data", "api", "http", "cli"]
-# The emulator is apart: it imports only itself and gateway.core.rates (Connect's quota
-# table, which it enforces); only the CLI's demo and the tests start it.
-EMULATOR_MAY_IMPORT = {"gateway.core.rates"}
+# The emulator is apart: it imports only itself, gateway.core.rates (Connect's quota
+# table, which it enforces) and gateway.core.records (the Record alias); only the CLI's
+# demo and the tests start it.
+EMULATOR_MAY_IMPORT = {"gateway.core.rates", "gateway.core.records"}
 
 
 def modules() -> dict[str, Path]:

@@ -18,6 +18,7 @@ from gateway.api.context import Info
 from gateway.api.members import Node, Place
 from gateway.connect.wire import contact_of_summary, summary_shape
 from gateway.core.errors import NotFound
+from gateway.data.kinds import ASSOCIATED
 
 __all__ = ["associated_contacts"]
 
@@ -33,7 +34,7 @@ async def associated_contacts(
     instance = contact._instance
     own = await contact.raw("Id")
     initial = await contact.raw("InitialContactId") or own
-    loader = info.context.loaders.associated
+    loader = info.context.loaders[ASSOCIATED]
     # One entry serves the whole chain; if Connect has purged its initial contact, the
     # contact's own ID still finds the tree.
     summaries = await loader.load((instance, initial))

@@ -42,6 +42,7 @@ from gateway.api.quality import (
 )
 from gateway.connect.model import doc, model
 from gateway.core.errors import NotFound
+from gateway.data.kinds import AGENT, ATTRIBUTES, CONTACT, QUEUE, REFERENCES
 from gateway.data.loaders import Loader
 from gateway.data.sources import Subset, answerable
 
@@ -85,7 +86,7 @@ def fresh_shape(subset: Subset) -> Any:
 
 async def load_contact(info: Info, instance_id: str, contact_id: str) -> Contact:
     loaders = info.context.loaders
-    record = await loaders.contact.load((instance_id, contact_id))
+    record = await loaders[CONTACT].load((instance_id, contact_id))
     if record is None:
         raise NotFound(f"contact {contact_id!r} was not found in instance {instance_id!r}")
     place = Place(instance_id)
@@ -194,14 +195,14 @@ class Contact(ContactMembers):
         description="The agent who accepted the contact (agentInfo.id), from DescribeUser."
     )
     async def agent(self, info: Info) -> Agent | None:
-        record = await self._directory("AgentInfo", info.context.loaders.agent, "agent")
+        record = await self._directory("AgentInfo", info.context.loaders[AGENT], "agent")
         return Agent.of(record, Place(self._instance))
 
     @strawberry.field(
         description="The queue the contact was in (queueInfo.id), from DescribeQueue."
     )
     async def queue(self, info: Info) -> Queue | None:
-        record = await self._directory("QueueInfo", info.context.loaders.queue, "queue")
+        record = await self._directory("QueueInfo", info.context.loaders[QUEUE], "queue")
         return Queue.of(record, Place(self._instance))
 
     # Overrides the generated field for DescribeContact's Attributes member, which Connect
@@ -223,7 +224,7 @@ class Contact(ContactMembers):
     ) -> list[AttributesEntry] | None:
         own = await self.raw("Id")
         initial = await self.raw("InitialContactId") or own
-        loader = info.context.loaders.attributes
+        loader = info.context.loaders[ATTRIBUTES]
         # Keyed by the initial contact, one entry serves the whole chain; if Connect has
         # purged the initial contact, the contact's own ID still finds the chain's.
         attributes = await loader.load((self._instance, initial))
@@ -250,7 +251,7 @@ class Contact(ContactMembers):
         ] = None,
     ) -> list[ReferenceSummary] | None:
         contact_id = await self.raw("Id")
-        summaries = await info.context.loaders.references.load((self._instance, contact_id))
+        summaries = await info.context.loaders[REFERENCES].load((self._instance, contact_id))
         if summaries is None:
             raise NotFound(f"contact {contact_id!r} was not found in instance {self._instance!r}")
         wanted = None if types is None else {t.value for t in types}

@@ -17,11 +17,21 @@ from typing import Any
 from gateway.api.contact import MAX_CHAIN
 from gateway.api.inputs import MAX_CONTACT_IDS
 from gateway.connect.wire import MAX_RESULTS
+from gateway.data.kinds import (
+    AGENT,
+    ATTRIBUTES,
+    CONTACT,
+    EVALUATION,
+    EVALUATIONS,
+    QUEUE,
+    REFERENCES,
+    STORAGE,
+    TRANSCRIPT,
+)
 
 __all__ = [
     "COSTS",
     "EVALUATIONS_PER_CONTACT",
-    "REFERENCE_GROUPS",
     "Arguments",
     "Bound",
     "FieldCost",
@@ -33,10 +43,6 @@ Arguments = Mapping[str, Any]
 """A field's arguments as the request gives them (literals and variables resolved)."""
 
 Bound = int | Callable[[Arguments], int]
-
-REFERENCE_GROUPS = 3
-"""ListContactReferences calls for one contact: Connect takes at most 6 of its reference
-types a call (botocore's model; tests check this number against it), a page each."""
 
 _SEARCH_FIRST = 25  # searchContacts' default `first`
 
@@ -94,12 +100,12 @@ def _search_pages(args: Arguments) -> int:
     return value("first", _SEARCH_FIRST, MAX_RESULTS)(args) + 1
 
 
-_LINK = FieldCost(calls=1)  # one DescribeContact (DescribeUser, DescribeQueue)
+_LINK = FieldCost(calls=CONTACT.calls)  # one DescribeContact (DescribeUser, DescribeQueue)
 
 COSTS: dict[str, FieldCost] = {
     "Query.contact": _LINK,
     "Subscription.contactUpdated": _LINK,  # per push: the contact, loaded again
-    "Query.contacts": FieldCost(items=length("contactIds", MAX_CONTACT_IDS), each=1),
+    "Query.contacts": FieldCost(items=length("contactIds", MAX_CONTACT_IDS), each=CONTACT.calls),
     "Query.searchContacts": FieldCost(
         calls=_search_pages, items=value("first", _SEARCH_FIRST, MAX_RESULTS)
     ),
@@ -109,30 +115,30 @@ COSTS: dict[str, FieldCost] = {
     "Contact.previousContact": _LINK,
     "Contact.relatedContact": _LINK,
     "Contact.contactAssociation": _LINK,
-    "Contact.chain": FieldCost(items=MAX_CHAIN, each=1),
-    "Contact.agent": _LINK,
-    "Contact.queue": _LINK,
+    "Contact.chain": FieldCost(items=MAX_CHAIN, each=CONTACT.calls),
+    "Contact.agent": FieldCost(calls=AGENT.calls),
+    "Contact.queue": FieldCost(calls=QUEUE.calls),
     # The chain's initial contact, then the contact itself if Connect purged the initial one.
-    "Contact.attributes": FieldCost(calls=2),
-    "Contact.references": FieldCost(calls=REFERENCE_GROUPS),
+    "Contact.attributes": FieldCost(calls=2 * ATTRIBUTES.calls),
+    "Contact.references": FieldCost(calls=REFERENCES.calls),
     # ListAssociatedContacts under the chain's initial contact, then under the contact itself
     # if Connect purged the initial one; each node loads its contact for a field its summary
     # lacks. A tree past one page of Connect's costs one more call per 100 contacts.
-    "Contact.associatedContacts": FieldCost(calls=2, items=MAX_RESULTS, each=1),
+    "Contact.associatedContacts": FieldCost(calls=2, items=MAX_RESULTS, each=CONTACT.calls),
     "QuickConnectContactData.contact": _LINK,
     # Quality data (api/quality.py). A transcript: its real-time API (a page per 100
     # segments), else the storage config, the listing and the output file (S3).
-    "Contact.transcript": FieldCost(calls=4),
+    "Contact.transcript": FieldCost(calls=TRANSCRIPT.calls),
     # ListContactEvaluations (a page per Connect's page size); each evaluation's answers,
     # notes and form share one DescribeContactEvaluation, counted on each field asked.
-    "Contact.evaluations": FieldCost(calls=1, items=EVALUATIONS_PER_CONTACT),
-    "ContactEvaluation.formTitle": FieldCost(calls=1),  # the detail, for DescribeContact's
-    "ContactEvaluation.score": FieldCost(calls=1),  # entries (a listed one has them)
-    "ContactEvaluation.answers": FieldCost(calls=1),
-    "ContactEvaluation.notes": FieldCost(calls=1),
-    "ContactEvaluation.form": FieldCost(calls=1),
+    "Contact.evaluations": FieldCost(calls=EVALUATIONS.calls, items=EVALUATIONS_PER_CONTACT),
+    "ContactEvaluation.formTitle": FieldCost(calls=EVALUATION.calls),  # the detail, for
+    "ContactEvaluation.score": FieldCost(calls=EVALUATION.calls),  # DescribeContact's entries
+    "ContactEvaluation.answers": FieldCost(calls=EVALUATION.calls),
+    "ContactEvaluation.notes": FieldCost(calls=EVALUATION.calls),
+    "ContactEvaluation.form": FieldCost(calls=EVALUATION.calls),
     # Presigned locally (no call); without a Recordings member: the storage config and a
     # listing of the day's recordings.
-    "Contact.recordingUrl": FieldCost(calls=2),
+    "Contact.recordingUrl": FieldCost(calls=STORAGE.calls + 1),
     "RecordingInfo.url": FieldCost(),
 }

@@ -32,6 +32,7 @@ from strawberry.types.scalar import ScalarDefinition
 from gateway.api.enums import enum_value
 from gateway.api.personal import PERSONAL_NOTE, PersonalData
 from gateway.connect.model import Shape, doc, model
+from gateway.core.records import Record
 from gateway.data.cache import DECODED
 
 __all__ = [
@@ -46,7 +47,6 @@ __all__ = [
 ]
 
 T = TypeVar("T")
-Record = dict[str, Any]
 Loader = Callable[[], Awaitable[Any]]
 Convert = Callable[[Any, "Place"], Any]
 

@@ -21,6 +21,8 @@ from gateway.api.personal import PERSONAL_NOTE, PersonalData
 from gateway.connect.model import doc
 from gateway.core.caller import CONTACTS_PII, CONTACTS_RECORDINGS
 from gateway.core.errors import BadUserInput, NotFound, ScopeRefused
+from gateway.core.records import Record
+from gateway.data.kinds import EVALUATION, EVALUATIONS, RAW_TRANSCRIPT, STORAGE, TRANSCRIPT
 from gateway.data.quality import CALL_RECORDINGS, recordings_location
 
 __all__ = [
@@ -40,8 +42,6 @@ __all__ = [
 MAX_URL_SECONDS = 3600
 """The longest a presigned recording URL may live."""
 RECORDINGS_NOTE = "Needs the contacts:recordings scope; each URL issued is audited."
-
-Record = dict[str, Any]
 
 
 # --- Permissions ------------------------------------------------------------------------------
@@ -238,7 +238,7 @@ def _time(value: Any) -> datetime | None:
 
 async def contact_transcript(info: Info, instance: str, contact_id: str, redacted: bool) -> Any:
     loaders = info.context.loaders
-    loader = loaders.transcript if redacted else loaders.raw_transcript
+    loader = loaders[TRANSCRIPT] if redacted else loaders[RAW_TRANSCRIPT]
     record = await loader.load((instance, contact_id))
     return None if record is None else Transcript.of(record)
 
@@ -557,7 +557,7 @@ class ContactEvaluation(ContactEvaluationMembers):
             raise NotFound("the evaluation has no identifier")
         version = self._summary_of().get("LastModifiedTime") or self._record.get("EndTimestamp")
         key = f"{evaluation_id}@{version or ''}"
-        detail = await info.context.loaders.evaluation.load((self._instance, key))
+        detail = await info.context.loaders[EVALUATION].load((self._instance, key))
         if detail is None:
             raise NotFound(f"evaluation {str(evaluation_id)!r} was not found")
         return dict(detail)
@@ -579,7 +579,7 @@ def _as_contact_evaluation(summary: Record) -> Record:
 async def contact_evaluations(
     info: Info, instance: str, contact_id: str
 ) -> list[ContactEvaluation]:
-    summaries = await info.context.loaders.evaluations.load((instance, contact_id))
+    summaries = await info.context.loaders[EVALUATIONS].load((instance, contact_id))
     if summaries is None:
         raise NotFound(f"contact {contact_id!r} was not found in instance {instance!r}")
     place = Place(instance)
@@ -696,7 +696,7 @@ async def contact_recording_url(info: Info, contact: Any, expires_in_seconds: in
         return None
     # No Recordings member: where the instance keeps call recordings, under the day of
     # the contact's end (Connect's layout: <prefix>/<yyyy>/<mm>/<dd>/<contactId>...).
-    configs = await info.context.loaders.storage.load((instance, CALL_RECORDINGS))
+    configs = await info.context.loaders[STORAGE].load((instance, CALL_RECORDINGS))
     location = recordings_location(configs)
     ended = await contact.raw("DisconnectTimestamp")
     if location is None or not ended:

@@ -36,6 +36,7 @@ from gateway.core import deadline
 from gateway.core.clock import SYSTEM, Clock
 from gateway.core.errors import GatewayError, UpstreamThrottled, UpstreamUnavailable
 from gateway.core.instances import ConnectInstance
+from gateway.core.records import Record
 from gateway.core.settings import Settings
 from gateway.observability import tracing
 from gateway.observability.metrics import Metrics
@@ -44,9 +45,6 @@ __all__ = ["ConnectClient", "Record", "Route", "to_json"]
 
 log = logging.getLogger(__name__)
 
-Record = dict[str, Any]
-"""An entity as Connect returns it (member names as in the API), JSON-safe:
-timestamps are ISO-8601 strings in UTC, so records cache as JSON unchanged."""
 
 # Only for an emulator: with an endpoint_url and no credentials found the boto3 way.
 _BACKOFF_BASE, _BACKOFF_CAP = 0.1, 2.0  # seconds: full-jitter exponential backoff

@@ -27,6 +27,7 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
+from gateway.core.records import Record
 from gateway.data.sources import ACW_TOLD, SOURCES
 
 __all__ = [
@@ -41,7 +42,6 @@ __all__ = [
 
 CONTACT_DATA_UPDATED = "CONTACT_DATA_UPDATED"
 
-Record = dict[str, Any]
 
 _IDENTITIES = {
     "initiationmethod": "InitiationMethod",

@@ -30,6 +30,7 @@ from gateway.data.event_records import (
     record_of,
 )
 from gateway.data.invalidation import Invalidations, tag
+from gateway.data.kinds import KINDS, NAMED
 from gateway.observability.logs import request_id
 from gateway.observability.metrics import Metrics
 
@@ -39,6 +40,8 @@ CONTACT_EVENT = "Amazon Connect Contact Event"
 MAX_EVENTS = 100
 _MAX_ID = 256
 _LINKS = ("initialContactId", "previousContactId", "relatedContactId")
+_EVERYTHING = frozenset({"UserDefinedAttributes", "References", "Contact"})
+"""What a CONTACT_DATA_UPDATED naming nothing may have changed: all of the contact's data."""
 
 
 @dataclass(frozen=True)
@@ -67,27 +70,20 @@ class ContactEvent:
         return [tag("contact", self.instance_id, self.contact_id), *self.dropped()]
 
     def dropped(self) -> list[str]:
-        """What it changed and cannot carry: the contact's search rows and its chain's
-        tree; for CONTACT_DATA_UPDATED what `updatedProperties` names (all of the
-        contact's data when it names nothing), and its transcripts and evaluations."""
+        """What it changed and cannot carry, by the kinds' own rules (gateway/data/kinds.py):
+        the contact's search rows, and each kind the event invalidates, for the contacts
+        of its scope (the contact; its chain's initial one; every contact it links)."""
         instance, contact = self.instance_id, self.contact_id
-        tags = [
-            tag("search", instance, contact),
-            *(tag("associated", instance, c) for c in (contact, *self.links)),
-        ]
-        if self.mergeable:
-            return tags
-        updated = set(self.updated or ()) or {"UserDefinedAttributes", "References", "Contact"}
-        if "UserDefinedAttributes" in updated:
-            chain = (contact, self.initial_contact_id)
-            tags += [tag("attributes", instance, c) for c in chain if c]
-        if "References" in updated:
-            tags.append(tag("references", instance, contact))
-        if updated - {"UserDefinedAttributes", "References"}:
-            tags.append(tag("contact", instance, contact))
-        # Quality data changes without an event of its own (an evaluation submitted, an
-        # analysis done): any data update drops the contact's transcripts and evaluations.
-        tags += [tag(k, instance, contact) for k in ("transcript", "rawtranscript", "evaluations")]
+        scopes = {
+            "contact": (contact,),
+            "chain": tuple(c for c in (contact, self.initial_contact_id) if c),
+            "tree": (contact, *self.links),
+        }
+        updated = None if self.mergeable else frozenset(self.updated or ()) or _EVERYTHING
+        tags = [tag("search", instance, contact)]
+        for kind in KINDS.values():
+            if kind.dropped_by(updated, NAMED):
+                tags += [kind.tag(instance, c) for c in scopes[kind.scope]]
         return tags
 
     def merge_into(self, record: dict[str, Any]) -> dict[str, Any]:

@@ -9,28 +9,15 @@ from __future__ import annotations
 import asyncio
 import math
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from strawberry.dataloader import DataLoader
 
+from gateway.data.kinds import CONTACT, KINDS, RAW_TRANSCRIPT, STORAGE, TRANSCRIPT, Kind
 from gateway.data.quality import CALL_RECORDINGS, TranscriptHint
-from gateway.data.store import (
-    AGENT,
-    ASSOCIATED,
-    ATTRIBUTES,
-    CONTACT,
-    EVALUATION,
-    EVALUATIONS,
-    QUEUE,
-    RAW_TRANSCRIPT,
-    REFERENCES,
-    STORAGE,
-    TRANSCRIPT,
-    EntityStore,
-    Kind,
-)
+from gateway.data.store import EntityStore
 
 __all__ = ["EntityKey", "Loader", "Loaders", "Reads", "Stale"]
 
@@ -70,18 +57,13 @@ class Reads:
 
 @dataclass(frozen=True)
 class Loaders:
-    contact: Loader  # may answer only some members (gateway/data/sources.py)
-    complete_contact: Loader  # one that answers every member
-    agent: Loader
-    queue: Loader
-    attributes: Loader
-    references: Loader
-    associated: Loader
-    transcript: Loader  # by contact: the redacted transcript (gateway/data/quality.py)
-    raw_transcript: Loader  # by contact: the original one
-    evaluations: Loader  # by contact: its EvaluationSummary records
-    evaluation: Loader  # by `<evaluationId>@<version>`: DescribeContactEvaluation
-    storage: Loader  # by resource type: the instance's storage configs
+    """A loader per kind (`loaders[CONTACT]`: may answer only some members, see
+    gateway/data/sources.py), and `complete_contact`: a contact that answers every member.
+    The transcripts' loaders are keyed by contact, the evaluation's by
+    `<evaluationId>@<version>`, the storage configs' by resource type."""
+
+    by_kind: Mapping[str, Loader]
+    complete_contact: Loader
     stale: list[Stale] = field(default_factory=list)
     reads: Reads = field(default_factory=Reads)
     now: Callable[[], float] = time.time  # the store's clock, that sources are kept by
@@ -89,26 +71,16 @@ class Loaders:
     # read for it is never read again for it (a TTL of 0 included).
     opened: list[float] = field(default_factory=lambda: [time.time()])
 
+    def __getitem__(self, kind: Kind) -> Loader:
+        return self.by_kind[kind.name]
+
     def as_of(self) -> float:
         """The moment this request's freshness is judged at."""
         return self.opened[0]
 
     def clear(self) -> None:
         """Forgets what was loaded: a subscription's next push reads the store again."""
-        for loader in (
-            self.contact,
-            self.complete_contact,
-            self.agent,
-            self.queue,
-            self.attributes,
-            self.references,
-            self.associated,
-            self.transcript,
-            self.raw_transcript,
-            self.evaluations,
-            self.evaluation,
-            self.storage,
-        ):
+        for loader in (*self.by_kind.values(), self.complete_contact):
             loader.clear_all()
         self.stale.clear()
         self.opened[0] = self.now()
@@ -118,7 +90,9 @@ class Loaders:
         stale: list[Stale] = []
         reads = Reads()
 
-        def loader(kind: Kind, *, complete: bool = False, transcript: bool = False) -> Loader:
+        def loader(kind: Kind, *, complete: bool = False) -> Loader:
+            transcript = kind in (TRANSCRIPT, RAW_TRANSCRIPT)
+
             async def one(instance: str, entity: str) -> Any:
                 hint = None
                 if transcript:
@@ -145,18 +119,8 @@ class Loaders:
             return DataLoader(load_fn=load)
 
         return cls(
-            contact=loader(CONTACT),
+            by_kind={name: loader(kind) for name, kind in KINDS.items()},
             complete_contact=loader(CONTACT, complete=True),
-            agent=loader(AGENT),
-            queue=loader(QUEUE),
-            attributes=loader(ATTRIBUTES),
-            references=loader(REFERENCES),
-            associated=loader(ASSOCIATED),
-            transcript=loader(TRANSCRIPT, transcript=True),
-            raw_transcript=loader(RAW_TRANSCRIPT, transcript=True),
-            evaluations=loader(EVALUATIONS),
-            evaluation=loader(EVALUATION),
-            storage=loader(STORAGE),
             stale=stale,
             reads=reads,
             now=store.clock.time,

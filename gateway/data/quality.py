@@ -35,6 +35,7 @@ from typing import Any
 
 from gateway.connect import ConnectClient
 from gateway.core.errors import NotFound
+from gateway.core.records import Record
 from gateway.core.settings import Settings
 
 __all__ = [
@@ -50,7 +51,6 @@ __all__ = [
     "transcript_ttl",
 ]
 
-Record = dict[str, Any]
 
 CALL_RECORDINGS = "CALL_RECORDINGS"
 REALTIME_SEGMENT_TYPES = ["Transcript", "Categories", "Issues", "PostContactSummary"]

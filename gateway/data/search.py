@@ -29,7 +29,7 @@ from typing import Any
 
 from gateway.connect import ConnectClient
 from gateway.core.settings import Settings
-from gateway.data.store import Kind
+from gateway.data.kinds import Kind
 
 __all__ = [
     "SEARCH",
@@ -199,7 +199,12 @@ def _stale_for(settings: Settings) -> float:
     return settings.stale_if_error_seconds
 
 
-SEARCH = Kind("search", _unbound, _ttl, _stale_for)
+SEARCH = Kind(
+    "search", _unbound, _ttl,
+    operations=("connect:SearchContacts",), calls=1, personal="members",
+    not_invalidated="keyed by its search, not its contacts: GATEWAY_TTL_SEARCH_SECONDS bounds it",
+    stale_for=_stale_for,
+)  # fmt: skip
 """The kind of search pages: its key and tag formats, for invalidations; `Page.kind`
 fetches one."""
 

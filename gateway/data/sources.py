@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from gateway.connect.model import model
+from gateway.core.records import Record
 
 __all__ = [
     "ACW_TOLD",
@@ -38,7 +39,6 @@ __all__ = [
     "with_read",
 ]
 
-Record = dict[str, Any]
 
 SOURCES = "gateway:sources"
 

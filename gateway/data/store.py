@@ -34,127 +34,16 @@ from gateway.data import sources
 from gateway.data.cache import Cache, Generation
 from gateway.data.flights import SingleFlight
 from gateway.data.invalidation import parse_tag
-from gateway.data.quality import (
-    evaluation_ttl,
-    evaluations_ttl,
-    fetch_evaluation,
-    fetch_transcript,
-    transcript_ttl,
-)
+from gateway.data.kinds import CONTACT, KINDS, Kind
 from gateway.observability import tracing
 from gateway.observability.metrics import Metrics
 from gateway.shared.coordination import Coordinator, Unavailable
 
-__all__ = [
-    "AGENT",
-    "ASSOCIATED",
-    "ATTRIBUTES",
-    "CONTACT",
-    "EVALUATION",
-    "EVALUATIONS",
-    "KINDS",
-    "QUEUE",
-    "RAW_TRANSCRIPT",
-    "REFERENCES",
-    "STORAGE",
-    "TRANSCRIPT",
-    "Changed",
-    "EntityStore",
-    "Fetched",
-    "Kind",
-]
+__all__ = ["Changed", "EntityStore", "Fetched"]
 
 log = logging.getLogger(__name__)
 
 _MERGE_TRIES = 5
-
-
-@dataclass(frozen=True)
-class Kind:
-    """A kind of entity: how to fetch one by (instance, id), and how long it is fresh. A
-    fetch may take a fourth argument, the `hint` its reader passes to `EntityStore.get`
-    (what else it needs, e.g. the contact's record)."""
-
-    name: str
-    fetch: Callable[..., Awaitable[Any]]
-    ttl: Callable[[Settings, Any], float]
-    # How long past its TTL an entry is still served, flagged with its age, while one
-    # background refresh runs (None: GATEWAY_STALE_WHILE_REVALIDATE_SECONDS, unflagged).
-    stale_for: Callable[[Settings], float] | None = None
-    # Its records keep their sources (gateway/data/sources.py): freshness per member.
-    sourced: bool = False
-
-    def key(self, instance_id: str, entity_id: str) -> str:
-        return f"{self.name}:v2:{instance_id}:{entity_id}"
-
-    def tag(self, instance_id: str, entity_id: str) -> str:
-        """The entity's name in invalidations and response cache tags."""
-        return f"{self.name}:{instance_id}:{entity_id}"
-
-
-def _contact_ttl(settings: Settings, record: Any) -> float:
-    # Ended: disconnected, and out of after-contact work (its end is still to come).
-    agent = record.get("AgentInfo") or {}
-    working = agent.get("ConnectedToAgentTimestamp") and not agent.get(
-        "AfterContactWorkEndTimestamp"
-    )
-    if record.get("DisconnectTimestamp") and not working:
-        return settings.ttl_ended_seconds
-    return settings.ttl_active_seconds
-
-
-CONTACT = Kind("contact", ConnectClient.describe_contact, _contact_ttl, sourced=True)
-AGENT = Kind("agent", ConnectClient.describe_user, lambda s, _: s.ttl_directory_seconds)
-QUEUE = Kind("queue", ConnectClient.describe_queue, lambda s, _: s.ttl_directory_seconds)
-ATTRIBUTES = Kind(
-    "attributes", ConnectClient.get_contact_attributes, lambda s, _: s.ttl_contact_data_seconds
-)
-REFERENCES = Kind(
-    "references", ConnectClient.list_contact_references, lambda s, _: s.ttl_contact_data_seconds
-)
-
-
-def _tree_ttl(settings: Settings, summaries: Any) -> float:
-    # A tree grows while a contact of it is active, and later too (a callback, a reply):
-    # an active tree is fresh as long as an active contact, an ended one as contact data.
-    if any(not summary.get("DisconnectTimestamp") for summary in summaries):
-        return settings.ttl_active_seconds
-    return settings.ttl_contact_data_seconds
-
-
-ASSOCIATED = Kind("associated", ConnectClient.list_associated_contacts, _tree_ttl)
-"""A contact's tree (ListAssociatedContacts), keyed by the initial contact of its chain."""
-
-TRANSCRIPT = Kind("transcript", fetch_transcript, transcript_ttl)
-"""A contact's redacted Contact Lens transcript (gateway/data/quality.py); hint: TranscriptHint."""
-RAW_TRANSCRIPT = Kind("rawtranscript", fetch_transcript, transcript_ttl)
-"""A contact's original transcript: personal data, kept apart from the redacted one."""
-EVALUATIONS = Kind("evaluations", ConnectClient.list_contact_evaluations, evaluations_ttl)
-EVALUATION = Kind("evaluation", fetch_evaluation, evaluation_ttl)
-"""DescribeContactEvaluation, keyed `<evaluationId>@<LastModifiedTime>`."""
-STORAGE = Kind(
-    "storage",
-    lambda connect, instance, resource: connect.list_instance_storage_configs(instance, resource),
-    lambda s, _: s.ttl_directory_seconds,
-)
-"""An instance's storage configs of a resource type (ListInstanceStorageConfigs)."""
-
-KINDS = {
-    kind.name: kind
-    for kind in (
-        CONTACT,
-        AGENT,
-        QUEUE,
-        ATTRIBUTES,
-        REFERENCES,
-        ASSOCIATED,
-        TRANSCRIPT,
-        RAW_TRANSCRIPT,
-        EVALUATIONS,
-        EVALUATION,
-        STORAGE,
-    )
-}
 
 
 @dataclass(frozen=True)

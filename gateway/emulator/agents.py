@@ -9,13 +9,12 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 
+from gateway.core.records import Record
 from gateway.emulator.ids import new_id
 
 __all__ = ["Agent", "make_agent"]
 
-Record = dict[str, Any]
 
 _CHANNELS = ("VOICE", "CHAT", "TASK", "EMAIL")
 _ENHANCEMENTS = ("NOISE_SUPPRESSION", "VOICE_ISOLATION", "NONE")

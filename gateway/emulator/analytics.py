@@ -5,16 +5,15 @@ from __future__ import annotations
 
 import random
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from gateway.core.records import Record
 from gateway.emulator.timeline import Timeline, ms
 
 if TYPE_CHECKING:
     from gateway.emulator.contacts import ContactFactory, Leg
 
 __all__ = ["chat_metrics", "contact_lens", "evaluations", "quality_metrics", "recordings"]
-
-Record = dict[str, Any]
 
 
 def evaluations(rng: random.Random, factory: ContactFactory, end: datetime) -> Record:

@@ -13,9 +13,10 @@ import random
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from gateway.core.records import Record
+
 __all__ = ["INTENTS", "Attributes", "chain_key", "seed_attributes"]
 
-Record = dict[str, Any]
 Attributes = dict[str, str]
 
 INTENTS = ("billing", "outage", "upgrade", "cancel", "password-reset", "delivery")

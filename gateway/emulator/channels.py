@@ -16,8 +16,9 @@ from __future__ import annotations
 import random
 import uuid
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from gateway.core.records import Record
 from gateway.emulator.analytics import (
     chat_metrics,
     contact_lens,
@@ -43,7 +44,6 @@ __all__ = [
     "voice_members",
 ]
 
-Record = dict[str, Any]
 
 AGENT_EXTRAS = "_agent"
 

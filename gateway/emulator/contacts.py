@@ -9,8 +9,8 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
 
+from gateway.core.records import Record
 from gateway.emulator.agents import Agent
 from gateway.emulator.channels import (
     AGENT_EXTRAS,
@@ -27,7 +27,6 @@ from gateway.emulator.timeline import NOW, Timeline, ms, plan_timeline
 
 __all__ = ["Caller", "ContactFactory", "Leg", "Record"]
 
-Record = dict[str, Any]
 
 _TALK = {
     "VOICE": (60.0, 900.0),

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from gateway.core.records import Record
 from gateway.emulator.attributes import chain_key
 from gateway.emulator.dataset import Instance
 from gateway.emulator.ids import new_id
@@ -28,7 +29,6 @@ from gateway.emulator.transcripts import intent_of, transcript_for
 
 __all__ = ["Conversation", "Turn", "analysis_of", "conversation_of", "redaction_policy"]
 
-Record = dict[str, Any]
 
 _SUMMARIES = {
     "billing": "The customer was charged twice and asked about a late fee. The agent "

@@ -10,14 +10,13 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 
+from gateway.core.records import Record
 from gateway.emulator.agents import Agent, make_agent
 from gateway.emulator.ids import new_id
 
 __all__ = ["Agent", "Directory", "Queue", "build_directory", "new_id"]
 
-Record = dict[str, Any]
 
 _FIRST = ("Ana", "Ben", "Chloé", "Dev", "Elif", "Farah", "Goran", "Hana", "Ivo", "Jun", "Kemi")
 _LAST = ("Alvarez", "Brooks", "Chen", "Dubois", "Eriksen", "Fofana", "García", "Hughes", "Ito")

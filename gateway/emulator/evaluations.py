@@ -21,13 +21,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from gateway.core.records import Record
 from gateway.emulator.directory import Directory
 from gateway.emulator.ids import new_id
 from gateway.emulator.timeline import ms
 
 __all__ = ["EVALUATIONS_PAGE_SIZE", "Evaluations", "evaluation_summary", "seed_evaluations"]
 
-Record = dict[str, Any]
 
 EVALUATIONS_PAGE_SIZE = 2
 """ListContactEvaluations' page size (it takes no MaxResults): small, so that clients'

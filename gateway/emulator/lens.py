@@ -20,6 +20,7 @@ from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any
 
+from gateway.core.records import Record
 from gateway.emulator.conversations import (
     Conversation,
     Turn,
@@ -34,7 +35,6 @@ from gateway.emulator.state import EmulatorState
 
 __all__ = ["REALTIME_RETENTION", "list_segments_v2", "list_voice_segments"]
 
-Record = dict[str, Any]
 
 REALTIME_RETENTION = timedelta(hours=24)
 """How long Contact Lens keeps a call's real-time analysis."""

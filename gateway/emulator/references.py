@@ -16,13 +16,12 @@ from __future__ import annotations
 import random
 from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta
-from typing import Any
 
+from gateway.core.records import Record
 from gateway.emulator.ids import new_id
 
 __all__ = ["REFERENCE_MEMBERS", "seed_references"]
 
-Record = dict[str, Any]
 
 REFERENCE_MEMBERS: Mapping[str, str] = {
     "URL": "Url",

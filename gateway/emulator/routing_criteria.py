@@ -10,14 +10,12 @@ from __future__ import annotations
 
 import random
 from datetime import datetime, timedelta
-from typing import Any
 
+from gateway.core.records import Record
 from gateway.emulator.agents import Agent
 from gateway.emulator.timeline import ms
 
 __all__ = ["excluding_agent", "preferred_agent", "routing_criteria"]
-
-Record = dict[str, Any]
 
 
 def routing_criteria(rng: random.Random, enqueue: datetime) -> Record:

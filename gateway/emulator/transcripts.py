@@ -10,13 +10,12 @@ from __future__ import annotations
 
 import random
 from collections.abc import Iterable, Mapping
-from typing import Any
 
+from gateway.core.records import Record
 from gateway.emulator.attributes import INTENTS, Attributes, chain_key
 
 __all__ = ["Transcript", "intent_of", "seed_transcripts", "transcript_for"]
 
-Record = dict[str, Any]
 Transcript = dict[str, tuple[str, ...]]
 
 _OPENING = {

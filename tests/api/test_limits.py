@@ -9,9 +9,10 @@ import botocore.session
 import pytest
 from graphql import GraphQLList, GraphQLNonNull, GraphQLObjectType, get_named_type, parse
 
-from gateway.api.cost import COSTS, REFERENCE_GROUPS
+from gateway.api.cost import COSTS
 from gateway.api.limits import CAP, Limits, check, measure
 from gateway.api.schema import create_schema
+from gateway.data.kinds import REFERENCE_GROUPS
 
 SCHEMA = create_schema()._schema
 OPERATIONS = sorted(Path(__file__).parents[2].joinpath("schema", "operations").glob("*.graphql"))

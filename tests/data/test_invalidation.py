@@ -12,7 +12,8 @@ import pytest
 
 from gateway.data.cache import Cache
 from gateway.data.invalidation import Invalidations, parse_tag, tag
-from gateway.data.store import CONTACT, EntityStore
+from gateway.data.kinds import CONTACT
+from gateway.data.store import EntityStore
 from gateway.shared.coordination import Coordinator
 from tests.chains import demo_contacts
 from tests.conftest import REDIS_URL

@@ -22,8 +22,8 @@ from gateway.core import deadline
 from gateway.core.errors import UpstreamUnavailable
 from gateway.core.rates import Rates
 from gateway.data.invalidation import Invalidations, tag
+from gateway.data.kinds import ASSOCIATED, CONTACT
 from gateway.data.loaders import Loaders
-from gateway.data.store import ASSOCIATED, CONTACT
 from gateway.shared.coordination import Coordinator, Unavailable
 from tests.chains import demo_contacts
 from tests.conftest import REDIS_URL
@@ -267,10 +267,10 @@ async def test_clearing_loaders_forgets_every_kind(
     cache, store, invalidations = await replica(store_for, None, redis_namespace)
     try:
         loaders = Loaders.for_request(store)
-        await loaders.associated.load((instance, contact_id))
-        await loaders.contact.load((instance, contact_id))
+        await loaders[ASSOCIATED].load((instance, contact_id))
+        await loaders[CONTACT].load((instance, contact_id))
         loaders.clear()
-        for loader in (loaders.contact, loaders.associated):
+        for loader in (loaders[CONTACT], loaders[ASSOCIATED]):
             assert not loader.cache_map.cache_map  # type: ignore[attr-defined]
         assert ASSOCIATED.name == "associated"
     finally:
