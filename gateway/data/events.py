@@ -1,25 +1,20 @@
-"""Contact events in: `POST /events` takes what an EventBridge API destination sends (one
-event, or a JSON array of them). What an event carries updates the cached contact
-(gateway/data/event_records.py, docs/events.md); only what it cannot carry is invalidated, in
-every replica: the contact's search rows and its chain's tree, and for CONTACT_DATA_UPDATED
-what `updatedProperties` names. Connect publishes events best-effort and unordered: the
-merge makes order and duplicates not matter, and a lost event leaves the data older (never
-wrong) until its TTL ends.
+"""Contact events in (gateway/http/events.py is the endpoint): what an EventBridge API
+destination sends (one event, or a JSON array of them), read and applied. What an event
+carries updates the cached contact (gateway/data/event_records.py, docs/events.md); only
+what it cannot carry is invalidated, in every replica, by the kinds' own rules
+(gateway/data/kinds.py): the contact's search rows and its chain's tree, and for
+CONTACT_DATA_UPDATED what `updatedProperties` names. Connect publishes events best-effort
+and unordered: the merge makes order and duplicates not matter, and a lost event leaves
+the data behind (never wrong) until its TTL ends.
 """
 
 from __future__ import annotations
 
-import json
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
-
-from gateway.core.caller import EVENTS_WRITE, EVERYONE, Caller
-from gateway.core.errors import BadUserInput, Forbidden, GatewayError
-from gateway.core.settings import Settings, instance_id_of
+from gateway.core.errors import BadUserInput
+from gateway.core.settings import instance_id_of
 from gateway.data.event_records import (
     CONTACT_DATA_UPDATED,
     event_time,
@@ -31,10 +26,8 @@ from gateway.data.event_records import (
 )
 from gateway.data.invalidation import Invalidations, tag
 from gateway.data.kinds import KINDS, NAMED
-from gateway.observability.logs import request_id
-from gateway.observability.metrics import Metrics
 
-__all__ = ["CONTACT_EVENT", "MAX_EVENTS", "ContactEvent", "events_endpoint", "judge", "parse"]
+__all__ = ["CONTACT_EVENT", "MAX_EVENTS", "ContactEvent", "apply", "judge", "parse"]
 
 CONTACT_EVENT = "Amazon Connect Contact Event"
 MAX_EVENTS = 100
@@ -96,47 +89,7 @@ class ContactEvent:
         return partial_record(self.carried, self.at)
 
 
-def events_endpoint(
-    settings: Settings, metrics: Metrics
-) -> Callable[[Request], Awaitable[Response]]:
-    """POST /events. Its body is bounded here, not by BodyLimitMiddleware: EventBridge sends
-    up to 256 KiB, and only a caller that may post events gets that much read."""
-    limit = settings.max_event_body_bytes
-    # The accounts of the instances served; None when one is a bare ID (account unknown).
-    owners = {instance.account for instance in settings.connect_instances}
-    accounts = None if None in owners or not owners else frozenset(str(a) for a in owners)
-
-    async def endpoint(request: Request) -> Response:
-        refused: list[BadUserInput] = []
-        try:
-            _check(getattr(request.state, "caller", EVERYONE))
-            body = await _body(request, limit)
-            events, refused = judge(body, accounts)
-            if refused and (not events or not isinstance(body, list)):
-                raise refused[0]
-        except GatewayError as error:
-            if isinstance(error, BadUserInput):
-                metrics.events.labels("rejected").inc(max(1, len(refused)))
-            return _error(error)
-        # In a batch, one event that cannot be tied to a contact does not lose the others:
-        # they are applied, it is refused, counted and named in the answer.
-        metrics.events.labels("rejected").inc(len(refused))
-        ours = [event for event in events if event.instance_id in settings.instance_ids]
-        if ours:
-            await _apply(ours, request.state.invalidations, request.state.store)
-        metrics.events.labels("accepted").inc(len(ours))
-        metrics.events.labels("foreign_instance").inc(len(events) - len(ours))
-        answer: dict[str, Any] = {"accepted": len(ours), "ignored": len(events) - len(ours)}
-        if refused:
-            answer["refused"] = [
-                {"message": error.message, "extensions": {"code": error.code}} for error in refused
-            ]
-        return JSONResponse(answer, status_code=202)
-
-    return endpoint
-
-
-async def _apply(events: list[ContactEvent], invalidations: Invalidations, store: Any) -> None:
+async def apply(events: list[ContactEvent], invalidations: Invalidations, store: Any) -> None:
     """Drops what the events cannot carry, merges what they carry, then tells every
     replica (their responses and copies; this replica's merged copy stays)."""
     await invalidations.publish(tag for event in events for tag in event.dropped())
@@ -253,55 +206,3 @@ def _id(value: object) -> str | None:
     if not isinstance(value, str) or not 1 <= len(value) <= _MAX_ID or not value.isprintable():
         return None
     return value
-
-
-def _check(caller: Caller) -> None:
-    if not caller.has(EVENTS_WRITE):
-        raise Forbidden("POST /events needs the events:write scope")
-
-
-async def _body(request: Request, limit: int) -> Any:
-    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    if content_type != "application/json":
-        raise _Unsupported("POST /events takes a JSON body: Content-Type: application/json")
-    too_large = _TooLarge(
-        f"The request body is larger than {limit} bytes (GATEWAY_MAX_EVENT_BODY_BYTES)"
-    )
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > limit:
-        raise too_large
-    chunks, size = [], 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise too_large
-        chunks.append(chunk)
-    try:
-        return json.loads(b"".join(chunks))
-    except RecursionError:
-        raise BadUserInput("The request body nests JSON too deeply for an event") from None
-    except ValueError:
-        raise BadUserInput("Unable to parse request body as JSON") from None
-
-
-class _Unsupported(BadUserInput):
-    status = 415
-
-
-class _TooLarge(BadUserInput):
-    status = 413
-
-
-def _error(error: GatewayError) -> JSONResponse:
-    status = getattr(error, "status", 403 if isinstance(error, Forbidden) else 400)
-    body = {
-        "errors": [
-            {
-                "message": error.message,
-                "extensions": {"code": error.code, "requestId": request_id.get()},
-            }
-        ]
-    }
-    # A 413 leaves the rest of the body unread: closing is cheaper than draining it.
-    headers = {"connection": "close"} if status == 413 else None
-    return JSONResponse(body, status_code=status, headers=headers)

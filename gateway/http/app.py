@@ -26,9 +26,9 @@ from gateway.connect import ConnectClient
 from gateway.connect.quota import Quota
 from gateway.core.caller import METRICS_READ, Caller
 from gateway.core.clock import SYSTEM, Clock
+from gateway.core.errors import Forbidden
 from gateway.core.settings import Settings
 from gateway.data.cache import Cache
-from gateway.data.events import events_endpoint
 from gateway.data.invalidation import Invalidations
 from gateway.data.responses import ResponseCache
 from gateway.data.store import EntityStore
@@ -37,6 +37,8 @@ from gateway.http.assets import Assets
 from gateway.http.auth import AuthenticationMiddleware, Authenticator
 from gateway.http.auth.keys import ApiKeys
 from gateway.http.bodies import BodyLimitMiddleware
+from gateway.http.errors import error_response
+from gateway.http.events import events_endpoint
 from gateway.http.journey import journey_route
 from gateway.http.middleware import RequestIdMiddleware
 from gateway.http.view import GraphQLView
@@ -244,11 +246,7 @@ def _metrics_endpoint(metrics: Metrics) -> Callable[[Request], Awaitable[Respons
     async def endpoint(request: Request) -> Response:
         caller: Caller = request.state.caller
         if not caller.has(METRICS_READ):
-            error = {
-                "message": "/metrics needs the metrics:read scope",
-                "extensions": {"code": "FORBIDDEN"},
-            }
-            return JSONResponse({"errors": [error]}, status_code=403)
+            return error_response("/metrics needs the metrics:read scope", 403, Forbidden.code)
         return Response(metrics.render(), media_type=CONTENT_TYPE_LATEST)
 
     return endpoint

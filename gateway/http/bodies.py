@@ -8,12 +8,11 @@ untouched.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Collection
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from gateway.observability.logs import request_id
+from gateway.http.errors import error_bytes
 
 __all__ = ["BodyLimitMiddleware"]
 
@@ -49,12 +48,9 @@ class BodyLimitMiddleware:
         await self.app(scope, _replay(b"".join(chunks), receive), send)
 
     async def _refuse(self, send: Send) -> None:
-        error = {
-            "message": f"The request body is larger than {self.max_bytes} bytes "
-            "(GATEWAY_MAX_BODY_BYTES)",
-            "extensions": {"code": "BAD_USER_INPUT", "requestId": request_id.get()},
-        }
-        body = json.dumps({"errors": [error]}).encode()
+        body = error_bytes(
+            f"The request body is larger than {self.max_bytes} bytes (GATEWAY_MAX_BODY_BYTES)"
+        )
         await send(
             {
                 "type": "http.response.start",

@@ -17,21 +17,20 @@ from typing import Any
 
 from cross_web import HTTPException
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 from strawberry.schema.exceptions import InvalidOperationTypeError
 from strawberry.types import ExecutionResult
 from strawberry.types.execution import PreExecutionError
 from strawberry.types.graphql import OperationType
 
 from gateway.core.errors import BadUserInput
-from gateway.observability.logs import request_id
+from gateway.http.errors import error_response
 
 __all__ = [
     "GRAPHQL_RESPONSE_JSON",
     "JSON",
     "HTTPProtocol",
     "MethodNotAllowed",
-    "error_response",
     "is_request_error",
     "response_media_type",
 ]
@@ -96,16 +95,6 @@ def is_request_error(result: ExecutionResult) -> bool:
         and bool(result.errors)
         and all(e.path is None for e in result.errors or ())
     )
-
-
-def error_response(
-    message: str,
-    status: int,
-    code: str = BadUserInput.code,
-    headers: dict[str, str] | None = None,
-) -> JSONResponse:
-    error = {"message": message, "extensions": {"code": code, "requestId": request_id.get()}}
-    return JSONResponse({"errors": [error]}, status_code=status, headers=headers)
 
 
 def _refusal(request: Request) -> Response | None:

@@ -17,7 +17,7 @@ from graphql import (
     parse,
 )
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, JSONResponse, Response
+from starlette.responses import HTMLResponse, Response
 from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
@@ -37,7 +37,6 @@ from gateway.core.caller import EVERYONE, Caller
 from gateway.core.clock import SYSTEM, Clock
 from gateway.core.errors import (
     INTERNAL_SERVER_ERROR,
-    BadUserInput,
     GatewayError,
     NotFound,
     ScopeRefused,
@@ -47,8 +46,9 @@ from gateway.data.loaders import Loaders
 from gateway.data.responses import ResponseCache, headers_of, replay, request_key
 from gateway.http import connection
 from gateway.http.assets import Assets
+from gateway.http.errors import error_response
 from gateway.http.graphiql import graphiql_page
-from gateway.http.protocol import HTTPProtocol, MethodNotAllowed, error_response, is_request_error
+from gateway.http.protocol import HTTPProtocol, MethodNotAllowed, is_request_error
 from gateway.observability.audit import Audit
 from gateway.observability.logs import request_id
 from gateway.observability.metrics import Metrics
@@ -155,14 +155,14 @@ class GraphQLView(HTTPProtocol, GraphQL[Context, None]):
         try:
             return await self.run(request)
         except HTTPException as error:
-            return _error_response(error.reason, error.status_code)
+            return error_response(error.reason, error.status_code)
         except MethodNotAllowed as error:
             return error_response(error.message, 405, headers={"allow": error.allow})
         except GatewayError as error:
-            return _error_response(error.message, getattr(error, "status", 400), error.code)
+            return error_response(error.message, getattr(error, "status", 400), error.code)
         except Exception:
             log.exception("unexpected error handling the request")
-            return _error_response(MASKED_MESSAGE, 500, INTERNAL_SERVER_ERROR)
+            return error_response(MASKED_MESSAGE, 500, INTERNAL_SERVER_ERROR)
 
     def decode_json(self, data: str | bytes) -> object:
         # Strawberry expects an object here (the body, or GET's variables or extensions).
@@ -281,11 +281,6 @@ def _no_cache(headers: Any) -> bool:
     """True when the caller asks for fresh data (Cache-Control: no-cache, or Pragma's)."""
     directives = f"{headers.get('cache-control', '')},{headers.get('pragma', '')}".lower()
     return any(d.strip() in ("no-cache", "no-store", "max-age=0") for d in directives.split(","))
-
-
-def _error_response(message: str, status: int, code: str = BadUserInput.code) -> JSONResponse:
-    error = {"message": message, "extensions": {"code": code, "requestId": request_id.get()}}
-    return JSONResponse({"errors": [error]}, status_code=status)
 
 
 def _deterministic(errors: list[GraphQLError]) -> bool:

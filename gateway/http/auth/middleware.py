@@ -17,8 +17,8 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from gateway.core.caller import EVERYONE, NOBODY, Caller
 from gateway.core.errors import GatewayError, Unauthenticated
 from gateway.http.auth.authenticator import Authenticator
+from gateway.http.errors import gateway_error_response
 from gateway.observability.audit import refused
-from gateway.observability.logs import request_id
 
 __all__ = ["AuthenticationMiddleware", "credentials"]
 
@@ -77,17 +77,9 @@ def credentials(headers: Headers) -> tuple[str | None, str | None]:
 
 
 def _refusal(error: GatewayError, sent: bool) -> JSONResponse:
-    body = {
-        "errors": [
-            {
-                "message": error.message,
-                "extensions": {"code": error.code, "requestId": request_id.get()},
-            }
-        ]
-    }
     headers = {"cache-control": "no-store"}
     if isinstance(error, Unauthenticated):
         # RFC 6750: no error code when no credentials came at all.
         headers["www-authenticate"] = 'Bearer error="invalid_token"' if sent else "Bearer"
-        return JSONResponse(body, status_code=401, headers=headers)
-    return JSONResponse(body, status_code=503, headers=headers)
+        return gateway_error_response(error, 401, headers)
+    return gateway_error_response(error, 503, headers)
