@@ -98,6 +98,9 @@ class Coordinator:
         # In a cluster, a node that fails is left alone by itself: the others' slots serve.
         self._nodes_down: dict[str, float] = {}
         self._last_failure: tuple[float, str] | None = None
+        # redis-py's registered scripts, by their text: EVALSHA, loading the script where
+        # a node does not have it yet (a new primary after a failover included).
+        self._scripts: dict[str, Any] = {}
 
     @property
     def degraded(self) -> bool:
@@ -206,12 +209,13 @@ class Coordinator:
         return result
 
     async def eval(self, script: str, keys: list[str], *args: Any, force: bool = False) -> Any:
-        return await self.run(
-            "script",
-            lambda c: c.eval(script, len(keys), *keys, *args),
-            force=force,
-            key=keys[0] if keys else None,
-        )
+        def call(client: Any) -> Any:
+            registered = self._scripts.get(script)
+            if registered is None:
+                registered = self._scripts[script] = client.register_script(script)
+            return registered(keys=keys, args=args, client=client)
+
+        return await self.run("script", call, force=force, key=keys[0] if keys else None)
 
     def _node(self, client: Any, key: str | None) -> str | None:
         """The name of the cluster node serving `key` now (None: not a cluster)."""
