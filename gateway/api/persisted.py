@@ -56,7 +56,8 @@ class PersistedQueryNotInList(GatewayError):
 
 
 class Store(Protocol):
-    shared: bool
+    @property
+    def shared(self) -> bool: ...
 
     async def get(self, key: str) -> Any | None: ...
 

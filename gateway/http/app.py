@@ -24,7 +24,7 @@ from gateway.api.persisted import Manifest
 from gateway.api.schema import create_schema
 from gateway.connect import ConnectClient
 from gateway.connect.quota import Quota
-from gateway.core.caller import METRICS_READ, Caller
+from gateway.core.caller import METRICS_READ
 from gateway.core.clock import SYSTEM, Clock
 from gateway.core.errors import Forbidden
 from gateway.core.settings import Settings
@@ -41,6 +41,7 @@ from gateway.http.errors import error_response
 from gateway.http.events import events_endpoint
 from gateway.http.journey import journey_route
 from gateway.http.middleware import RequestIdMiddleware
+from gateway.http.state import SERVICES, Services, caller_of, services_of
 from gateway.http.view import GraphQLView
 from gateway.observability import tracing
 from gateway.observability.logs import configure
@@ -139,14 +140,10 @@ def create_app(settings: Settings, clock: Clock = SYSTEM) -> Starlette:
         )
         try:
             _freeze_the_start_up()
-            yield {
-                "store": store,
-                "cache": cache,
-                "responses": responses,
-                "invalidations": invalidations,
-                "authenticator": authenticator,
-                "subscriptions": subscriptions,
-            }
+            services = Services(
+                store, cache, responses, invalidations, authenticator, subscriptions
+            )
+            yield {SERVICES: services}
         finally:
             await invalidations.close()
             await cache.close()
@@ -224,7 +221,7 @@ async def healthz(request: Request) -> JSONResponse:
 
 
 async def readyz(request: Request) -> JSONResponse:
-    cache: Cache = request.state.cache
+    cache = services_of(request).cache
     cache_ok = await cache.ping()
     # Not only PING: a node that answers it while every GET fails (MOVED, a script error)
     # does not share anything.
@@ -244,7 +241,7 @@ async def readyz(request: Request) -> JSONResponse:
 
 def _metrics_endpoint(metrics: Metrics) -> Callable[[Request], Awaitable[Response]]:
     async def endpoint(request: Request) -> Response:
-        caller: Caller = request.state.caller
+        caller = caller_of(request)
         if not caller.has(METRICS_READ):
             return error_response("/metrics needs the metrics:read scope", 403, Forbidden.code)
         return Response(metrics.render(), media_type=CONTENT_TYPE_LATEST)

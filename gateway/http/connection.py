@@ -15,10 +15,11 @@ from strawberry.asgi import ASGIWebSocketAdapter
 from strawberry.exceptions import ConnectionRejectionError
 
 from gateway.api.context import Context
-from gateway.core.caller import CONTACTS_READ, EVERYONE, Caller
+from gateway.core.caller import CONTACTS_READ, Caller
 from gateway.core.errors import GatewayError
 from gateway.core.settings import Settings
 from gateway.data.loaders import Loaders
+from gateway.http.state import SERVICES, request_state, services_of
 
 __all__ = [
     "ConnectionContext",
@@ -53,14 +54,14 @@ class WebSocketAdapter(ASGIWebSocketAdapter):
 
 
 def connection_context(websocket: WebSocket, settings: Settings, request_id: str) -> Context:
-    store = websocket.state.store
+    services = services_of(websocket)
     context = ConnectionContext(
         settings=settings,
-        store=store,
-        loaders=Loaders.for_request(store),
+        store=services.store,
+        loaders=Loaders.for_request(services.store),
         request_id=request_id,
         caller=_PENDING,
-        subscriptions=websocket.state.subscriptions,
+        subscriptions=services.subscriptions,
     )
     context.websocket = websocket
     return context
@@ -70,15 +71,13 @@ async def authenticate(context: Context) -> None:
     """Resolves the connection's caller from `connection_init`'s payload, or closes the
     connection (4401, 4403) and raises ConnectionRejectionError."""
     assert isinstance(context, ConnectionContext)
-    authenticator = getattr(context.websocket.state, "authenticator", None)
-    caller = EVERYONE
-    if authenticator is not None:
-        try:
-            caller = await authenticator.authenticate(*credentials(context.connection_params))
-        except GatewayError as error:
-            code = 4401 if error.code == "UNAUTHENTICATED" else 4500
-            await context.websocket.close(code, error.message[:120])
-            raise ConnectionRejectionError() from None
+    authenticator = services_of(context.websocket).authenticator
+    try:
+        caller = await authenticator.authenticate(*credentials(context.connection_params))
+    except GatewayError as error:
+        code = 4401 if error.code == "UNAUTHENTICATED" else 4500
+        await context.websocket.close(code, error.message[:120])
+        raise ConnectionRejectionError() from None
     if not caller.has(CONTACTS_READ):
         await context.websocket.close(4403, "Forbidden: contacts:read is required")
         raise ConnectionRejectionError()
@@ -89,17 +88,16 @@ async def authenticate(context: Context) -> None:
                 4429, "Too many connections for this caller (GATEWAY_MAX_WEBSOCKETS_PER_CALLER)"
             )
             raise ConnectionRejectionError()
-        context.websocket.state.counted_caller = caller.id
+        request_state(context.websocket).counted_caller = caller.id
     # Set once, while the protocol lets no operation run (before connection_ack).
     object.__setattr__(context, "caller", caller)
 
 
 def connection_closed(websocket: WebSocket) -> None:
     """Releases the connection's place in its caller's count of websockets."""
-    caller = getattr(websocket.state, "counted_caller", None)
-    subscriptions = getattr(websocket.state, "subscriptions", None)
-    if caller is not None and subscriptions is not None:
-        subscriptions.close_connection(caller)
+    caller = request_state(websocket).counted_caller
+    if caller is not None and SERVICES in websocket.scope.get("state", {}):
+        services_of(websocket).subscriptions.close_connection(caller)
 
 
 def credentials(params: object) -> tuple[str | None, str | None]:

@@ -11,11 +11,12 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from gateway.core.caller import EVENTS_WRITE, EVERYONE, Caller
+from gateway.core.caller import EVENTS_WRITE, Caller
 from gateway.core.errors import BadUserInput, Forbidden, GatewayError
 from gateway.core.settings import Settings
 from gateway.data.events import apply, judge
 from gateway.http.errors import gateway_error_response
+from gateway.http.state import caller_of, services_of
 from gateway.observability.metrics import Metrics
 
 __all__ = ["events_endpoint"]
@@ -34,7 +35,7 @@ def events_endpoint(
     async def endpoint(request: Request) -> Response:
         refused: list[BadUserInput] = []
         try:
-            _check(getattr(request.state, "caller", EVERYONE))
+            _check(caller_of(request))
             body = await _body(request, limit)
             events, refused = judge(body, accounts)
             if refused and (not events or not isinstance(body, list)):
@@ -48,7 +49,8 @@ def events_endpoint(
         metrics.events.labels("rejected").inc(len(refused))
         ours = [event for event in events if event.instance_id in settings.instance_ids]
         if ours:
-            await apply(ours, request.state.invalidations, request.state.store)
+            services = services_of(request)
+            await apply(ours, services.invalidations, services.store)
         metrics.events.labels("accepted").inc(len(ours))
         metrics.events.labels("foreign_instance").inc(len(events) - len(ours))
         answer: dict[str, Any] = {"accepted": len(ours), "ignored": len(events) - len(ours)}

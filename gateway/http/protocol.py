@@ -25,6 +25,7 @@ from strawberry.types.graphql import OperationType
 
 from gateway.core.errors import BadUserInput
 from gateway.http.errors import error_response
+from gateway.http.state import request_state
 
 __all__ = [
     "GRAPHQL_RESPONSE_JSON",
@@ -152,7 +153,7 @@ class HTTPProtocol:
         )
         if (
             media == GRAPHQL_RESPONSE_JSON
-            and getattr(request.state, "request_error", False)
+            and request_state(request).request_error
             and response.status_code == 200
         ):
             response.status_code = 400
@@ -184,5 +185,5 @@ class HTTPProtocol:
                     "GET /graphql runs queries only: mutations take POST", "POST"
                 ) from error
             raise
-        request.state.request_error = is_request_error(result)
+        request_state(request).request_error = is_request_error(result)
         return result

@@ -33,7 +33,7 @@ from gateway.api.persisted import PersistedOperations
 from gateway.connect import budget
 from gateway.connect.allowances import Allowances
 from gateway.core import deadline
-from gateway.core.caller import EVERYONE, Caller
+from gateway.core.caller import EVERYONE
 from gateway.core.clock import SYSTEM, Clock
 from gateway.core.errors import (
     INTERNAL_SERVER_ERROR,
@@ -43,12 +43,13 @@ from gateway.core.errors import (
 )
 from gateway.core.settings import Settings
 from gateway.data.loaders import Loaders
-from gateway.data.responses import ResponseCache, headers_of, replay, request_key
+from gateway.data.responses import headers_of, replay, request_key
 from gateway.http import connection
 from gateway.http.assets import Assets
 from gateway.http.errors import error_response
 from gateway.http.graphiql import graphiql_page
 from gateway.http.protocol import HTTPProtocol, MethodNotAllowed, is_request_error
+from gateway.http.state import caller_of, request_state, services_of
 from gateway.observability.audit import Audit
 from gateway.observability.logs import request_id
 from gateway.observability.metrics import Metrics
@@ -125,10 +126,10 @@ class GraphQLView(HTTPProtocol, GraphQL[Context, None]):
     async def _answer(self, request: Request) -> Response:
         """From the response cache when it has the answer, else executed (and kept)."""
         started = time.perf_counter()
-        responses: ResponseCache | None = getattr(request.state, "responses", None)
+        responses = services_of(request).responses
         if responses is None:
             return await self._execute(request)
-        caller: Caller = request.state.caller
+        caller = caller_of(request)
         key = await request_key(request, caller.scope_key, self.settings.default_instance)
         if key is not None:
             if _no_cache(request.headers):
@@ -141,11 +142,12 @@ class GraphQLView(HTTPProtocol, GraphQL[Context, None]):
                 return replay(entry)
         since = responses.epoch
         response = await self._execute(request)
-        reusable = response.status_code == 200 and getattr(request.state, "reusable", False)
-        if key is not None and reusable:
-            reads = request.state.loaders.reads
+        state = request_state(request)
+        if key is not None and response.status_code == 200 and state.reusable:
+            assert state.loaders is not None  # a reusable answer was executed
+            reads = state.loaders.reads
             headers = headers_of(response)
-            operation = request.state.operation_label
+            operation = state.operation_label or ""
             responses.put(
                 key, bytes(response.body), headers, reads.tags, reads.fresh_for, since, operation
             )
@@ -183,15 +185,15 @@ class GraphQLView(HTTPProtocol, GraphQL[Context, None]):
         if isinstance(request, WebSocket):
             return connection.connection_context(request, self.settings, request_id.get())
         deadline.start(self.settings.request_timeout_seconds)
-        store = request.state.store
-        # Set by the authentication middleware: no default, so a request it never saw
-        # fails instead of reading as everyone.
-        caller: Caller = request.state.caller
+        store = services_of(request).store
+        # Set by the authentication middleware: a request it never saw reads as nobody.
+        caller = caller_of(request)
+        state = request_state(request)
         fresh = _no_cache(request.headers)
-        request.state.no_cache_refused = fresh and not self.refreshes.allow(caller.id)
-        loaders = Loaders.for_request(store, fresh=fresh and not request.state.no_cache_refused)
-        request.state.loaders = loaders
-        request.state.audit = audit = Audit(caller.id)
+        state.no_cache_refused = fresh and not self.refreshes.allow(caller.id)
+        loaders = Loaders.for_request(store, fresh=fresh and not state.no_cache_refused)
+        state.loaders = loaders
+        state.audit = audit = Audit(caller.id)
         # Without authentication every caller is one (EVERYONE): a share would be a cap.
         budget.charge(None if caller is EVERYONE else self.upstream, caller.id)
         return Context(
@@ -204,10 +206,11 @@ class GraphQLView(HTTPProtocol, GraphQL[Context, None]):
         )
 
     async def execute_operation(self, request: Any, *args: Any, **kwargs: Any) -> Any:
-        store = getattr(request.state, "cache", None)
-        kwargs["request_data"] = await self.persisted.resolve_request(kwargs["request_data"], store)
+        state = request_state(request)
+        cache = services_of(request).cache
+        kwargs["request_data"] = await self.persisted.resolve_request(kwargs["request_data"], cache)
         data = kwargs.get("request_data", args[1] if len(args) > 1 else None)
-        request.state.operation = data
+        state.operation = data
         # For metrics and the audit line, also when a client sends no operationName for a
         # document's sole operation (as many do).
         operation_name = getattr(data, "operation_name", None)
@@ -215,12 +218,13 @@ class GraphQLView(HTTPProtocol, GraphQL[Context, None]):
             sole = _operation(getattr(data, "query", None), None, self.settings.max_tokens)
             operation_name = None if sole is None or sole.name is None else sole.name.value
         name = self.metrics.operation_label(operation_name)
-        request.state.operation_label = name
+        state.operation_label = name
         self.metrics.requests.labels(name).inc()
         with self.metrics.request_latency.labels(name).time():
             result = await super().execute_operation(request, *args, **kwargs)
         errors = getattr(result, "errors", None) or []
-        request.state.audit.write(operation_name, len(errors))
+        if state.audit is not None:
+            state.audit.write(operation_name, len(errors))
         return result
 
     async def process_result(self, request: Any, result: ExecutionResult) -> GraphQLHTTPResponse:
@@ -233,19 +237,20 @@ class GraphQLView(HTTPProtocol, GraphQL[Context, None]):
                 self.metrics.errors.labels(error["extensions"]["code"]).inc()
             data["errors"] = list[object](errors)
         extensions = dict(result.extensions or {})
-        loaders = getattr(request.state, "loaders", None)
+        state = request_state(request)
+        loaders = state.loaders
         if loaders is not None and loaders.stale:
             extensions["stale"] = [entry.to_json() for entry in loaders.stale]
-        operation = getattr(request.state, "operation", None)
-        request.state.reusable = (
+        operation = state.operation
+        state.reusable = (
             loaders is not None
             and not loaders.stale
             and _deterministic(result.errors or [])
             and _is_query(operation, self.settings.max_tokens)
         )
-        if getattr(request.state, "no_cache_refused", False):
+        if state.no_cache_refused:
             extensions["noCache"] = "refused: too many fresh reads; served from the cache"
-            request.state.reusable = False  # the note is for this caller, this time
+            state.reusable = False  # the note is for this caller, this time
         if extensions:
             data["extensions"] = extensions
         return data
