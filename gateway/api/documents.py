@@ -16,8 +16,8 @@ from typing import Any, Generic, TypeVar
 
 from graphql import DocumentNode, GraphQLError, GraphQLSchema, parse
 from strawberry.extensions import SchemaExtension
-from strawberry.schema.schema import validate_document
 
+from gateway.api.internals import core_schema, validate_document
 from gateway.api.limits import Limits, check
 
 __all__ = ["LRU", "DocumentCaches", "DocumentLimits"]
@@ -127,7 +127,7 @@ class DocumentLimits(SchemaExtension):
         context = self.execution_context
         assert context.graphql_document is not None
         context.pre_execution_errors = self.caches.validate(
-            context.schema._schema,
+            core_schema(context.schema),
             context.query or "",
             context.graphql_document,
             context.operation_name,

@@ -41,10 +41,10 @@ from graphql.execution.collect_fields import CollectedFields, FieldDetailsList, 
 from graphql.language import Node, OperationDefinitionNode, Visitor
 from graphql.pyutils import Path, gather_with_cancel
 from strawberry.permission import PermissionExtension
-from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.schema.schema_converter import GraphQLCoreConverter
 from strawberry.types.field import StrawberryField
 
+from gateway.api.internals import StrawberryGraphQLCoreExecutionContext, middleware_resolvers
 from gateway.api.personal import PersonalData
 
 __all__ = ["DIRECT", "GatewayExecutor", "executor_for"]
@@ -138,7 +138,7 @@ class GatewayExecutor(StrawberryGraphQLCoreExecutionContext):
         super().__init__(*args, **kwargs)
         middleware = self.middleware_manager
         # Resolver middleware (tracing) must see every field: no shortcut then.
-        self._shortcuts = middleware is None or middleware._middleware_resolvers is None
+        self._shortcuts = middleware is None or middleware_resolvers(middleware) is None
         self._collected = _collections(self.operation, self.fragments) if self._shortcuts else None
         self._personal: bool | None = None
 

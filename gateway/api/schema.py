@@ -13,7 +13,6 @@ from strawberry.execution.is_awaitable import optimized_is_awaitable
 from strawberry.extensions import DisableIntrospection
 from strawberry.schema.config import StrawberryConfig
 from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
-from strawberry.schema.schema import DEFAULT_ALLOWED_OPERATION_TYPES, _coerce_error
 from strawberry.types import ExecutionContext, ExecutionResult
 from strawberry.types.execution import PreExecutionError
 from strawberry.types.graphql import OperationType
@@ -22,6 +21,13 @@ from strawberry.utils.await_maybe import await_maybe
 from gateway.api.documents import DocumentCaches, DocumentLimits
 from gateway.api.errors import code_errors, log_unexpected
 from gateway.api.execution import executor_for
+from gateway.api.internals import (
+    DEFAULT_ALLOWED_OPERATION_TYPES,
+    coerce_error,
+    core_schema,
+    create_execution_context,
+    process_errors,
+)
 from gateway.api.limits import Limits
 from gateway.api.members import SCALARS
 from gateway.api.query import Query
@@ -65,7 +71,8 @@ class GatewaySchema(strawberry.Schema):
                 allowed_operation_types,
                 operation_extensions,
             )
-        context = self._create_execution_context(
+        context = create_execution_context(
+            self,
             query=query,
             allowed_operation_types=allowed_operation_types or DEFAULT_ALLOWED_OPERATION_TYPES,
             variable_values=variable_values,
@@ -79,7 +86,7 @@ class GatewaySchema(strawberry.Schema):
         try:
             context.graphql_document = document = caches.parse(query)
         except Exception as error:
-            return self._refused(context, [_coerce_error(error)])
+            return self._refused(context, [coerce_error(error)])
         try:
             operation_type = context.operation_type
         except RuntimeError as error:
@@ -88,7 +95,7 @@ class GatewaySchema(strawberry.Schema):
             raise InvalidOperationTypeError(operation_type)
         try:
             errors = caches.validate(
-                self._schema,
+                core_schema(self),
                 query,
                 document,
                 context.operation_name,
@@ -99,7 +106,7 @@ class GatewaySchema(strawberry.Schema):
                 return self._refused(context, errors)
             result = await await_maybe(
                 execute(
-                    self._schema,
+                    core_schema(self),
                     document,
                     root_value=root_value,
                     variable_values=variable_values,
@@ -111,9 +118,9 @@ class GatewaySchema(strawberry.Schema):
                 )
             )
         except Exception as error:
-            return self._refused(context, [_coerce_error(error)])
+            return self._refused(context, [coerce_error(error)])
         if result.errors:
-            self._process_errors(result.errors, context)
+            process_errors(self, result.errors, context)
         return ExecutionResult(data=result.data, errors=result.errors, extensions={})
 
     async def subscribe(
@@ -136,7 +143,7 @@ class GatewaySchema(strawberry.Schema):
 
     def _refused(self, context: ExecutionContext, errors: list[GraphQLError]) -> ExecutionResult:
         context.pre_execution_errors = errors
-        self._process_errors(errors, context)
+        process_errors(self, errors, context)
         return PreExecutionError(data=None, errors=errors, extensions={})
 
     def process_errors(
@@ -180,7 +187,7 @@ def _schema(limits: Limits, tracing: bool, introspection: bool) -> GatewaySchema
         extensions=extensions,
         config=StrawberryConfig(scalar_map=SCALARS),
     )
-    schema.execution_context_class = executor_for(schema._schema)
+    schema.execution_context_class = executor_for(core_schema(schema))
     if len(extensions) == 1:
         schema.lean = caches
     return schema
