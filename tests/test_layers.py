@@ -169,3 +169,32 @@ def _strongly_connected(edges: dict[str, set[str]]) -> list[list[str]]:
             elif child in on_stack:
                 low[node] = min(low[node], index[child])
     return groups
+
+
+def test_the_emulators_world_imports_only_itself() -> None:
+    """The emulator's three rooms (gateway/emulator/): the world is the bottom one, the
+    seeded demo data, which neither the operations nor the wire front end reach into it
+    from below; it imports only itself and the gateway's Record alias."""
+    world = "gateway.emulator.world"
+    wrong = [
+        f"{name} -> {target}"
+        for name, targets in graph().items()
+        if name.startswith(world)
+        for target in targets
+        if not target.startswith(world) and target != "gateway.core.records"
+    ]
+    assert not wrong, "\n".join(wrong)
+
+
+def test_the_emulators_operations_never_import_its_front_end_routes() -> None:
+    """Operations answer over the world; of the wire front end they use only Connect's
+    errors, the service models, input validation and the state a handler is given."""
+    allowed = {f"gateway.emulator.protocol.{m}" for m in ("errors", "model", "validation", "state")}
+    wrong = [
+        f"{name} -> {target}"
+        for name, targets in graph().items()
+        if name.startswith("gateway.emulator.operations")
+        for target in targets
+        if target.startswith("gateway.emulator.protocol") and target not in allowed
+    ]
+    assert not wrong, "\n".join(wrong)

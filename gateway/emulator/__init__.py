@@ -14,7 +14,7 @@ What is faithful:
   declares, `x-amzn-ErrorType` and `{"Message": ...}`, exactly what botocore parses.
 - Rate limits are per-operation token buckets answering 429 ThrottlingException at once.
 
-What is implemented, over a seeded demo dataset (see `gateway.emulator.dataset`; instance
+What is implemented, over a seeded demo dataset (see `gateway.emulator.world.dataset`; instance
 IDs may also be given as instance ARNs), which only the writes below and the timeline
 change:
 - DescribeContact, DescribeUser, DescribeQueue: the records as they are, every member of
@@ -30,20 +30,21 @@ change:
   including the voicemail ones), in the order they were made, 3 a page. Simplification:
   Connect documents NextToken as always null (one page); the emulator pages so that
   clients' paging loops are exercised.
-- ListAssociatedContacts: the contact's tree (see `gateway.emulator.trees`), itself
+- ListAssociatedContacts: the contact's tree (see `gateway.emulator.operations.trees`), itself
   included, in initiation order, AssociatedContactSummary records, MaxResults 1..100, by
   default 25 a page. Simplification: Connect does not document how it orders the list.
-- SearchContacts (see `gateway.emulator.search` and `gateway.emulator.criteria`): every
-  TimeRange type, ends included; a range longer than 8 weeks (the contact search limit)
-  or ending before it starts is refused; every SearchCriteria member; Sort on every
-  field, by default INITIATION_TIMESTAMP DESCENDING; MaxResults 1..100, by default 100;
+- SearchContacts (see `gateway.emulator.operations.search` and
+  `gateway.emulator.operations.criteria`): every TimeRange type, ends included; a range
+  longer than 8 weeks (the contact search limit) or ending before it starts is refused;
+  every SearchCriteria member; Sort on every field, by default INITIATION_TIMESTAMP
+  DESCENDING; MaxResults 1..100, by default 100;
   TotalCount; ContactSearchSummary records. Simplifications: every contact attribute key
   is searchable (Connect searches only keys an admin made searchable); transcript search
   covers a few seeded utterances per role of the calls and chats whose Contact Lens
   analysis completed; contacts are not limited to the last two years nor to 10,000
   results; EXPIRY_TIMESTAMP is known for tasks only (their ContactExpiry, else 7 days).
 
-- UpdateContact and UpdateContactAttributes (see `gateway.emulator.updates`), on ongoing
+- UpdateContact and UpdateContactAttributes (see `gateway.emulator.operations.updates`), on ongoing
   and ended contacts: name, description, references (the types a caller may set), segment
   attributes, an email's CC list; attributes merged into the contact's whole chain.
   Simplifications: the members only external audio contacts may update (queue, user,
@@ -51,7 +52,7 @@ change:
   segment attribute key is accepted; ConflictException never happens.
 
 - Transcripts, evaluations and recordings (over the seeded Recordings, Contact Lens info
-  and ContactEvaluations; see `gateway.emulator.conversations`, `.lens`, `.evaluations`,
+  and ContactEvaluations; see `gateway.emulator.world.conversations`, `.lens`, `.evaluations`,
   `.storage`, `.media`):
   ListRealtimeContactAnalysisSegmentsV2 (chats only, as Connect: a call answers 400;
   OutputType Raw or Redacted, 404 OutputTypeNotFoundException when the contact's policy
@@ -80,13 +81,13 @@ demo's default): its now is the real time, and the seeded data is built to end a
 so that "the last hour" holds what it would against Connect. `clock="fixed"` (the default of
 `EmulatorOptions`, for deterministic tests): stopped at the seeded data's NOW
 (2026-11-02T09:00Z), the data as seeded. On the wall clock active contacts move on (see
-`gateway.emulator.lifecycle`) through QUEUED, CONNECTED_TO_AGENT, DISCONNECTED and
+`gateway.emulator.world.lifecycle`) through QUEUED, CONNECTED_TO_AGENT, DISCONNECTED and
 COMPLETED, with durations drawn from a seeded RNG and divided by `time_scale` (10: ten times
 shorter; the clock itself never runs fast); the transitions are simplified (every queued
 contact reaches an agent, every disconnect is the customer's, no holds, transfers or
 callbacks are made). `POST /_emulator/contacts` starts a new one.
 
-Contact events (see `gateway.emulator.events` and `gateway.emulator.sender`): with an
+Contact events (see `gateway.emulator.world.events` and `gateway.emulator.protocol.sender`): with an
 events URL, each state change and each update is posted as EventBridge delivers Connect's
 "Amazon Connect Contact Event": the envelope and the `detail` members of Connect's contact
 events data model the emulator knows (not CONNECTED_TO_SYSTEM, AMD or routing-step events,
@@ -108,7 +109,7 @@ What is simplified:
   Authentication Token" (real AWS names that code MissingAuthenticationTokenException).
   The credential's scope is read: with `region` set, another region's is refused; with
   `only_assumed_roles`, only credentials its own STS AssumeRole issued get in
-  (`gateway/emulator/sts.py`).
+  (`gateway/emulator/protocol/sts.py`).
 - Enum values are not checked on input, except where an operation's answer depends on
   them (SearchContacts, ListContactReferences' types); patterns never are (some are
   Java-only regexes).
@@ -129,15 +130,15 @@ paging shows on small data.
 
 from __future__ import annotations
 
-from gateway.emulator.app import create_emulator_app
-from gateway.emulator.dataset import (
+from gateway.emulator.protocol.app import create_emulator_app
+from gateway.emulator.protocol.knobs import EventKnobs
+from gateway.emulator.protocol.options import EmulatorOptions
+from gateway.emulator.world.dataset import (
     DEMO_ACCOUNT_ID,
     DEMO_INSTANCE_ID,
     DEMO_REGION,
     SECOND_INSTANCE_ID,
 )
-from gateway.emulator.knobs import EventKnobs
-from gateway.emulator.options import EmulatorOptions
 
 __all__ = [
     "DEMO_ACCOUNT_ID",

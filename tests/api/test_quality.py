@@ -17,9 +17,9 @@ import pytest
 
 from gateway.data.events import ContactEvent
 from gateway.emulator import DEMO_INSTANCE_ID
-from gateway.emulator.conversations import redaction_policy
-from gateway.emulator.dataset import NOW, build_dataset
-from gateway.emulator.lens import REALTIME_RETENTION
+from gateway.emulator.operations.lens import REALTIME_RETENTION
+from gateway.emulator.world.conversations import redaction_policy
+from gateway.emulator.world.dataset import NOW, build_dataset
 from gateway.http.auth.keys import new_key
 from tests import web
 from tests.support import Emulator, Gateway

@@ -15,8 +15,8 @@ from hypothesis import strategies as st
 from gateway.connect.client import to_json
 from gateway.data.event_records import event_time, merge, partial_record, position, record_of
 from gateway.data.sources import CARRIED, SOURCES, answerable, with_read
-from gateway.emulator.dataset import build_dataset
-from gateway.emulator.events import (
+from gateway.emulator.world.dataset import build_dataset
+from gateway.emulator.world.events import (
     COMPLETED,
     CONNECTED_TO_AGENT,
     DISCONNECTED,

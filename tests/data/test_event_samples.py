@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from gateway.emulator import DEMO_INSTANCE_ID
-from gateway.emulator.dataset import DEMO_ACCOUNT_ID, DEMO_REGION, build_dataset
+from gateway.emulator.world.dataset import DEMO_ACCOUNT_ID, DEMO_REGION, build_dataset
 from tests.support import Emulator, Gateway
 
 SAMPLES = Path(__file__).parent / "contact_events"

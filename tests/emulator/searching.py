@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from gateway.emulator import DEMO_INSTANCE_ID
-from gateway.emulator.dataset import NOW, build_dataset
+from gateway.emulator.world.dataset import NOW, build_dataset
 
 __all__ = ["DEMO", "WINDOW", "Record", "search_all", "timestamp", "window"]
 

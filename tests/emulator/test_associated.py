@@ -10,9 +10,9 @@ import httpx
 import pytest
 
 from gateway.emulator import DEMO_INSTANCE_ID
-from gateway.emulator.dataset import build_dataset
-from gateway.emulator.handlers import ASSOCIATED_PAGE_SIZE
-from gateway.emulator.trees import contact_tree
+from gateway.emulator.operations.handlers import ASSOCIATED_PAGE_SIZE
+from gateway.emulator.operations.trees import contact_tree
+from gateway.emulator.world.dataset import build_dataset
 from tests import web
 from tests.emulator.conftest import connect_client, error_of
 

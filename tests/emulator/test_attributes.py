@@ -10,8 +10,8 @@ import httpx
 import pytest
 
 from gateway.emulator import DEMO_INSTANCE_ID, SECOND_INSTANCE_ID
-from gateway.emulator.attributes import chain_key
-from gateway.emulator.dataset import build_dataset
+from gateway.emulator.world.attributes import chain_key
+from gateway.emulator.world.dataset import build_dataset
 from tests.emulator.conftest import error_of
 
 DATASET = build_dataset()

@@ -7,8 +7,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from gateway.emulator import DEMO_INSTANCE_ID
-from gateway.emulator.clock import Clock
-from gateway.emulator.dataset import NOW
+from gateway.emulator.world.clock import Clock
+from gateway.emulator.world.dataset import NOW
 from tests import web
 from tests.emulator.conftest import connect_client
 

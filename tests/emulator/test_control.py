@@ -10,7 +10,7 @@ import httpx
 from botocore.exceptions import ClientError
 
 from gateway.emulator import DEMO_INSTANCE_ID, SECOND_INSTANCE_ID
-from gateway.emulator.dataset import build_dataset
+from gateway.emulator.world.dataset import build_dataset
 from tests import web
 
 DATASET = build_dataset()

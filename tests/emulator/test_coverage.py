@@ -14,9 +14,9 @@ from typing import Any
 import pytest
 from botocore.model import Shape
 
-from gateway.emulator.dataset import Dataset, build_dataset
-from gateway.emulator.model import connect_model
-from gateway.emulator.validation import Rules, problems
+from gateway.emulator.protocol.model import connect_model
+from gateway.emulator.protocol.validation import Rules, problems
+from gateway.emulator.world.dataset import Dataset, build_dataset
 
 
 @pytest.fixture(scope="module")

@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from gateway.emulator.channels import ai_agent_id
-from gateway.emulator.dataset import NOW
+from gateway.emulator.world.channels import ai_agent_id
+from gateway.emulator.world.dataset import NOW
 from tests.emulator.searching import DEMO, Record, search_all, timestamp, window
 
 Case = tuple[dict[str, Any], Callable[[Record], bool]]

@@ -11,9 +11,9 @@ from typing import Any
 import pytest
 
 from gateway.emulator import DEMO_ACCOUNT_ID, DEMO_INSTANCE_ID, DEMO_REGION, SECOND_INSTANCE_ID
-from gateway.emulator.dataset import NOW, Dataset, build_dataset
-from gateway.emulator.model import connect_model
-from gateway.emulator.validation import Rules, problems
+from gateway.emulator.protocol.model import connect_model
+from gateway.emulator.protocol.validation import Rules, problems
+from gateway.emulator.world.dataset import NOW, Dataset, build_dataset
 
 Record = dict[str, Any]
 

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from gateway.emulator import DEMO_INSTANCE_ID, EventKnobs
-from gateway.emulator.dataset import DEMO_ACCOUNT_ID, DEMO_REGION
+from gateway.emulator.world.dataset import DEMO_ACCOUNT_ID, DEMO_REGION
 from tests import web
 from tests.emulator.conftest import connect_client
 from tests.emulator.receiver import Receiver, receiving

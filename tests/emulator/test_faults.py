@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from gateway.emulator.faults import Fault, FaultError, Faults, parse_fault, patched
+from gateway.emulator.protocol.faults import Fault, FaultError, Faults, parse_fault, patched
 
 OPERATIONS = {"DescribeContact", "DescribeUser"}
 

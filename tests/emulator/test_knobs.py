@@ -11,7 +11,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from gateway.emulator import DEMO_INSTANCE_ID, SECOND_INSTANCE_ID
-from gateway.emulator.dataset import build_dataset
+from gateway.emulator.world.dataset import build_dataset
 from tests import web
 from tests.emulator.conftest import connect_client
 

@@ -13,12 +13,12 @@ import pytest
 from botocore.config import Config
 
 from gateway.emulator import DEMO_INSTANCE_ID
-from gateway.emulator.conversations import redaction_policy
-from gateway.emulator.dataset import NOW, build_dataset
-from gateway.emulator.handlers import HANDLERS
-from gateway.emulator.lens import REALTIME_RETENTION
-from gateway.emulator.model import connect_model, contact_lens_model
-from gateway.emulator.validation import Rules, problems
+from gateway.emulator.operations.handlers import HANDLERS
+from gateway.emulator.operations.lens import REALTIME_RETENTION
+from gateway.emulator.protocol.model import connect_model, contact_lens_model
+from gateway.emulator.protocol.validation import Rules, problems
+from gateway.emulator.world.conversations import redaction_policy
+from gateway.emulator.world.dataset import NOW, build_dataset
 from tests.emulator.conftest import error_of
 
 DEMO = build_dataset().instances[DEMO_INSTANCE_ID]

@@ -16,7 +16,7 @@ import pytest
 from botocore.config import Config
 
 from gateway.emulator import DEMO_INSTANCE_ID
-from gateway.emulator.dataset import build_dataset
+from gateway.emulator.world.dataset import build_dataset
 from tests import web
 from tests.emulator.conftest import error_of
 

@@ -9,9 +9,9 @@ import httpx
 import pytest
 
 from gateway.emulator import DEMO_INSTANCE_ID
-from gateway.emulator.dataset import build_dataset
-from gateway.emulator.handlers import REFERENCES_PAGE_SIZE
-from gateway.emulator.references import REFERENCE_MEMBERS
+from gateway.emulator.operations.handlers import REFERENCES_PAGE_SIZE
+from gateway.emulator.world.dataset import build_dataset
+from gateway.emulator.world.references import REFERENCE_MEMBERS
 from tests import web
 from tests.emulator.conftest import error_of
 

@@ -7,8 +7,8 @@ import re
 import pytest
 from botocore.model import ServiceModel
 
-from gateway.emulator.model import connect_model
-from gateway.emulator.routing import Route, Router
+from gateway.emulator.protocol.model import connect_model
+from gateway.emulator.protocol.routing import Route, Router
 
 
 @pytest.fixture(scope="module")

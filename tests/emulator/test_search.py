@@ -9,9 +9,9 @@ import httpx
 import pytest
 
 from gateway.emulator import DEMO_INSTANCE_ID
-from gateway.emulator.dataset import NOW
-from gateway.emulator.model import connect_model
-from gateway.emulator.validation import Rules, problems
+from gateway.emulator.protocol.model import connect_model
+from gateway.emulator.protocol.validation import Rules, problems
+from gateway.emulator.world.dataset import NOW
 from tests.emulator.conftest import error_of
 from tests.emulator.searching import DEMO, WINDOW, Record, search_all, timestamp, window
 

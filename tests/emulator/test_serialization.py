@@ -8,8 +8,8 @@ from datetime import UTC, datetime
 from botocore.model import ShapeResolver
 from botocore.parsers import RestJSONParser
 
-from gateway.emulator.model import connect_model
-from gateway.emulator.serialization import serialize_output, to_wire
+from gateway.emulator.protocol.model import connect_model
+from gateway.emulator.protocol.serialization import serialize_output, to_wire
 
 MOMENT = datetime(2026, 11, 2, 9, 0, 0, 123000, tzinfo=UTC)
 

@@ -6,7 +6,7 @@ import uuid
 from typing import Any
 
 from gateway.emulator import DEMO_INSTANCE_ID, SECOND_INSTANCE_ID
-from gateway.emulator.dataset import build_dataset
+from gateway.emulator.world.dataset import build_dataset
 from tests import web
 from tests.emulator.conftest import error_of
 

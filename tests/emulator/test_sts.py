@@ -12,8 +12,8 @@ import pytest
 from botocore.config import Config
 
 from gateway.emulator import DEMO_INSTANCE_ID, EmulatorOptions
-from gateway.emulator.storage import MEDIA_BUCKET
-from gateway.emulator.sts import issue
+from gateway.emulator.operations.storage import MEDIA_BUCKET
+from gateway.emulator.protocol.sts import issue
 from tests import web
 from tests.emulator.conftest import error_of
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from gateway.emulator import EmulatorOptions
-from gateway.emulator.throttling import Throttle, TokenBucket
+from gateway.emulator.protocol.throttling import Throttle, TokenBucket
 
 
 class Clock:

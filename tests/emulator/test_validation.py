@@ -6,10 +6,10 @@ from datetime import UTC, datetime
 
 import pytest
 
-from gateway.emulator.binding import bind, from_json, from_text
-from gateway.emulator.errors import ConnectError
-from gateway.emulator.model import connect_model
-from gateway.emulator.validation import Rules, check, problems
+from gateway.emulator.protocol.binding import bind, from_json, from_text
+from gateway.emulator.protocol.errors import ConnectError
+from gateway.emulator.protocol.model import connect_model
+from gateway.emulator.protocol.validation import Rules, check, problems
 
 
 def operation(name: str):  # type: ignore[no-untyped-def]

@@ -14,7 +14,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support.expected_conditions import staleness_of
 
 from gateway.emulator import DEMO_INSTANCE_ID
-from gateway.emulator.dataset import build_dataset
+from gateway.emulator.world.dataset import build_dataset
 from gateway.http.auth.keys import new_key
 from tests.browser import Browser, chromium
 from tests.support import Emulator, Gateway
