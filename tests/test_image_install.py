@@ -1,9 +1,10 @@
 """The package installed as the image installs it (tests/test_dockerfile.py checks the
 Dockerfile says so): the runtime from deploy/requirements.lock with every hash checked,
 into a fresh virtualenv, then the built wheel alone (no editable install, no sources on
-the path). That install holds no emulator (a distribution of its own, emulator/): without an
-instance it says how to get one and stops; with the emulator's wheel beside it, the demo
-serves GraphiQL with its assets and the journey page."""
+the path). That install holds no emulator (a distribution of its own,
+gateway/emulator/pyproject.toml): without an instance it says how to get one and stops;
+with the emulator's wheel beside it, the demo serves GraphiQL with its assets and the
+journey page."""
 
 from __future__ import annotations
 
@@ -43,7 +44,7 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
             "-w",
             str(wheels),
             str(ROOT),
-            str(ROOT / "emulator"),
+            str(ROOT / "gateway" / "emulator"),
         ],
         check=True,
         timeout=600,
