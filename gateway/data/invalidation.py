@@ -71,7 +71,8 @@ class Invalidations:
         # (sharded pub/sub follows the channel's slot), made once the mode is known.
         self._redis: Any = None if redis_url is None or cluster else Redis.from_url(redis_url)
         self._sharded = False
-        self._listeners: list[Listener] = []
+        self._listeners: list[Listener] = []  # those that drop first, then the readers
+        self._readers: list[Listener] = []
         self._copies: list[Listener] = []
         self._publishers: list[Listener] = []
         self._resubscribed: list[Callable[[], Awaitable[None] | None]] = []
@@ -97,18 +98,31 @@ class Invalidations:
         """How many tags wait to be shared again (Redis was unreachable)."""
         return len(self._pending) + len(self._notices)
 
-    def subscribe(self, listener: Listener, *, copies: bool = False) -> Callable[[], None]:
+    def subscribe(
+        self, listener: Listener, *, copies: bool = False, reads: bool = False
+    ) -> Callable[[], None]:
         """Calls `listener(tags)` in this process for every invalidation, whichever replica
         published it; returns a function that unsubscribes it. `copies`: the listener
         drops this process's copies of entities (skipped for a publish that has just
-        written the new value here, `copies_here=False`)."""
-        self._listeners.append(listener)
+        written the new value here, `copies_here=False`). `reads`: the listener reads the
+        changed entities again (a subscription's push): it runs after every listener that
+        drops something, whatever order they subscribed in."""
+        if reads:
+            self._listeners.append(listener)
+            self._readers.append(listener)
+        else:
+            first_reader = next(
+                (n for n, known in enumerate(self._listeners) if known in self._readers),
+                len(self._listeners),
+            )
+            self._listeners.insert(first_reader, listener)
         if copies:
             self._copies.append(listener)
 
         def unsubscribe() -> None:
             self._remove(self._listeners, listener)
             self._remove(self._copies, listener)
+            self._remove(self._readers, listener)
 
         return unsubscribe
 

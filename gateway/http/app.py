@@ -270,8 +270,7 @@ async def _listen(
     if responses is not None:
         invalidations.subscribe(responses.drop)
         invalidations.on_resubscribed(responses.clear)
-    # After the store's own listener: a woken subscription reads what it dropped.
-    invalidations.subscribe(subscriptions.notify)
+    invalidations.subscribe(subscriptions.notify, reads=True)  # after every drop
     invalidations.on_publish(store.drop_shared)
     await invalidations.start()
 

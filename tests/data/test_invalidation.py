@@ -80,6 +80,18 @@ async def test_in_process_listeners_get_each_batch_once() -> None:
     assert also == [["contact:i:1", "attributes:i:1"], ["contact:i:2"]]
 
 
+async def test_a_reader_runs_after_every_listener_that_drops_whatever_the_order() -> None:
+    async with started(None, "unused") as invalidations:
+        order: list[str] = []
+        invalidations.subscribe(lambda tags: order.append("push"), reads=True)
+        invalidations.subscribe(lambda tags: order.append("drop memory"), copies=True)
+        invalidations.subscribe(lambda tags: order.append("drop responses"))
+        await invalidations.publish(["contact:i:1"])
+        await invalidations.publish(["contact:i:2"], copies_here=False)
+
+    assert order == ["drop memory", "drop responses", "push", "drop responses", "push"]
+
+
 @pytest.mark.redis
 async def test_every_replica_hears_and_only_the_publisher_runs_on_publish(
     redis_namespace: str,
