@@ -30,6 +30,7 @@ ROOTS = {
     "Contact": "ContactMembers",
     "User": "UserMembers",
     "Queue": "QueueMembers",
+    "GetTaskTemplateResponse": "TaskTemplateMembers",
     "QuickConnectContactData": "QuickConnectContactDataMembers",
     "ContactEvaluation": "ContactEvaluationMembers",
     "RecordingInfo": "RecordingInfoMembers",

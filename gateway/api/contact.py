@@ -21,6 +21,7 @@ from gateway.api.generated import (
     QuickConnectContactDataMembers,
     ReferenceSummary,
     ReferenceType,
+    TaskTemplateMembers,
     UserMembers,
 )
 from gateway.api.members import Node, Place, shape
@@ -42,7 +43,7 @@ from gateway.api.quality import (
 )
 from gateway.connect.model import doc, model
 from gateway.core.errors import NotFound
-from gateway.data.kinds import AGENT, ATTRIBUTES, CONTACT, QUEUE, REFERENCES
+from gateway.data.kinds import AGENT, ATTRIBUTES, CONTACT, QUEUE, REFERENCES, TASK_TEMPLATE
 from gateway.data.loaders import Loader
 from gateway.data.sources import Subset, answerable
 
@@ -131,6 +132,13 @@ class Queue(QueueMembers):
     pass
 
 
+@strawberry.type(
+    name="TaskTemplate", description="A task template (its form's fields), from GetTaskTemplate."
+)
+class TaskTemplate(TaskTemplateMembers):
+    pass
+
+
 @shape("QuickConnectContactData")
 @strawberry.type(name="QuickConnectContactData", description=doc("QuickConnectContactData"))
 class QuickConnectContactData(QuickConnectContactDataMembers):
@@ -204,6 +212,21 @@ class Contact(ContactMembers):
     async def queue(self, info: Info) -> Queue | None:
         record = await self._directory("QueueInfo", info.context.loaders[QUEUE], "queue")
         return Queue.of(record, Place(self._instance))
+
+    @strawberry.field(
+        description="The task template the task was made from (taskTemplateInfo.arn), from "
+        "GetTaskTemplate; null for a contact made without one."
+    )
+    async def task_template(self, info: Info) -> TaskTemplate | None:
+        template = await self.raw("TaskTemplateInfo")
+        arn = None if template is None else template.get("Arn")
+        if not arn:
+            return None
+        template_id = str(arn).rsplit("/", 1)[-1]
+        record = await info.context.loaders[TASK_TEMPLATE].load((self._instance, template_id))
+        if record is None:
+            raise NotFound(f"task template {template_id!r} was not found")
+        return TaskTemplate.of(record, Place(self._instance))
 
     # Overrides the generated field for DescribeContact's Attributes member, which Connect
     # fills for tasks only: GetContactAttributes has them for every contact.

@@ -26,6 +26,7 @@ from gateway.data.kinds import (
     QUEUE,
     REFERENCES,
     STORAGE,
+    TASK_TEMPLATE,
     TRANSCRIPT,
 )
 
@@ -118,6 +119,7 @@ COSTS: dict[str, FieldCost] = {
     "Contact.chain": FieldCost(items=MAX_CHAIN, each=CONTACT.calls),
     "Contact.agent": FieldCost(calls=AGENT.calls),
     "Contact.queue": FieldCost(calls=QUEUE.calls),
+    "Contact.taskTemplate": FieldCost(calls=TASK_TEMPLATE.calls),
     # The chain's initial contact, then the contact itself if Connect purged the initial one.
     "Contact.attributes": FieldCost(calls=2 * ATTRIBUTES.calls),
     "Contact.references": FieldCost(calls=REFERENCES.calls),

@@ -678,6 +678,40 @@ class Expression(Node):
     )
 
 
+@shape("GetTaskTemplateResponse")
+@strawberry.type(name="TaskTemplateMembers", description=doc("GetTaskTemplateResponse"))
+class TaskTemplateMembers(Node):
+    instance_id: strawberry.ID | None = member(
+        "GetTaskTemplateResponse", "InstanceId", "instanceId"
+    )
+    id: strawberry.ID | None = member("GetTaskTemplateResponse", "Id", "id")
+    arn: str | None = member("GetTaskTemplateResponse", "Arn", "arn")
+    name: str | None = member("GetTaskTemplateResponse", "Name", "name")
+    description: str | None = member("GetTaskTemplateResponse", "Description", "description")
+    contact_flow_id: strawberry.ID | None = member(
+        "GetTaskTemplateResponse", "ContactFlowId", "contactFlowId"
+    )
+    self_assign_flow_id: strawberry.ID | None = member(
+        "GetTaskTemplateResponse", "SelfAssignFlowId", "selfAssignFlowId"
+    )
+    contact_hooks: TaskTemplateContactHooks | None = member(
+        "GetTaskTemplateResponse", "ContactHooks", "contactHooks"
+    )
+    constraints: TaskTemplateConstraints | None = member(
+        "GetTaskTemplateResponse", "Constraints", "constraints"
+    )
+    defaults: TaskTemplateDefaults | None = member(
+        "GetTaskTemplateResponse", "Defaults", "defaults"
+    )
+    fields: list[TaskTemplateField] | None = member("GetTaskTemplateResponse", "Fields", "fields")
+    status: TaskTemplateStatus | None = member("GetTaskTemplateResponse", "Status", "status")
+    last_modified_time: datetime | None = member(
+        "GetTaskTemplateResponse", "LastModifiedTime", "lastModifiedTime"
+    )
+    created_time: datetime | None = member("GetTaskTemplateResponse", "CreatedTime", "createdTime")
+    tags: list[TagMapEntry] | None = member("GetTaskTemplateResponse", "Tags", "tags")
+
+
 @shape("GlobalResiliencyMetadata")
 @strawberry.type(name="GlobalResiliencyMetadata", description=doc("GlobalResiliencyMetadata"))
 class GlobalResiliencyMetadata(Node):
@@ -696,6 +730,12 @@ class HierarchyGroups(Node):
     level3: AgentHierarchyGroup | None = member("HierarchyGroups", "Level3", "level3")
     level4: AgentHierarchyGroup | None = member("HierarchyGroups", "Level4", "level4")
     level5: AgentHierarchyGroup | None = member("HierarchyGroups", "Level5", "level5")
+
+
+@shape("InvisibleFieldInfo")
+@strawberry.type(name="InvisibleFieldInfo", description=doc("InvisibleFieldInfo"))
+class InvisibleFieldInfo(Node):
+    id: TaskTemplateFieldIdentifier | None = member("InvisibleFieldInfo", "Id", "id")
 
 
 @shape("MatchCriteria")
@@ -973,6 +1013,12 @@ class Range(Node):
     )
 
 
+@shape("ReadOnlyFieldInfo")
+@strawberry.type(name="ReadOnlyFieldInfo", description=doc("ReadOnlyFieldInfo"))
+class ReadOnlyFieldInfo(Node):
+    id: TaskTemplateFieldIdentifier | None = member("ReadOnlyFieldInfo", "Id", "id")
+
+
 @shape("RecordingInfo")
 @strawberry.type(name="RecordingInfoMembers", description=doc("RecordingInfo"))
 class RecordingInfoMembers(Node):
@@ -1085,6 +1131,12 @@ class ReferenceType(Enum):
     VOICEMAIL_ANALYSIS = "VOICEMAIL_ANALYSIS"
     VOICEMAIL_ANALYSIS_REDACTED = "VOICEMAIL_ANALYSIS_REDACTED"
     UNRECOGNIZED = UNRECOGNIZED
+
+
+@shape("RequiredFieldInfo")
+@strawberry.type(name="RequiredFieldInfo", description=doc("RequiredFieldInfo"))
+class RequiredFieldInfo(Node):
+    id: TaskTemplateFieldIdentifier | None = member("RequiredFieldInfo", "Id", "id")
 
 
 @shape("RoutingCriteria")
@@ -1239,11 +1291,97 @@ class TagMapEntry:
     value: str | None
 
 
+@shape("TaskTemplateConstraints")
+@strawberry.type(name="TaskTemplateConstraints", description=doc("TaskTemplateConstraints"))
+class TaskTemplateConstraints(Node):
+    required_fields: list[RequiredFieldInfo] | None = member(
+        "TaskTemplateConstraints", "RequiredFields", "requiredFields"
+    )
+    read_only_fields: list[ReadOnlyFieldInfo] | None = member(
+        "TaskTemplateConstraints", "ReadOnlyFields", "readOnlyFields"
+    )
+    invisible_fields: list[InvisibleFieldInfo] | None = member(
+        "TaskTemplateConstraints", "InvisibleFields", "invisibleFields"
+    )
+
+
+@shape("TaskTemplateContactHooks")
+@strawberry.type(name="TaskTemplateContactHooks", description=doc("TaskTemplateContactHooks"))
+class TaskTemplateContactHooks(Node):
+    wrap_up_flow_id: strawberry.ID | None = member(
+        "TaskTemplateContactHooks", "WrapUpFlowId", "wrapUpFlowId"
+    )
+
+
+@shape("TaskTemplateDefaultFieldValue")
+@strawberry.type(
+    name="TaskTemplateDefaultFieldValue", description=doc("TaskTemplateDefaultFieldValue")
+)
+class TaskTemplateDefaultFieldValue(Node):
+    id: TaskTemplateFieldIdentifier | None = member("TaskTemplateDefaultFieldValue", "Id", "id")
+    default_value: str | None = member(
+        "TaskTemplateDefaultFieldValue", "DefaultValue", "defaultValue"
+    )
+
+
+@shape("TaskTemplateDefaults")
+@strawberry.type(name="TaskTemplateDefaults", description=doc("TaskTemplateDefaults"))
+class TaskTemplateDefaults(Node):
+    default_field_values: list[TaskTemplateDefaultFieldValue] | None = member(
+        "TaskTemplateDefaults", "DefaultFieldValues", "defaultFieldValues"
+    )
+
+
+@shape("TaskTemplateField")
+@strawberry.type(name="TaskTemplateField", description=doc("TaskTemplateField"))
+class TaskTemplateField(Node):
+    id: TaskTemplateFieldIdentifier | None = member("TaskTemplateField", "Id", "id")
+    description: str | None = member("TaskTemplateField", "Description", "description")
+    type: TaskTemplateFieldType | None = member("TaskTemplateField", "Type", "type")
+    single_select_options: list[str] | None = member(
+        "TaskTemplateField", "SingleSelectOptions", "singleSelectOptions"
+    )
+
+
+@shape("TaskTemplateFieldIdentifier")
+@strawberry.type(name="TaskTemplateFieldIdentifier", description=doc("TaskTemplateFieldIdentifier"))
+class TaskTemplateFieldIdentifier(Node):
+    name: str | None = member("TaskTemplateFieldIdentifier", "Name", "name")
+
+
+@shape("TaskTemplateFieldType")
+@strawberry.enum(name="TaskTemplateFieldType", description=doc("TaskTemplateFieldType"))
+class TaskTemplateFieldType(Enum):
+    NAME = "NAME"
+    DESCRIPTION = "DESCRIPTION"
+    SCHEDULED_TIME = "SCHEDULED_TIME"
+    QUICK_CONNECT = "QUICK_CONNECT"
+    URL = "URL"
+    NUMBER = "NUMBER"
+    TEXT = "TEXT"
+    TEXT_AREA = "TEXT_AREA"
+    DATE_TIME = "DATE_TIME"
+    BOOLEAN = "BOOLEAN"
+    SINGLE_SELECT = "SINGLE_SELECT"
+    EMAIL = "EMAIL"
+    SELF_ASSIGN = "SELF_ASSIGN"
+    EXPIRY_DURATION = "EXPIRY_DURATION"
+    UNRECOGNIZED = UNRECOGNIZED
+
+
 @shape("TaskTemplateInfoV2")
 @strawberry.type(name="TaskTemplateInfoV2", description=doc("TaskTemplateInfoV2"))
 class TaskTemplateInfoV2(Node):
     arn: str | None = member("TaskTemplateInfoV2", "Arn", "arn")
     name: str | None = member("TaskTemplateInfoV2", "Name", "name")
+
+
+@shape("TaskTemplateStatus")
+@strawberry.enum(name="TaskTemplateStatus", description=doc("TaskTemplateStatus"))
+class TaskTemplateStatus(Enum):
+    ACTIVE = "ACTIVE"
+    INACTIVE = "INACTIVE"
+    UNRECOGNIZED = UNRECOGNIZED
 
 
 @shape("UrlReference")

@@ -1,7 +1,7 @@
-"""Which members of Connect's Contact, User, Queue and ReferenceSummary are personal data:
-the one reviewed place. `scripts/generate_types.py` reads it and marks each personal field,
-which then answers only callers with the `contacts:pii` scope (null with FORBIDDEN for the
-others) and says so in its description.
+"""Which members of Connect's Contact, User, Queue, ReferenceSummary and task template
+are personal data: the one reviewed place. `scripts/generate_types.py` reads it and marks
+each personal field, which then answers only callers with the `contacts:pii` scope (null
+with FORBIDDEN for the others) and says so in its description.
 
 Every member of these shapes is listed, personal (a reason) or not (None): when a botocore
 upgrade adds a member, the generator stops and a test fails until someone classifies it
@@ -98,6 +98,25 @@ CLASSIFIED: dict[str, dict[str, str | None]] = {
         "Tags": None,
         "LastModifiedTime": None,
         "LastModifiedRegion": None,
+    },
+    # A task template is the instance's configuration: its fields' names and defaults are
+    # what an administrator wrote, the same for every task.
+    "GetTaskTemplateResponse": {
+        "InstanceId": None,
+        "Id": None,
+        "Arn": None,
+        "Name": None,
+        "Description": None,
+        "ContactFlowId": None,
+        "SelfAssignFlowId": None,
+        "ContactHooks": None,
+        "Constraints": None,
+        "Defaults": None,
+        "Fields": None,
+        "Status": None,
+        "LastModifiedTime": None,
+        "CreatedTime": None,
+        "Tags": None,
     },
     # Only reachable through Contact.references (personal as a whole): each kind of
     # reference holds what agents and customers attached, wrote or said.

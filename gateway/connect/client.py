@@ -167,6 +167,16 @@ class ConnectClient:
             InstanceId=instance_id,
         )
 
+    async def get_task_template(self, instance_id: str, template_id: str) -> Record:
+        """A task template (GetTaskTemplate: its members at the answer's top level)."""
+        client = self.route(instance_id).connect_client
+        response = await self._call(
+            client.get_task_template, "task template", InstanceId=instance_id,
+            TaskTemplateId=template_id,
+        )  # fmt: skip
+        record: Record = to_json({k: v for k, v in response.items() if k != "ResponseMetadata"})
+        return record
+
     async def _describe(
         self, method: Callable[..., Any], what: str, member: str, **params: Any
     ) -> Record:

@@ -50,6 +50,7 @@ __all__ = [
     "REFERENCES",
     "REFERENCE_GROUPS",
     "STORAGE",
+    "TASK_TEMPLATE",
     "TRANSCRIPT",
     "Kind",
 ]
@@ -204,6 +205,14 @@ EVALUATION = Kind(
 """DescribeContactEvaluation, keyed `<evaluationId>@<LastModifiedTime>`."""
 
 
+TASK_TEMPLATE = Kind(
+    "tasktemplate", ConnectClient.get_task_template, _directory_ttl,
+    operations=("connect:GetTaskTemplate",), calls=1, personal="none",
+    not_invalidated="an instance's configuration: GATEWAY_TTL_DIRECTORY_SECONDS bounds it",
+)  # fmt: skip
+"""A task template (GetTaskTemplate), keyed by its ID: what a task's form asks."""
+
+
 def _storage(connect: ConnectClient, instance: str, resource: str) -> Awaitable[Any]:
     return connect.list_instance_storage_configs(instance, resource)
 
@@ -219,7 +228,7 @@ KINDS: dict[str, Kind] = {
     kind.name: kind
     for kind in (
         CONTACT, AGENT, QUEUE, ATTRIBUTES, REFERENCES, ASSOCIATED, TRANSCRIPT, RAW_TRANSCRIPT,
-        EVALUATIONS, EVALUATION, STORAGE,
+        EVALUATIONS, EVALUATION, STORAGE, TASK_TEMPLATE,
     )
 }  # fmt: skip
 """Every kind the store keeps (search pages are gateway/data/search.py's SEARCH)."""

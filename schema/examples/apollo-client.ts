@@ -25,6 +25,13 @@ export const typePolicies = {
   EvaluationForm: { keyFields: ["id", "version"] },
   // Segment IDs are shared by a transcript's redacted and original text: never merged.
   TranscriptSegment: { keyFields: false as const },
+  // Task template IDs are unique; a field's `id` is its name within one template only.
+  TaskTemplate: { keyFields: ["id"] },
+  TaskTemplateField: { keyFields: false as const },
+  TaskTemplateDefaultFieldValue: { keyFields: false as const },
+  RequiredFieldInfo: { keyFields: false as const },
+  ReadOnlyFieldInfo: { keyFields: false as const },
+  InvisibleFieldInfo: { keyFields: false as const },
 };
 
 export function createClient(uri: string, apiKey?: string): ApolloClient {

@@ -10,6 +10,7 @@ for free.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from datetime import timedelta
 from typing import Any
 
 from gateway.emulator.operations.lens import list_segments_v2, list_voice_segments
@@ -125,6 +126,29 @@ def _reference_members(types: Sequence[str]) -> set[str]:
     return {REFERENCE_MEMBERS[kind] for kind in types}
 
 
+def get_task_template(dataset: Dataset, params: Mapping[str, Any]) -> dict[str, Any]:
+    """The template a task of the instance was made from (its TaskTemplateInfo names it):
+    its name, and the form every demo task shows (a name, required, and a description)."""
+    instance = instance_of(dataset, params)
+    suffix = f"/task-template/{params['TaskTemplateId']}"
+    for record in instance.contacts.values():
+        info = record.get("TaskTemplateInfo") or {}
+        if str(info.get("Arn", "")).endswith(suffix):
+            made = record["InitiationTimestamp"] - timedelta(days=30)
+            return {
+                "InstanceId": instance.id, "Id": params["TaskTemplateId"], "Arn": info["Arn"],
+                "Name": info["Name"], "Description": f"The form of {info['Name']} tasks",
+                "Status": "ACTIVE", "CreatedTime": made, "LastModifiedTime": made,
+                "Fields": [
+                    {"Id": {"Name": "Name"}, "Type": "NAME"},
+                    {"Id": {"Name": "Description"}, "Type": "DESCRIPTION"},
+                ],
+                "Constraints": {"RequiredFields": [{"Id": {"Name": "Name"}}]},
+                "Defaults": {"DefaultFieldValues": []},
+            }  # fmt: skip
+    raise ConnectError("ResourceNotFoundException", "Task template not found")
+
+
 def _reading(reader: Reader) -> Handler:
     return lambda state, params: reader(state.dataset, params)
 
@@ -133,6 +157,7 @@ HANDLERS: Mapping[str, Handler] = {
     "DescribeContact": _reading(describe_contact),
     "DescribeUser": _reading(describe_user),
     "DescribeQueue": _reading(describe_queue),
+    "GetTaskTemplate": _reading(get_task_template),
     "GetContactAttributes": _reading(get_contact_attributes),
     "ListContactReferences": _reading(list_contact_references),
     "ListAssociatedContacts": _reading(list_associated_contacts),
