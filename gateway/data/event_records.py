@@ -28,7 +28,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from gateway.core.records import Record
-from gateway.data.sources import ACW_TOLD, SOURCES
+from gateway.data.sources import ACW_TOLD, SOURCES, TOLD_BY_COMPLETED
 
 __all__ = [
     "CONTACT_DATA_UPDATED",
@@ -79,9 +79,6 @@ _ENDS = ("DisconnectTimestamp", ("AgentInfo", "AfterContactWorkEndTimestamp"))
 said of everything else may have changed with it (after-contact work, disconnect details,
 recordings, metrics, LastUpdateTimestamp)."""
 _NEW_AGENT_VOIDS = ("AgentInfo", "RingStartTimestamp")
-_AFTER_CONTACT_WORK = (
-    "AfterContactWorkStartTimestamp", "AfterContactWorkEndTimestamp", "AfterContactWorkDuration"
-)  # fmt: skip
 """What a new agent makes unknown: its accept time, device, hierarchy..., the ring."""
 
 
@@ -149,19 +146,19 @@ def merge(record: Record, carried: Record, at: str) -> Record:
     carried merged in."""
     merged = copy.deepcopy(record)
     sources = merged.setdefault(SOURCES, {})
-    read = sources.get("read")
-    # When the record was last true as a whole: its read (or a record stored without one).
-    last = read.get("last") if isinstance(read, dict) else record.get("LastUpdateTimestamp")
+    # When the record was last true as a whole: its read's LastUpdateTimestamp (no event
+    # sets that member), or that of a record stored without sources.
+    last = record.get("LastUpdateTimestamp")
     # After the read: what the read said may have moved on with this event.
-    after_read = isinstance(read, dict) and (not isinstance(last, str) or _later(at, last))
+    after_read = isinstance(sources.get("read"), dict) and (
+        not isinstance(last, str) or _later(at, last)
+    )
     events: dict[str, str] = sources.setdefault("events", {})
     void: set[str] = set(sources.get("void") or ())
     ended = _ended(merged)
     for member in (*_IDENTITIES.values(), "Channel", *_SET_ONCE.values()):
         if member in carried and not merged.get(member):
             merged[member] = carried[member]
-        if member in carried:
-            events[member] = _latest(events.get(member), at)
     if "ScheduledTimestamp" in carried and _later(at, events.get("ScheduledTimestamp")):
         merged["ScheduledTimestamp"] = carried["ScheduledTimestamp"]  # a task can be rescheduled
         events["ScheduledTimestamp"] = at
@@ -181,7 +178,7 @@ def merge(record: Record, carried: Record, at: str) -> Record:
         events[member] = at
         if member == "AgentInfo" and after_read:
             void.update(_NEW_AGENT_VOIDS)
-    if any(m in carried.get("AgentInfo", {}) for m in _AFTER_CONTACT_WORK):
+    if TOLD_BY_COMPLETED & set(carried.get("AgentInfo", {})):
         # Only COMPLETED tells the after-contact work: until it has, what the record says
         # of it is the read's (DISCONNECTED starts it and does not say so).
         events[ACW_TOLD] = _latest(events.get(ACW_TOLD), at)
@@ -189,10 +186,8 @@ def merge(record: Record, carried: Record, at: str) -> Record:
         voice = merged.setdefault("CustomerVoiceActivity", {})
         for sub, value in carried["CustomerVoiceActivity"].items():
             voice.setdefault(sub, value)
-        events["CustomerVoiceActivity"] = _latest(events.get("CustomerVoiceActivity"), at)
     if after_read and _ended(merged) != ended:
         void.add("*")
-    sources["position"] = _latest(sources.get("position"), at)
     if void:
         sources["void"] = sorted(void)
     return merged

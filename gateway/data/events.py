@@ -10,6 +10,7 @@ the data behind (never wrong) until its TTL ends.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -48,7 +49,7 @@ class ContactEvent:
     carried: dict[str, Any] = field(default_factory=dict)  # as DescribeContact's members
     updated: tuple[str, ...] | None = None  # CONTACT_DATA_UPDATED's updatedProperties
 
-    @property
+    @functools.cached_property
     def at(self) -> str | None:
         """Its place in the contact's history (event_records.position)."""
         return position(self.carried, self.sent)

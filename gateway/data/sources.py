@@ -3,10 +3,12 @@
 A cached contact is DescribeContact's record with its sources beside it (`SOURCES`, a
 member Connect never has):
 
-- `read`: the DescribeContact that read it, `{"at": clock seconds, "ttl": seconds, "last":
-  its LastUpdateTimestamp}`; absent for a contact known from its events alone;
-- `events`: for each member an event set or confirmed, the event's place in the contact's
-  history (the latest state timestamp it carried);
+- `read`: the DescribeContact that read it, `{"at": clock seconds, "ttl": seconds}`;
+  absent for a contact known from its events alone (the record's LastUpdateTimestamp is
+  the read's: no event sets it);
+- `events`: for the members whose order decides (the queue, the agent, the scheduled
+  time), the place in the contact's history of the event that set them, and `ACW_TOLD`
+  once COMPLETED told the after-contact work;
 - `void`: members of the read that a later event made unknown (`"*"`: all of them), e.g.
   a new agent's accept and ring times, or what a contact's end settles.
 
@@ -32,10 +34,11 @@ __all__ = [
     "ACW_TOLD",
     "CARRIED",
     "SOURCES",
+    "TOLD_BY_COMPLETED",
     "Subset",
     "answerable",
     "complete",
-    "read_fresh_for",
+    "fresh_for",
     "with_read",
 ]
 
@@ -69,9 +72,10 @@ documented event carries them."""
 ACW_TOLD = "AgentInfo.AfterContactWork"
 """In `events`: an event (COMPLETED) told the after-contact work. Until one has, the
 after-contact work members are the read's: DISCONNECTED starts it without saying so."""
-_TOLD_BY_COMPLETED = frozenset({
+TOLD_BY_COMPLETED = frozenset({
     "AfterContactWorkStartTimestamp", "AfterContactWorkEndTimestamp", "AfterContactWorkDuration"
 })  # fmt: skip
+"""AgentInfo's members only COMPLETED carries."""
 
 
 @dataclass(frozen=True)
@@ -81,17 +85,10 @@ class Subset:
 
     members: frozenset[tuple[str, frozenset[str] | None]]
 
-    def get(self, name: str) -> tuple[bool, frozenset[str] | None]:
-        for member, sub in self.members:
-            if member == name:
-                return True, sub
-        return False, None
-
 
 def with_read(record: Record, at: float, ttl: float) -> Record:
     """`record`, as DescribeContact answered it at `at` (fresh for `ttl`), with its source."""
-    read = {"at": at, "ttl": ttl, "last": record.get("LastUpdateTimestamp")}
-    return record | {SOURCES: {"read": read}}
+    return record | {SOURCES: {"read": {"at": at, "ttl": ttl}}}
 
 
 def _read(record: Mapping[str, Any]) -> Mapping[str, Any] | None:
@@ -110,7 +107,7 @@ def _void(record: Mapping[str, Any]) -> list[str]:
     return list(void) if isinstance(void, list) else []
 
 
-def read_fresh_for(record: Mapping[str, Any], now: float) -> float | None:
+def _read_fresh_for(record: Mapping[str, Any], now: float) -> float | None:
     """Seconds the read's members stay fresh (None: there is no read, or it is stale; an
     empty mapping of sources: unlimited, the entry decides)."""
     read = _read(record)
@@ -122,20 +119,27 @@ def read_fresh_for(record: Mapping[str, Any], now: float) -> float | None:
     return left if left >= 0 else None
 
 
+def fresh_for(record: Mapping[str, Any], now: float) -> float | None:
+    """Seconds every member of the record stays servable: its read is fresh and nothing
+    voided (None: not now)."""
+    return None if _void(record) else _read_fresh_for(record, now)
+
+
 def complete(record: Mapping[str, Any], now: float) -> bool:
     """Every member of the record may be served (its read is fresh and nothing voided)."""
-    return read_fresh_for(record, now) is not None and not _void(record)
+    return fresh_for(record, now) is not None
 
 
 def answerable(record: Mapping[str, Any], now: float) -> Subset | None:
     """The members the record answers now; None when it answers every member."""
-    if complete(record, now):
-        return None
+    read = _read_fresh_for(record, now)
     void = _void(record)
+    if read is not None and not void:
+        return None
     sources = record.get(SOURCES)
     events = sources.get("events") if isinstance(sources, Mapping) else None
     told = isinstance(events, Mapping) and ACW_TOLD in events
-    if read_fresh_for(record, now) is None or "*" in void:
+    if read is None or "*" in void:
         return _carried(told)
     return _read_less(frozenset(void), told)
 
@@ -147,7 +151,7 @@ def _carried(told: bool) -> Subset:
 
 def _told(name: str, told: bool) -> frozenset[str] | None:
     only = CARRIED[name]
-    return only if only is None or told else only - _TOLD_BY_COMPLETED
+    return only if only is None or told else only - TOLD_BY_COMPLETED
 
 
 @functools.cache

@@ -336,8 +336,8 @@ def _fetched(entry: dict[str, Any], clock: Clock) -> Fetched:
     value = entry["value"]
     if isinstance(value, dict):
         # A response that holds the contact's read members is fresh only as long as they.
-        read = sources.read_fresh_for(value, clock.time())
-        if read is not None and sources.complete(value, clock.time()):
+        read = sources.fresh_for(value, clock.time())
+        if read is not None:
             fresh_for = min(fresh_for, read)
     return Fetched(value, fresh_for=fresh_for)
 
