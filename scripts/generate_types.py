@@ -22,6 +22,7 @@ import botocore.session
 from botocore.model import Shape
 
 from gateway.api.personal_data import CLASSIFIED, personal
+from gateway.data.kinds import KINDS
 
 OUTPUT = Path(__file__).resolve().parent.parent / "gateway" / "api" / "generated.py"
 
@@ -30,7 +31,6 @@ ROOTS = {
     "Contact": "ContactMembers",
     "User": "UserMembers",
     "Queue": "QueueMembers",
-    "GetTaskTemplateResponse": "TaskTemplateMembers",
     "QuickConnectContactData": "QuickConnectContactDataMembers",
     "ContactEvaluation": "ContactEvaluationMembers",
     "RecordingInfo": "RecordingInfoMembers",
@@ -40,6 +40,8 @@ ROOTS = {
     "SortableFieldName": "SortableFieldName",
     "SortOrder": "SortOrder",
     "SearchContactsMatchType": "SearchContactsMatchType",
+    # Each kind read whole (gateway/data/kinds.py): its shape, and its members' class.
+    **{kind.shape: kind.members for kind in KINDS.values() if kind.shape and kind.members},
 }
 
 # Shapes whose GraphQL type is written by hand in gateway/api/contact.py (it extends the

@@ -25,6 +25,7 @@ from typing import Any
 import botocore.session
 import yaml
 from botocore import xform_name
+from botocore import xform_name
 from packaging.requirements import Requirement
 
 from gateway.data.kinds import KINDS
@@ -103,7 +104,21 @@ def _scan_module(path: Path, mtime_ns: int) -> tuple[frozenset[str], frozenset[s
             and isinstance(node.args[0], ast.Constant)
         ):
             services.add(str(node.args[0].value))
+        elif _names_a_read(node):
+            # ConnectClient.read("DescribeUser", ...) and kinds' Read("DescribeUser", ...)
+            # call the boto3 method of that name (`xform_name`).
+            attributes.add(xform_name(node.args[0].value))  # type: ignore[attr-defined]
     return frozenset(attributes), frozenset(services)
+
+
+def _names_a_read(node: ast.AST) -> bool:
+    if not isinstance(node, ast.Call) or not node.args:
+        return False
+    first, func = node.args[0], node.func
+    named = (isinstance(func, ast.Name) and func.id == "Read") or (
+        isinstance(func, ast.Attribute) and func.attr == "read"
+    )
+    return named and isinstance(first, ast.Constant) and isinstance(first.value, str)
 
 
 def connect_operations(package: Path) -> set[str]:

@@ -24,7 +24,7 @@ from gateway.api.generated import (
     TaskTemplateMembers,
     UserMembers,
 )
-from gateway.api.members import Node, Place, shape
+from gateway.api.members import Node, Place, loads, shape
 from gateway.api.personal import PERSONAL_NOTE, PersonalData
 from gateway.api.quality import (
     EVALUATIONS_DESCRIPTION,
@@ -200,14 +200,16 @@ class Contact(ContactMembers):
         return await associated_contacts(info, self, Contact.of)
 
     @strawberry.field(
-        description="The agent who accepted the contact (agentInfo.id), from DescribeUser."
+        description="The agent who accepted the contact (agentInfo.id), from DescribeUser.",
+        metadata=loads(AGENT),
     )
     async def agent(self, info: Info) -> Agent | None:
         record = await self._directory("AgentInfo", info.context.loaders[AGENT], "agent")
         return Agent.of(record, Place(self._instance))
 
     @strawberry.field(
-        description="The queue the contact was in (queueInfo.id), from DescribeQueue."
+        description="The queue the contact was in (queueInfo.id), from DescribeQueue.",
+        metadata=loads(QUEUE),
     )
     async def queue(self, info: Info) -> Queue | None:
         record = await self._directory("QueueInfo", info.context.loaders[QUEUE], "queue")
@@ -215,7 +217,8 @@ class Contact(ContactMembers):
 
     @strawberry.field(
         description="The task template the task was made from (taskTemplateInfo.arn), from "
-        "GetTaskTemplate; null for a contact made without one."
+        "GetTaskTemplate; null for a contact made without one.",
+        metadata=loads(TASK_TEMPLATE),
     )
     async def task_template(self, info: Info) -> TaskTemplate | None:
         template = await self.raw("TaskTemplateInfo")

@@ -4,8 +4,9 @@ A field's worst-case cost is `calls + items x (each + the cost of its selections
 `calls` are made once per resolution (a SearchContacts page), `items` bounds the list the
 field returns (a literal, or read from its arguments), `each` is paid per item (a
 DescribeContact per contact). A field not in the table costs nothing (it reads data
-already loaded). Add a row here for every field whose resolver can call Connect, and its
-line in README's "Limits" section.
+already loaded). A resolver that loads one entity of a kind says so where it is declared,
+`@strawberry.field(metadata=loads(KIND))`, and costs that kind's `calls`; any other field
+whose resolver can call Connect has a row here. Each has its line in docs/limits.md.
 """
 
 from __future__ import annotations
@@ -16,17 +17,16 @@ from typing import Any
 
 from gateway.api.contact import MAX_CHAIN
 from gateway.api.inputs import MAX_CONTACT_IDS
+from gateway.api.internals import declared_metadata
+from gateway.api.members import LOADS
 from gateway.connect.wire import MAX_RESULTS
 from gateway.data.kinds import (
-    AGENT,
     ATTRIBUTES,
     CONTACT,
     EVALUATION,
     EVALUATIONS,
-    QUEUE,
     REFERENCES,
     STORAGE,
-    TASK_TEMPLATE,
     TRANSCRIPT,
 )
 
@@ -36,6 +36,7 @@ __all__ = [
     "Arguments",
     "Bound",
     "FieldCost",
+    "cost_of",
     "length",
     "value",
 ]
@@ -117,9 +118,6 @@ COSTS: dict[str, FieldCost] = {
     "Contact.relatedContact": _LINK,
     "Contact.contactAssociation": _LINK,
     "Contact.chain": FieldCost(items=MAX_CHAIN, each=CONTACT.calls),
-    "Contact.agent": FieldCost(calls=AGENT.calls),
-    "Contact.queue": FieldCost(calls=QUEUE.calls),
-    "Contact.taskTemplate": FieldCost(calls=TASK_TEMPLATE.calls),
     # The chain's initial contact, then the contact itself if Connect purged the initial one.
     "Contact.attributes": FieldCost(calls=2 * ATTRIBUTES.calls),
     "Contact.references": FieldCost(calls=REFERENCES.calls),
@@ -144,3 +142,13 @@ COSTS: dict[str, FieldCost] = {
     "Contact.recordingUrl": FieldCost(calls=STORAGE.calls + 1),
     "RecordingInfo.url": FieldCost(),
 }
+
+
+def cost_of(type_name: str, name: str, field: Any) -> FieldCost | None:
+    """The cost of field `name` of `type_name` (None: it calls nothing): its row in COSTS,
+    else the kind its resolver declared it loads. `field` is graphql-core's field."""
+    row = COSTS.get(f"{type_name}.{name}")
+    if row is not None or field is None:
+        return row
+    kind = declared_metadata(field).get(LOADS)
+    return None if kind is None else FieldCost(calls=kind.calls)

@@ -12,7 +12,7 @@ fails loudly until someone re-reads these against it and moves CHECKED on.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from graphql import GraphQLError, GraphQLSchema
@@ -22,6 +22,7 @@ from strawberry.schema.schema import (
     validate_document,
 )
 from strawberry.schema.schema import _coerce_error as _strawberry_coerce_error
+from strawberry.schema.schema_converter import GraphQLCoreConverter
 
 __all__ = [
     "CHECKED",
@@ -31,6 +32,7 @@ __all__ = [
     "coerce_error",
     "core_schema",
     "create_execution_context",
+    "declared_metadata",
     "middleware_resolvers",
     "process_errors",
     "validate_document",
@@ -80,3 +82,13 @@ def middleware_resolvers(manager: Any) -> Iterable[Any] | None:
     (`MiddlewareManager._middleware_resolvers`)."""
     resolvers: Iterable[Any] | None = manager._middleware_resolvers
     return resolvers
+
+
+def declared_metadata(field: Any) -> Mapping[str, Any]:
+    """The `metadata` a graphql-core field's Strawberry declaration was given (the
+    StrawberryField graphql-core's field keeps under `extensions["strawberry-definition"]`,
+    GraphQLCoreConverter.DEFINITION_BACKREF); empty for others."""
+    extensions = getattr(field, "extensions", None) or {}
+    definition = extensions.get(GraphQLCoreConverter.DEFINITION_BACKREF)
+    metadata: Mapping[str, Any] = getattr(definition, "metadata", None) or {}
+    return metadata

@@ -29,7 +29,7 @@ from graphql import (
     value_from_ast_untyped,
 )
 
-from gateway.api.cost import COSTS, Arguments, FieldCost
+from gateway.api.cost import Arguments, FieldCost, cost_of
 from gateway.core.settings import Settings
 
 __all__ = ["CAP", "Limits", "Measure", "check", "limits_of", "measure"]
@@ -189,7 +189,8 @@ class _Walk:
         aliases = 1 if node.alias is not None else 0
         if name.startswith("__"):  # introspection: no upstream call, no depth (as strawberry)
             return Measure(0, aliases, 0)
-        cost = COSTS.get(f"{getattr(parent, 'name', '')}.{name}")
+        fields = getattr(parent, "fields", None) or {}
+        cost = cost_of(getattr(parent, "name", ""), name, fields.get(name))
         calls, items, each = (0, 1, 0) if cost is None else self._resolve(cost, node)
         if node.selection_set is None:
             return Measure(depth, aliases, min(calls + items * each, CAP))

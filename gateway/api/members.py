@@ -34,12 +34,15 @@ from gateway.api.personal import PERSONAL_NOTE, PersonalData
 from gateway.connect.model import Shape, doc, model
 from gateway.core.records import Record
 from gateway.data.cache import DECODED
+from gateway.data.kinds import Kind
 
 __all__ = [
+    "LOADS",
     "SCALARS",
     "Long",
     "Node",
     "Place",
+    "loads",
     "member",
     "registered",
     "resolved",
@@ -295,3 +298,14 @@ def _entry_place(place: Place, summary_value: Shape | None, key: str) -> Place:
         return None if full is None else full.get(key)
 
     return Place(place.instance, summary_value, load)
+
+
+LOADS = "gateway.loads"
+"""A field's metadata key: the kind of the one entity its resolver loads
+(gateway/api/cost.py counts the kind's `calls` for it)."""
+
+
+def loads(kind: Kind) -> dict[str, Kind]:
+    """The metadata of a field whose resolver loads one `kind` entity:
+    `@strawberry.field(metadata=loads(QUEUE))`; its cost is the kind's `calls`."""
+    return {LOADS: kind}

@@ -1,7 +1,9 @@
-"""Which members of Connect's Contact, User, Queue, ReferenceSummary and task template
-are personal data: the one reviewed place. `scripts/generate_types.py` reads it and marks
-each personal field, which then answers only callers with the `contacts:pii` scope (null
-with FORBIDDEN for the others) and says so in its description.
+"""Which members of Connect's Contact, User, Queue and ReferenceSummary are personal data:
+the one reviewed place, with the kinds of gateway/data/kinds.py (a kind read whole says
+`personal="none"` or `"all"` for its shape there, once; a "members" one is listed here).
+`scripts/generate_types.py` reads it and marks each personal field, which then answers
+only callers with the `contacts:pii` scope (null with FORBIDDEN for the others) and says
+so in its description.
 
 Every member of these shapes is listed, personal (a reason) or not (None): when a botocore
 upgrade adds a member, the generator stops and a test fails until someone classifies it
@@ -10,7 +12,9 @@ here. A personal member hides everything below it; when in doubt, a member is pe
 
 from __future__ import annotations
 
-__all__ = ["CLASSIFIED", "personal"]
+from gateway.data.kinds import KINDS
+
+__all__ = ["CLASSIFIED", "WHOLE", "personal"]
 
 CLASSIFIED: dict[str, dict[str, str | None]] = {
     "Contact": {
@@ -99,25 +103,6 @@ CLASSIFIED: dict[str, dict[str, str | None]] = {
         "LastModifiedTime": None,
         "LastModifiedRegion": None,
     },
-    # A task template is the instance's configuration: its fields' names and defaults are
-    # what an administrator wrote, the same for every task.
-    "GetTaskTemplateResponse": {
-        "InstanceId": None,
-        "Id": None,
-        "Arn": None,
-        "Name": None,
-        "Description": None,
-        "ContactFlowId": None,
-        "SelfAssignFlowId": None,
-        "ContactHooks": None,
-        "Constraints": None,
-        "Defaults": None,
-        "Fields": None,
-        "Status": None,
-        "LastModifiedTime": None,
-        "CreatedTime": None,
-        "Tags": None,
-    },
     # Only reachable through Contact.references (personal as a whole): each kind of
     # reference holds what agents and customers attached, wrote or said.
     "ReferenceSummary": {
@@ -144,5 +129,10 @@ def personal(shape: str, member: str) -> bool:
     """True for a personal member; KeyError for a member of a classified shape that is not
     classified (the generator stops on it)."""
     if shape not in CLASSIFIED:
-        return False
+        return WHOLE.get(shape) == "all"
     return CLASSIFIED[shape][member] is not None
+
+
+WHOLE = {kind.shape: kind.personal for kind in KINDS.values() if kind.shape is not None}
+"""The shapes of kinds read whole, and what their kind says of them ("none", "all"; a
+"members" kind's shape is classified in CLASSIFIED)."""

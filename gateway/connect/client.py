@@ -20,6 +20,7 @@ from typing import Any
 import boto3
 import botocore.loaders
 import botocore.session
+from botocore import xform_name
 from botocore.config import Config
 from botocore.credentials import (
     AssumeRoleCredentialFetcher,
@@ -140,48 +141,21 @@ class ConnectClient:
         """The route of `instance_id`: its account and region's clients and quota."""
         return self._routes[self._settings.connect_instance(instance_id).scope]
 
-    async def describe_contact(self, instance_id: str, contact_id: str) -> Record:
-        return await self._describe(
-            self.route(instance_id).connect_client.describe_contact,
-            "contact",
-            "Contact",
-            ContactId=contact_id,
-            InstanceId=instance_id,
-        )
-
-    async def describe_user(self, instance_id: str, user_id: str) -> Record:
-        return await self._describe(
-            self.route(instance_id).connect_client.describe_user,
-            "agent",
-            "User",
-            UserId=user_id,
-            InstanceId=instance_id,
-        )
-
-    async def describe_queue(self, instance_id: str, queue_id: str) -> Record:
-        return await self._describe(
-            self.route(instance_id).connect_client.describe_queue,
-            "queue",
-            "Queue",
-            QueueId=queue_id,
-            InstanceId=instance_id,
-        )
-
-    async def get_task_template(self, instance_id: str, template_id: str) -> Record:
-        """A task template (GetTaskTemplate: its members at the answer's top level)."""
-        client = self.route(instance_id).connect_client
-        response = await self._call(
-            client.get_task_template, "task template", InstanceId=instance_id,
-            TaskTemplateId=template_id,
-        )  # fmt: skip
-        record: Record = to_json({k: v for k, v in response.items() if k != "ResponseMetadata"})
-        return record
-
-    async def _describe(
-        self, method: Callable[..., Any], what: str, member: str, **params: Any
+    async def read(
+        self, operation: str, what: str, instance_id: str, member: str | None, **params: Any
     ) -> Record:
-        response = await self._call(method, what, **params)
-        record: Record = to_json(response[member])
+        """One read of Connect named by its operation (`DescribeUser`): the answer's
+        `member` (None: the whole answer), as JSON. What most kinds fetch
+        (gateway/data/kinds.py's `Read`): a new kind of this shape needs no method here."""
+        client = self.route(instance_id).connect_client
+        method = getattr(client, xform_name(operation))
+        response = await self._call(method, what, InstanceId=instance_id, **params)
+        body = (
+            response[member]
+            if member is not None
+            else {k: v for k, v in response.items() if k != "ResponseMetadata"}
+        )
+        record: Record = to_json(body)
         return record
 
     async def get_contact_attributes(self, instance_id: str, initial_contact_id: str) -> Record:
@@ -272,17 +246,6 @@ class ConnectClient:
         method = self.route(instance_id).connect_client.list_contact_evaluations
         summaries, _ = await self._pages(method, "contact", "EvaluationSummaryList", **params)
         return summaries
-
-    async def describe_contact_evaluation(self, instance_id: str, evaluation_id: str) -> Record:
-        """{"Evaluation": ..., "EvaluationForm": ...}"""
-        response = await self._call(
-            self.route(instance_id).connect_client.describe_contact_evaluation,
-            "evaluation",
-            InstanceId=instance_id,
-            EvaluationId=evaluation_id,
-        )
-        record: Record = to_json(response)
-        return record
 
     async def list_instance_storage_configs(
         self, instance_id: str, resource_type: str

@@ -2,17 +2,24 @@
 entity needs, in one place (docs/architecture.md#adding-a-field-or-a-write).
 
 A kind says how to fetch one entity by (instance, id) and how long it is fresh, and also:
+- `fetch`: most kinds are one Connect read, a `Read` (the operation, the parameter the ID
+  goes in, the answer's member): `ConnectClient.read` makes it, nothing else to write;
 - `operations`: the AWS operations its fetch calls (`service:Operation`, boto3's service
-  names), so that the task role allows exactly them (tests/test_deploy.py reads this table);
+  names; a `Read`'s own by default), so that the task role allows exactly them
+  (tests/test_deploy.py reads this table);
 - `calls`: the most upstream calls one fetch makes (a page each), what the cost limit
-  counts for a field that loads it (gateway/api/cost.py);
+  counts for a field that loads it (gateway/api/cost.py's `loads(kind)`);
+- `shape` and `members`: the botocore shape of its records and the class
+  scripts/generate_types.py writes for it (its GraphQL members), for kinds read whole;
 - `invalidated_by`: which contact events make a cached one wrong (`updatedProperties` of
   CONTACT_DATA_UPDATED, or `ANY_UPDATE`, `ANY_EVENT`, `OTHER_PROPERTIES`), and `scope`: the
   contacts of the event whose entries it drops; a kind no event names says why in
   `not_invalidated`;
 - `personal`: "none", "members" (some members are, classified in
   gateway/api/personal_data.py or marked on their fields), or "all" (only for callers with
-  contacts:pii; kept apart from what others may read).
+  contacts:pii; kept apart from what others may read). A kind's shape is classified
+  member by member in gateway/api/personal_data.py when "members"; when "none", the kind
+  says it here, once.
 tests/data/test_kinds.py fails for a kind without an invalidation rule, a cost, a
 personal-data class or an operation the task role allows.
 """
@@ -53,6 +60,7 @@ __all__ = [
     "TASK_TEMPLATE",
     "TRANSCRIPT",
     "Kind",
+    "Read",
 ]
 
 ANY_EVENT = "*event"
@@ -71,6 +79,22 @@ Scope = Literal["contact", "chain", "tree"]
 
 
 @dataclass(frozen=True)
+class Read:
+    """A fetch that is one Connect read: `operation` (`DescribeUser`) with the entity's ID
+    as `parameter` (and the instance's as InstanceId); the entity is the answer's `member`
+    (None: the whole answer, as GetTaskTemplate gives it)."""
+
+    operation: str
+    parameter: str
+    member: str | None
+    what: str
+
+    async def __call__(self, connect: ConnectClient, instance_id: str, entity_id: str) -> Any:
+        params = {self.parameter: entity_id}
+        return await connect.read(self.operation, self.what, instance_id, self.member, **params)
+
+
+@dataclass(frozen=True)
 class Kind:
     """A kind of entity (the module's docstring says what each member is for). A fetch may
     take a fourth argument, the `hint` its reader passes to `EntityStore.get` (what else it
@@ -79,9 +103,9 @@ class Kind:
     name: str
     fetch: Callable[..., Awaitable[Any]]
     ttl: Callable[[Settings, Any], float]
-    operations: tuple[str, ...]
-    calls: int
     personal: Personal
+    operations: tuple[str, ...] = ()  # a Read's own when empty
+    calls: int = 1
     invalidated_by: frozenset[str] = frozenset()
     scope: Scope = "contact"
     not_invalidated: str | None = None
@@ -90,6 +114,12 @@ class Kind:
     stale_for: Callable[[Settings], float] | None = None
     # Its records keep their sources (gateway/data/sources.py): freshness per member.
     sourced: bool = False
+    shape: str | None = None
+    members: str | None = None
+
+    def __post_init__(self) -> None:
+        if not self.operations and isinstance(self.fetch, Read):
+            object.__setattr__(self, "operations", (f"connect:{self.fetch.operation}",))
 
     def key(self, instance_id: str, entity_id: str) -> str:
         return f"{self.name}:v2:{instance_id}:{entity_id}"
@@ -140,18 +170,18 @@ def _tree_ttl(settings: Settings, summaries: Any) -> float:
 _DIRECTORY = "directory data: no contact event names it; GATEWAY_TTL_DIRECTORY_SECONDS bounds it"
 
 CONTACT = Kind(
-    "contact", ConnectClient.describe_contact, _contact_ttl,
-    operations=("connect:DescribeContact",), calls=1, personal="members",
+    "contact", Read("DescribeContact", "ContactId", "Contact", "contact"), _contact_ttl,
+    personal="members",
     # State events are merged into it (gateway/data/event_records.py), not dropped.
     invalidated_by=frozenset({OTHER_PROPERTIES}), sourced=True,
 )  # fmt: skip
 AGENT = Kind(
-    "agent", ConnectClient.describe_user, _directory_ttl,
-    operations=("connect:DescribeUser",), calls=1, personal="members", not_invalidated=_DIRECTORY,
+    "agent", Read("DescribeUser", "UserId", "User", "agent"), _directory_ttl,
+    personal="members", not_invalidated=_DIRECTORY,
 )  # fmt: skip
 QUEUE = Kind(
-    "queue", ConnectClient.describe_queue, _directory_ttl,
-    operations=("connect:DescribeQueue",), calls=1, personal="none", not_invalidated=_DIRECTORY,
+    "queue", Read("DescribeQueue", "QueueId", "Queue", "queue"), _directory_ttl,
+    personal="none", not_invalidated=_DIRECTORY,
 )  # fmt: skip
 ATTRIBUTES = Kind(
     "attributes", ConnectClient.get_contact_attributes, _contact_data_ttl,
@@ -206,9 +236,10 @@ EVALUATION = Kind(
 
 
 TASK_TEMPLATE = Kind(
-    "tasktemplate", ConnectClient.get_task_template, _directory_ttl,
-    operations=("connect:GetTaskTemplate",), calls=1, personal="none",
+    "tasktemplate", Read("GetTaskTemplate", "TaskTemplateId", None, "task template"),
+    _directory_ttl, personal="none",  # what an administrator wrote, the same for every task
     not_invalidated="an instance's configuration: GATEWAY_TTL_DIRECTORY_SECONDS bounds it",
+    shape="GetTaskTemplateResponse", members="TaskTemplateMembers",
 )  # fmt: skip
 """A task template (GetTaskTemplate), keyed by its ID: what a task's form asks."""
 

@@ -184,4 +184,7 @@ def evaluation_ttl(settings: Settings, record: Any) -> float:
 async def fetch_evaluation(connect: ConnectClient, instance_id: str, entity_id: str) -> Record:
     """DescribeContactEvaluation; the entity ID is `<evaluationId>@<version>` (the version:
     the summary's LastModifiedTime, so that a changed evaluation is a new entry)."""
-    return await connect.describe_contact_evaluation(instance_id, entity_id.partition("@")[0])
+    evaluation_id = entity_id.partition("@")[0]
+    return await connect.read(
+        "DescribeContactEvaluation", "evaluation", instance_id, None, EvaluationId=evaluation_id
+    )

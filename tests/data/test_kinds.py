@@ -19,6 +19,7 @@ from gateway.data.kinds import (
     NAMED,
     OTHER_PROPERTIES,
     Kind,
+    Read,
 )
 from gateway.data.search import SEARCH
 
@@ -63,13 +64,19 @@ def test_every_kind_is_fully_declared(kind: Kind) -> None:
         ({"invalidated_by": frozenset(), "not_invalidated": None}, "an invalidation rule"),
         ({"calls": 0}, "its cost"),
         ({"personal": "maybe"}, "its personal-data class"),
-        ({"operations": ()}, "the operations it calls"),
+        # A Read names its own operation; any other fetch must list what it calls.
+        ({"fetch": ATTRIBUTES.fetch, "operations": ()}, "the operations it calls"),
         ({"operations": ("connect:DescribeContacts",)}, "a real operation"),
     ],
 )
 def test_a_kind_missing_a_rule_is_found(change: dict[str, object], lacks: str) -> None:
     broken = dataclasses.replace(CONTACT, **change)  # type: ignore[arg-type]
     assert any(problem.startswith(lacks) for problem in problems(broken))
+
+
+def test_a_read_kind_calls_its_own_operation() -> None:
+    assert CONTACT.operations == ("connect:DescribeContact",)
+    assert isinstance(CONTACT.fetch, Read) and CONTACT.fetch.operation == "DescribeContact"
 
 
 def test_the_kinds_names_are_unique_and_the_properties_named_are_known() -> None:
