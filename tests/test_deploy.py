@@ -25,7 +25,6 @@ from typing import Any
 import botocore.session
 import yaml
 from botocore import xform_name
-from botocore import xform_name
 from packaging.requirements import Requirement
 
 from gateway.data.kinds import KINDS

@@ -25,7 +25,7 @@ from gateway.data.event_records import (
     position,
     record_of,
 )
-from gateway.data.invalidation import Invalidations, tag
+from gateway.data.invalidation import Change, Invalidations, tag
 from gateway.data.kinds import KINDS, NAMED
 
 __all__ = ["CONTACT_EVENT", "MAX_EVENTS", "ContactEvent", "apply", "judge", "parse"]
@@ -91,10 +91,11 @@ class ContactEvent:
 
 
 async def apply(events: list[ContactEvent], invalidations: Invalidations, store: Any) -> None:
-    """Drops what the events cannot carry, merges what they carry, then tells every
-    replica (their responses and copies; this replica's merged copy stays)."""
-    await invalidations.publish(tag for event in events for tag in event.dropped())
-    merged, dropped = [], []
+    """Merges what the events carry into the cached records, then publishes one change:
+    what they cannot carry is dropped (shared entries too), what was merged is stored (and
+    new here already), a contact with nothing cached to merge into is stored as is (its
+    copies elsewhere may be older)."""
+    merged, unmerged = [], []
     for event in events:
         if event.mergeable:
             contact = tag("contact", event.instance_id, event.contact_id)
@@ -104,9 +105,11 @@ async def apply(events: list[ContactEvent], invalidations: Invalidations, store:
             if await store.merge(event.instance_id, event.contact_id, event.merge_into, first):
                 merged.append(contact)
             else:  # nothing cached to merge into: invalidated (also a fetch in flight)
-                dropped.append(contact)
-    await invalidations.publish(merged, drop_shared=False, copies_here=False)
-    await invalidations.publish(dropped, drop_shared=False)
+                unmerged.append(contact)
+    dropped = [item for event in events for item in event.dropped()]
+    await invalidations.publish(
+        Change.of(dropped=dropped, stored=[*merged, *unmerged], here=merged)
+    )
 
 
 def parse(body: object, accounts: frozenset[str] | None = None) -> list[ContactEvent]:

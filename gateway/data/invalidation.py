@@ -1,10 +1,15 @@
 """Invalidations: telling every replica that some entities changed.
 
 A tag names an entity: `"<kind>:<instance ID>:<entity ID>"` (kinds `contact`, `attributes`,
-`references`, `associated`, `search`, ...). `publish(tags)` hands them to this process's
-listeners at once and, with Redis, to every other replica's over pub/sub (a channel in the
-cache namespace). Listeners registered with `on_publish` run only in the replica that
-publishes: there the shared Redis entries are deleted, once.
+`references`, `associated`, `search`, ...). `publish(change)` hands what changed to this
+process's listeners at once and, with Redis, to every other replica's over pub/sub (a
+channel in the cache namespace), one message. A `Change` says what the publisher knows of
+each entity: its shared entry is wrong (`dropped`), or already the new value (`stored`: a
+fetch found it changed, an event or a write was merged into it), and, of those, which are
+the new value in this process's memory too (`here`). Each listener says, when it
+subscribes, what it does: drop answers, drop copies, or read again. Listeners registered
+with `on_publish` run only in the replica that publishes, for the `dropped` entities:
+there the shared Redis entries are deleted, once.
 
 Pub/sub is fire-and-forget: a replica that is not listening at that moment misses the
 message. While Redis is unreachable the tags are kept (bounded) and published again when
@@ -24,13 +29,15 @@ import json
 import logging
 import uuid
 from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from redis.asyncio import Redis
 from redis.asyncio.cluster import RedisCluster
+from redis.backoff import ExponentialWithJitterBackoff
 from redis.exceptions import ResponseError
 
-__all__ = ["Invalidations", "Listener", "parse_tag", "tag"]
+__all__ = ["Change", "Invalidations", "Listener", "parse_tag", "tag"]
 
 log = logging.getLogger(__name__)
 
@@ -38,7 +45,9 @@ Listener = Callable[[list[str]], object]
 """Called with a batch of tags; what it returns is awaited if it is awaitable."""
 
 _MAX_PENDING = 10_000
-_RETRY_SECONDS = (0.1, 0.5, 1.0, 2.0, 5.0)
+# Between attempts to reach Redis again (resubscribing, sharing kept tags): redis-py's
+# exponential backoff with full jitter, 0.1 s doubling up to 5 s.
+_BACKOFF = ExponentialWithJitterBackoff(cap=5.0, base=0.1)
 _READY_SECONDS = 2.0
 
 
@@ -52,6 +61,30 @@ def parse_tag(value: str) -> tuple[str, str, str] | None:
     if len(parts) != 3 or not all(parts):
         return None
     return parts[0], parts[1], parts[2]
+
+
+@dataclass(frozen=True)
+class Change:
+    """What one publish says changed (the module's docstring): entities whose shared entry
+    is wrong, `dropped`; entities whose shared entry is the new value, `stored`; of those,
+    the ones this process's memory holds the new value of too, `here`."""
+
+    dropped: tuple[str, ...] = ()
+    stored: tuple[str, ...] = ()
+    here: frozenset[str] = frozenset()
+
+    @classmethod
+    def of(
+        cls, dropped: Iterable[str] = (), stored: Iterable[str] = (), here: Iterable[str] = ()
+    ) -> Change:
+        """Each tag once: one dropped is not also stored; `here` only of the stored."""
+        gone = tuple(dict.fromkeys(dropped))
+        kept = tuple(item for item in dict.fromkeys(stored) if item not in gone)
+        return cls(gone, kept, frozenset(here) & frozenset(kept))
+
+    @property
+    def tags(self) -> list[str]:
+        return [*self.dropped, *self.stored]
 
 
 class Invalidations:
@@ -104,7 +137,7 @@ class Invalidations:
         """Calls `listener(tags)` in this process for every invalidation, whichever replica
         published it; returns a function that unsubscribes it. `copies`: the listener
         drops this process's copies of entities (skipped for a publish that has just
-        written the new value here, `copies_here=False`). `reads`: the listener reads the
+        written the new value here, a Change's `here`). `reads`: the listener reads the
         changed entities again (a subscription's push): it runs after every listener that
         drops something, whatever order they subscribed in."""
         if reads:
@@ -138,30 +171,29 @@ class Invalidations:
         self._publishers.append(listener)
         return lambda: self._remove(self._publishers, listener)
 
-    async def publish(
-        self, tags: Iterable[str], *, drop_shared: bool = True, copies_here: bool = True
-    ) -> None:
-        """Tells every replica that the tagged entities changed. `drop_shared`: the
-        publishers delete the shared entries first (an event); False when the shared entry
-        is already the new value (a fetch found it changed, an event was merged into it).
-        `copies_here` False: this process's copies are the new value too (merged here)."""
-        batch = list(dict.fromkeys(tags))
+    async def publish(self, change: Change | Iterable[str]) -> None:
+        """Tells every replica what changed, in one message (tags alone: all dropped). The
+        publishers delete the `dropped` shared entries first, so that a listener woken here
+        (a subscription about to push the contact) cannot read what is being invalidated;
+        then this process's listeners run (those that drop copies, for what is not `here`);
+        then the other replicas hear of every tag."""
+        if not isinstance(change, Change):
+            change = Change.of(dropped=change)
+        batch = change.tags
         if not batch:
             return
-        # The shared entries go first, so that a listener woken here (a subscription about
-        # to push the contact) cannot read what is being invalidated.
-        shared = not drop_shared or await self._share(batch, send=False)
-        here = (
-            self._listeners
-            if copies_here
-            else [listener for listener in self._listeners if listener not in self._copies]
-        )
-        await _call(here, batch)
+        dropped = list(change.dropped)
+        shared = not dropped or await self._share(dropped, send=False)
+        elsewhere = [item for item in batch if item not in change.here]
+        await _call(self._listeners, batch, copies=(self._copies, elsewhere))
         if shared and await self._share(batch, run_publishers=False):
             if self._pending or self._notices:
                 await self._replay()  # Redis is back: what it missed goes too
             return
-        self._keep(batch, self._pending if drop_shared else self._notices)
+        # Kept to share again: the dropped with the publishers once more (a fetch begun
+        # meanwhile must not store as fresh), the stored only to the other replicas.
+        self._keep(dropped, self._pending)
+        self._keep(list(change.stored), self._notices)
         self._retry_soon()
 
     async def start(self) -> None:
@@ -209,7 +241,7 @@ class Invalidations:
         async def retry() -> None:
             attempt = 0
             while self._pending or self._notices:
-                await asyncio.sleep(_RETRY_SECONDS[min(attempt, len(_RETRY_SECONDS) - 1)])
+                await asyncio.sleep(_BACKOFF.compute(attempt))
                 attempt += 1
                 if self.connected:
                     await self._replay()
@@ -289,7 +321,7 @@ class Invalidations:
             finally:
                 if pubsub is not None:
                     await asyncio.shield(_close(pubsub))
-            await asyncio.sleep(_RETRY_SECONDS[min(attempt, len(_RETRY_SECONDS) - 1)])
+            await asyncio.sleep(_BACKOFF.compute(attempt))
             attempt += 1
 
     async def _replay(self) -> None:
@@ -325,12 +357,24 @@ class Invalidations:
             listeners.remove(listener)
 
 
-async def _call(listeners: list[Listener], tags: list[str], *, raise_errors: bool = False) -> None:
-    """Calls every listener; one failing does not keep the others from their tags."""
+async def _call(
+    listeners: list[Listener],
+    tags: list[str],
+    *,
+    copies: tuple[list[Listener], list[str]] | None = None,
+    raise_errors: bool = False,
+) -> None:
+    """Calls every listener; one failing does not keep the others from their tags.
+    `copies`: the listeners that drop copies, and the tags they get instead."""
     failure: Exception | None = None
     for listener in list(listeners):
+        given = tags
+        if copies is not None and listener in copies[0]:
+            given = copies[1]
+            if not given:
+                continue
         try:
-            result = listener(tags)
+            result = listener(given)
             if inspect.isawaitable(result):
                 await result
         except asyncio.CancelledError:

@@ -3,7 +3,6 @@ the cache and the entity store (one of each per process)."""
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import gc
 import logging
@@ -18,21 +17,13 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Mount, Route, WebSocketRoute
 
-from gateway.api.cursors import warn_if_per_process
 from gateway.api.limits import limits_of
 from gateway.api.persisted import Manifest
 from gateway.api.schema import create_schema
-from gateway.connect import ConnectClient
-from gateway.connect.quota import Quota
 from gateway.core.caller import METRICS_READ
 from gateway.core.clock import SYSTEM, Clock
 from gateway.core.errors import Forbidden
 from gateway.core.settings import Settings
-from gateway.data.cache import Cache
-from gateway.data.invalidation import Invalidations
-from gateway.data.responses import ResponseCache
-from gateway.data.store import EntityStore
-from gateway.data.subscriptions import Subscriptions
 from gateway.http.assets import Assets
 from gateway.http.auth import AuthenticationMiddleware, Authenticator
 from gateway.http.auth.keys import ApiKeys
@@ -41,13 +32,13 @@ from gateway.http.errors import error_response
 from gateway.http.events import events_endpoint
 from gateway.http.journey import journey_route
 from gateway.http.middleware import RequestIdMiddleware
-from gateway.http.state import SERVICES, Services, caller_of, services_of
+from gateway.http.services import build_services
+from gateway.http.state import SERVICES, caller_of, services_of
 from gateway.http.view import GraphQLView
 from gateway.observability import tracing
 from gateway.observability.logs import configure
 from gateway.observability.metrics import Metrics
 from gateway.observability.tracing import TracingMiddleware
-from gateway.shared.coordination import Coordinator
 
 __all__ = ["create_app", "create_app_from_env", "file_problems"]
 
@@ -79,77 +70,9 @@ def create_app(settings: Settings, clock: Clock = SYSTEM) -> Starlette:
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[dict[str, object]]:
-        redis = Coordinator(
-            settings.cache_url,
-            settings.cache_namespace,
-            settings.cache_timeout_seconds,
-            on_failure=lambda kind: metrics.shared_store_failures.labels(kind).inc(),
-            cluster=settings.cache_cluster,
-        )
-        await redis.connect()  # a cluster with a database other than 0 stops the start
-        cache = Cache(redis)
-        rates = settings.rates
-        # Token grants reach Connect with some jitter: keep a little under its quota.
-        guarded = (
-            None
-            if rates is None
-            else rates.shared(settings.quota_share).guarded(settings.quota_headroom)
-        )
-
-        def quota(scope: str) -> Quota:
-            # One guard per account and region: Connect counts each apart. Without Redis,
-            # every worker process of every replica keeps to its share.
-            return Quota(
-                guarded,
-                settings.quota_wait_seconds,
-                redis,
-                replicas=settings.quota_replicas * settings.workers,
-                scope=scope,
-            )
-
-        # Building boto3 clients reads botocore's model files: keep it off the loop.
-        connect = await asyncio.to_thread(
-            ConnectClient.from_settings, settings, quota, metrics, clock
-        )
-        responses = _response_cache(settings, metrics, clock)
-        invalidations = Invalidations(
-            settings.cache_url if cache.shared else None,
-            settings.cache_namespace,
-            settings.cache_timeout_seconds,
-            cluster=redis.cluster_mode,
-        )
-
-        async def changed(tags: list[str]) -> None:
-            # A fetch that found an entity changed (and stored the new value): every
-            # replica drops the responses (and copies) holding the old value.
-            await invalidations.publish(tags, drop_shared=False)
-
-        store = EntityStore(connect, cache, redis, settings, metrics, changed, clock)
-        subscriptions = Subscriptions(
-            settings.max_subscriptions,
-            per_caller=settings.max_subscriptions_per_caller,
-            connections_per_caller=settings.max_websockets_per_caller,
-        )
-        await _listen(invalidations, store, responses, subscriptions, metrics)
-        warn_if_per_process(settings)
-        log.info(
-            "gateway ready: instance %s (of %d), cache %s",
-            settings.default_instance,
-            max(1, len(settings.connect_instances)),
-            _safe(settings.cache_url),
-        )
-        try:
+        async with build_services(settings, metrics, authenticator, clock) as services:
             _freeze_the_start_up()
-            services = Services(
-                store, cache, responses, invalidations, authenticator, subscriptions
-            )
             yield {SERVICES: services}
-        finally:
-            await invalidations.close()
-            await cache.close()
-            await redis.close()
-            connect.close()
-            metrics.close()
 
     traced = tracing.setup()
     schema = create_schema(
@@ -247,37 +170,3 @@ def _metrics_endpoint(metrics: Metrics) -> Callable[[Request], Awaitable[Respons
         return Response(metrics.render(), media_type=CONTENT_TYPE_LATEST)
 
     return endpoint
-
-
-def _response_cache(settings: Settings, metrics: Metrics, clock: Clock) -> ResponseCache | None:
-    if not settings.response_cache:
-        return None
-    return ResponseCache(int(settings.response_cache_mb * 2**20), metrics, clock)
-
-
-async def _listen(
-    invalidations: Invalidations,
-    store: EntityStore,
-    responses: ResponseCache | None,
-    subscriptions: Subscriptions,
-    metrics: Metrics,
-) -> None:
-    """Every replica forgets what an invalidation names: its memory and responses; the
-    replica that publishes it deletes the shared Redis entries too."""
-    invalidations.subscribe(metrics.count_invalidations)
-    invalidations.subscribe(store.drop_local, copies=True)
-    invalidations.on_resubscribed(store.drop_all_local)
-    if responses is not None:
-        invalidations.subscribe(responses.drop)
-        invalidations.on_resubscribed(responses.clear)
-    invalidations.subscribe(subscriptions.notify, reads=True)  # after every drop
-    invalidations.on_publish(store.drop_shared)
-    await invalidations.start()
-
-
-def _safe(url: str) -> str:
-    """The URL without a password, for logs."""
-    if "@" not in url:
-        return url
-    scheme, rest = url.split("://", 1)
-    return f"{scheme}://***@{rest.split('@', 1)[1]}"

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from gateway.data.cache import Cache
-from gateway.data.invalidation import Invalidations, parse_tag, tag
+from gateway.data.invalidation import Change, Invalidations, parse_tag, tag
 from gateway.data.kinds import CONTACT
 from gateway.data.store import EntityStore
 from gateway.shared.coordination import Coordinator
@@ -87,9 +87,28 @@ async def test_a_reader_runs_after_every_listener_that_drops_whatever_the_order(
         invalidations.subscribe(lambda tags: order.append("drop memory"), copies=True)
         invalidations.subscribe(lambda tags: order.append("drop responses"))
         await invalidations.publish(["contact:i:1"])
-        await invalidations.publish(["contact:i:2"], copies_here=False)
+        await invalidations.publish(Change.of(stored=["contact:i:2"], here=["contact:i:2"]))
 
     assert order == ["drop memory", "drop responses", "push", "drop responses", "push"]
+
+
+async def test_one_change_says_what_each_listener_does() -> None:
+    async with started(None, "unused") as invalidations:
+        heard: dict[str, list[list[str]]] = {"answers": [], "copies": [], "shared": []}
+        invalidations.subscribe(heard["answers"].append)
+        invalidations.subscribe(heard["copies"].append, copies=True)
+        invalidations.on_publish(heard["shared"].append)
+        change = Change.of(
+            dropped=["attributes:i:1", "search:i:1"],
+            stored=["contact:i:1", "contact:i:2", "search:i:1"],
+            here=["contact:i:1"],
+        )
+        await invalidations.publish(change)
+
+    every = ["attributes:i:1", "search:i:1", "contact:i:1", "contact:i:2"]
+    assert heard["answers"] == [every]  # one publish: each listener called once
+    assert heard["copies"] == [[t for t in every if t != "contact:i:1"]]  # new here already
+    assert heard["shared"] == [["attributes:i:1", "search:i:1"]]  # only what is wrong there
 
 
 @pytest.mark.redis

@@ -76,7 +76,8 @@ def test_a_kind_missing_a_rule_is_found(change: dict[str, object], lacks: str) -
 
 def test_a_read_kind_calls_its_own_operation() -> None:
     assert CONTACT.operations == ("connect:DescribeContact",)
-    assert isinstance(CONTACT.fetch, Read) and CONTACT.fetch.operation == "DescribeContact"
+    assert isinstance(CONTACT.fetch, Read)
+    assert CONTACT.fetch.operation == "DescribeContact"
 
 
 def test_the_kinds_names_are_unique_and_the_properties_named_are_known() -> None:

@@ -16,12 +16,13 @@ from typing import Any
 import boto3
 import pytest
 import redis
+from redis.backoff import ExponentialWithJitterBackoff
 
 from gateway.connect.quota import Quota
 from gateway.core import deadline
 from gateway.core.errors import UpstreamUnavailable
 from gateway.core.rates import Rates
-from gateway.data.invalidation import Invalidations, tag
+from gateway.data.invalidation import Change, Invalidations, tag
 from gateway.data.kinds import ASSOCIATED, CONTACT
 from gateway.data.loaders import Loaders
 from gateway.shared.coordination import Coordinator, Unavailable
@@ -89,7 +90,9 @@ async def test_a_value_fetched_before_an_event_is_never_stored_as_fresh_after_it
 async def test_a_publish_never_waits_on_a_redis_that_stopped_answering(
     emulator: Emulator, store_for: StoreFor, redis_namespace: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("gateway.data.invalidation._RETRY_SECONDS", (0.05, 0.1, 0.2))
+    monkeypatch.setattr(
+        "gateway.data.invalidation._BACKOFF", ExponentialWithJitterBackoff(0.2, 0.05)
+    )
     heard: list[list[str]] = []
     async with redis_proxy() as proxy:
         cut = await replica(store_for, proxy.url, redis_namespace)
@@ -214,7 +217,9 @@ async def _heard(heard: list[list[str]], batch: list[str]) -> bool:
 async def test_a_replay_that_fails_when_redis_is_back_is_tried_again(
     redis_namespace: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("gateway.data.invalidation._RETRY_SECONDS", (0.01, 0.02, 0.05))
+    monkeypatch.setattr(
+        "gateway.data.invalidation._BACKOFF", ExponentialWithJitterBackoff(0.05, 0.01)
+    )
     failures = [1, 1]  # Redis's "down" window: the replay at resubscription fails too
 
     def publisher(tags: list[str]) -> None:
@@ -384,7 +389,7 @@ async def _settle(replicas: list[Any]) -> None:
     ]
     try:
         for (_, _, invalidations), marker in zip(replicas, markers, strict=True):
-            await invalidations.publish([marker], drop_shared=False)
+            await invalidations.publish(Change.of(stored=[marker]))
         await until(lambda: all(set(markers) <= h for h in heard), 15)
     finally:
         for stop in stops:
