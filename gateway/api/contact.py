@@ -17,6 +17,7 @@ from gateway.api.execution import DIRECT
 from gateway.api.generated import (
     AttributesEntry,
     ContactMembers,
+    HoursOfOperationMembers,
     QueueMembers,
     QuickConnectContactDataMembers,
     ReferenceSummary,
@@ -43,7 +44,7 @@ from gateway.api.quality import (
 )
 from gateway.connect.model import doc, model
 from gateway.core.errors import NotFound
-from gateway.data.kinds import AGENT, ATTRIBUTES, CONTACT, QUEUE, REFERENCES, TASK_TEMPLATE
+from gateway.data.kinds import AGENT, ATTRIBUTES, CONTACT, HOURS, QUEUE, REFERENCES, TASK_TEMPLATE
 from gateway.data.loaders import Loader
 from gateway.data.sources import Subset, answerable
 
@@ -127,9 +128,27 @@ class Agent(UserMembers):
     pass
 
 
+@strawberry.type(
+    name="HoursOfOperation", description="A queue's hours, from DescribeHoursOfOperation."
+)
+class HoursOfOperation(HoursOfOperationMembers):
+    pass
+
+
 @strawberry.type(name="Queue", description="A queue, from DescribeQueue.")
 class Queue(QueueMembers):
-    pass
+    @strawberry.field(
+        description="When the queue is open (hoursOfOperationId), from DescribeHoursOfOperation.",
+        metadata=loads(HOURS),
+    )
+    async def hours_of_operation(self, info: Info) -> HoursOfOperation | None:
+        hours_id = self._record.get("HoursOfOperationId")
+        if not hours_id:
+            return None
+        record = await info.context.loaders[HOURS].load((self._instance, hours_id))
+        if record is None:
+            raise NotFound(f"hours of operation {hours_id!r} were not found")
+        return HoursOfOperation.of(record, Place(self._instance))
 
 
 @strawberry.type(

@@ -732,6 +732,71 @@ class HierarchyGroups(Node):
     level5: AgentHierarchyGroup | None = member("HierarchyGroups", "Level5", "level5")
 
 
+@shape("HoursOfOperation")
+@strawberry.type(name="HoursOfOperationMembers", description=doc("HoursOfOperation"))
+class HoursOfOperationMembers(Node):
+    hours_of_operation_id: strawberry.ID | None = member(
+        "HoursOfOperation", "HoursOfOperationId", "hoursOfOperationId"
+    )
+    hours_of_operation_arn: str | None = member(
+        "HoursOfOperation", "HoursOfOperationArn", "hoursOfOperationArn"
+    )
+    name: str | None = member("HoursOfOperation", "Name", "name")
+    description: str | None = member("HoursOfOperation", "Description", "description")
+    time_zone: str | None = member("HoursOfOperation", "TimeZone", "timeZone")
+    config: list[HoursOfOperationConfig] | None = member("HoursOfOperation", "Config", "config")
+    parent_hours_of_operations: list[HoursOfOperationsIdentifier] | None = member(
+        "HoursOfOperation", "ParentHoursOfOperations", "parentHoursOfOperations"
+    )
+    tags: list[TagMapEntry] | None = member("HoursOfOperation", "Tags", "tags")
+    last_modified_time: datetime | None = member(
+        "HoursOfOperation", "LastModifiedTime", "lastModifiedTime"
+    )
+    last_modified_region: str | None = member(
+        "HoursOfOperation", "LastModifiedRegion", "lastModifiedRegion"
+    )
+
+
+@shape("HoursOfOperationConfig")
+@strawberry.type(name="HoursOfOperationConfig", description=doc("HoursOfOperationConfig"))
+class HoursOfOperationConfig(Node):
+    day: HoursOfOperationDays | None = member("HoursOfOperationConfig", "Day", "day")
+    start_time: HoursOfOperationTimeSlice | None = member(
+        "HoursOfOperationConfig", "StartTime", "startTime"
+    )
+    end_time: HoursOfOperationTimeSlice | None = member(
+        "HoursOfOperationConfig", "EndTime", "endTime"
+    )
+
+
+@shape("HoursOfOperationDays")
+@strawberry.enum(name="HoursOfOperationDays", description=doc("HoursOfOperationDays"))
+class HoursOfOperationDays(Enum):
+    SUNDAY = "SUNDAY"
+    MONDAY = "MONDAY"
+    TUESDAY = "TUESDAY"
+    WEDNESDAY = "WEDNESDAY"
+    THURSDAY = "THURSDAY"
+    FRIDAY = "FRIDAY"
+    SATURDAY = "SATURDAY"
+    UNRECOGNIZED = UNRECOGNIZED
+
+
+@shape("HoursOfOperationTimeSlice")
+@strawberry.type(name="HoursOfOperationTimeSlice", description=doc("HoursOfOperationTimeSlice"))
+class HoursOfOperationTimeSlice(Node):
+    hours: int | None = member("HoursOfOperationTimeSlice", "Hours", "hours")
+    minutes: int | None = member("HoursOfOperationTimeSlice", "Minutes", "minutes")
+
+
+@shape("HoursOfOperationsIdentifier")
+@strawberry.type(name="HoursOfOperationsIdentifier", description=doc("HoursOfOperationsIdentifier"))
+class HoursOfOperationsIdentifier(Node):
+    name: str | None = member("HoursOfOperationsIdentifier", "Name", "name")
+    id: strawberry.ID | None = member("HoursOfOperationsIdentifier", "Id", "id")
+    arn: str | None = member("HoursOfOperationsIdentifier", "Arn", "arn")
+
+
 @shape("InvisibleFieldInfo")
 @strawberry.type(name="InvisibleFieldInfo", description=doc("InvisibleFieldInfo"))
 class InvisibleFieldInfo(Node):

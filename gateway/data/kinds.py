@@ -49,6 +49,7 @@ __all__ = [
     "CONTACT",
     "EVALUATION",
     "EVALUATIONS",
+    "HOURS",
     "KINDS",
     "NAMED",
     "OTHER_PROPERTIES",
@@ -244,6 +245,14 @@ TASK_TEMPLATE = Kind(
 """A task template (GetTaskTemplate), keyed by its ID: what a task's form asks."""
 
 
+HOURS = Kind(
+    "hours", Read("DescribeHoursOfOperation", "HoursOfOperationId", "HoursOfOperation",
+    "hours of operation"), _directory_ttl, personal="none",  # a schedule, not a person
+    not_invalidated=_DIRECTORY, shape="HoursOfOperation", members="HoursOfOperationMembers",
+)  # fmt: skip
+"""A queue's hours of operation (DescribeHoursOfOperation), keyed by their ID."""
+
+
 def _storage(connect: ConnectClient, instance: str, resource: str) -> Awaitable[Any]:
     return connect.list_instance_storage_configs(instance, resource)
 
@@ -259,7 +268,7 @@ KINDS: dict[str, Kind] = {
     kind.name: kind
     for kind in (
         CONTACT, AGENT, QUEUE, ATTRIBUTES, REFERENCES, ASSOCIATED, TRANSCRIPT, RAW_TRANSCRIPT,
-        EVALUATIONS, EVALUATION, STORAGE, TASK_TEMPLATE,
+        EVALUATIONS, EVALUATION, STORAGE, TASK_TEMPLATE, HOURS,
     )
 }  # fmt: skip
 """Every kind the store keeps (search pages are gateway/data/search.py's SEARCH)."""

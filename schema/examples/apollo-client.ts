@@ -32,6 +32,8 @@ export const typePolicies = {
   RequiredFieldInfo: { keyFields: false as const },
   ReadOnlyFieldInfo: { keyFields: false as const },
   InvisibleFieldInfo: { keyFields: false as const },
+  // The hours a queue's hours inherit from: their ID is unique.
+  HoursOfOperationsIdentifier: { keyFields: ["id"] },
 };
 
 export function createClient(uri: string, apiKey?: string): ApolloClient {

@@ -149,6 +149,31 @@ def get_task_template(dataset: Dataset, params: Mapping[str, Any]) -> dict[str, 
     raise ConnectError("ResourceNotFoundException", "Task template not found")
 
 
+def describe_hours_of_operation(dataset: Dataset, params: Mapping[str, Any]) -> dict[str, Any]:
+    """The hours a queue of the instance names (its HoursOfOperationId): weekdays 8 to 18
+    in the instance's time zone, Saturdays too for a queue of more than 100 contacts."""
+    instance = instance_of(dataset, params)
+    hours_id = params["HoursOfOperationId"]
+    for queue in instance.directory.queues:
+        if queue.record.get("HoursOfOperationId") == hours_id:
+            days = ["MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY"]
+            if queue.record["MaxContacts"] > 100:
+                days.append("SATURDAY")
+            slot = {"StartTime": {"Hours": 8, "Minutes": 0}, "EndTime": {"Hours": 18, "Minutes": 0}}
+            return {
+                "HoursOfOperation": {
+                    "HoursOfOperationId": hours_id,
+                    "HoursOfOperationArn": f"{instance.arn}/operating-hours/{hours_id}",
+                    "Name": f"{queue.name} hours", "TimeZone": "America/New_York",
+                    "Description": f"When {queue.name} takes contacts",
+                    "Config": [{"Day": day, **slot} for day in days],
+                    "Tags": {}, "LastModifiedTime": queue.record["LastModifiedTime"],
+                    "LastModifiedRegion": queue.record["LastModifiedRegion"],
+                }
+            }  # fmt: skip
+    raise ConnectError("ResourceNotFoundException", "Hours of operation not found")
+
+
 def _reading(reader: Reader) -> Handler:
     return lambda state, params: reader(state.dataset, params)
 
@@ -158,6 +183,7 @@ HANDLERS: Mapping[str, Handler] = {
     "DescribeUser": _reading(describe_user),
     "DescribeQueue": _reading(describe_queue),
     "GetTaskTemplate": _reading(get_task_template),
+    "DescribeHoursOfOperation": _reading(describe_hours_of_operation),
     "GetContactAttributes": _reading(get_contact_attributes),
     "ListContactReferences": _reading(list_contact_references),
     "ListAssociatedContacts": _reading(list_associated_contacts),
