@@ -8,7 +8,8 @@ A kind says how to fetch one entity by (instance, id) and how long it is fresh, 
   names; a `Read`'s own by default), so that the task role allows exactly them
   (tests/test_deploy.py reads this table);
 - `calls`: the most upstream calls one fetch makes (a page each), what the cost limit
-  counts for a field that loads it (gateway/api/cost.py's `loads(kind)`);
+  counts for a field whose resolver declares `metadata=loads(kind)` (gateway/api/members.py;
+  gateway/api/cost.py reads it);
 - `shape` and `members`: the botocore shape of its records and the class
   scripts/generate_types.py writes for it (its GraphQL members), for kinds read whole;
 - `invalidated_by`: which contact events make a cached one wrong (`updatedProperties` of
