@@ -11,8 +11,7 @@ searches spend Connect's smallest quota).
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import UTC, datetime
-from enum import Enum
+from datetime import datetime
 from typing import Annotated, Any
 
 import strawberry
@@ -32,11 +31,10 @@ from gateway.api.members import Place
 from gateway.api.permissions import PERSONAL_CRITERIA, check_criteria, readable_instance
 from gateway.connect import wire
 from gateway.connect.model import doc, model
-from gateway.connect.wire import MAX_RESULTS, SearchPage
+from gateway.connect.wire import MAX_RESULTS, SearchPage, member, members
 from gateway.core.errors import BadUserInput
 from gateway.data.loaders import Stale
-from gateway.data.search import Attributes, Criteria, KeyValues, Page, Search, Tags, TimeRange
-from gateway.data.search import TagCondition as Condition
+from gateway.data.search import Page, Search, TimeRange
 
 __all__ = ["ContactConnection", "SearchCriteria", "SearchSort", "SearchTimeRange", "search"]
 
@@ -56,11 +54,21 @@ class NameCriteria:
 
 @strawberry.input(description=doc("AgentHierarchyGroups"))
 class HierarchyGroupCriteria:
-    level1_ids: list[strawberry.ID] | None = None
-    level2_ids: list[strawberry.ID] | None = None
-    level3_ids: list[strawberry.ID] | None = None
-    level4_ids: list[strawberry.ID] | None = None
-    level5_ids: list[strawberry.ID] | None = None
+    level1_ids: list[strawberry.ID] | None = strawberry.field(
+        default=None, metadata=member("L1Ids")
+    )
+    level2_ids: list[strawberry.ID] | None = strawberry.field(
+        default=None, metadata=member("L2Ids")
+    )
+    level3_ids: list[strawberry.ID] | None = strawberry.field(
+        default=None, metadata=member("L3Ids")
+    )
+    level4_ids: list[strawberry.ID] | None = strawberry.field(
+        default=None, metadata=member("L4Ids")
+    )
+    level5_ids: list[strawberry.ID] | None = strawberry.field(
+        default=None, metadata=member("L5Ids")
+    )
 
 
 @strawberry.input(description="A key and the values it may have.")
@@ -101,12 +109,16 @@ class SearchCriteria:
     agent_hierarchy_groups: HierarchyGroupCriteria | None = None
     name: NameCriteria | None = strawberry.field(default=None, description=_personal("name"))
     contact_attributes: AttributesCriteria | None = strawberry.field(
-        default=None, description=_personal("contactAttributes")
+        default=None,
+        description=_personal("contactAttributes"),
+        metadata=member("SearchableContactAttributes"),
     )
     segment_attributes: AttributesCriteria | None = strawberry.field(
-        default=None, description=_personal("segmentAttributes")
+        default=None,
+        description=_personal("segmentAttributes"),
+        metadata=member("SearchableSegmentAttributes"),
     )
-    tags: TagFilter | None = None
+    tags: TagFilter | None = strawberry.field(default=None, metadata=member("ContactTags"))
 
 
 @strawberry.input(description=doc("Sort"))
@@ -247,83 +259,12 @@ def _search(
     criteria: SearchCriteria | None,
     sort: SearchSort | None,
 ) -> Search:
+    connect = model().operation_model("SearchContacts").input_shape.members
+    window = members(time_range, connect["TimeRange"])
+    order = None if sort is None else members(sort, connect["Sort"])
     return Search(
         instance,
-        TimeRange(_value(time_range.type), _utc(time_range.start_time), _utc(time_range.end_time)),
-        None if criteria is None else _criteria(criteria),
-        None if sort is None else (_value(sort.field_name), _value(sort.order)),
+        TimeRange(window["Type"], window["StartTime"], window["EndTime"]),
+        None if criteria is None else members(criteria, connect["SearchCriteria"]),
+        None if order is None else (order["FieldName"], order["Order"]),
     )
-
-
-def _criteria(criteria: SearchCriteria) -> Criteria:
-    groups = criteria.agent_hierarchy_groups
-    levels = (
-        None
-        if groups is None
-        else tuple(
-            _strings(ids)
-            for ids in (
-                groups.level1_ids,
-                groups.level2_ids,
-                groups.level3_ids,
-                groups.level4_ids,
-                groups.level5_ids,
-            )
-        )
-    )
-    name = criteria.name
-    return Criteria(
-        channels=_values(criteria.channels),
-        initiation_methods=_values(criteria.initiation_methods),
-        queue_ids=_strings(criteria.queue_ids),
-        agent_ids=_strings(criteria.agent_ids),
-        hierarchy=levels,
-        name_texts=None if name is None else tuple(name.search_text),
-        name_match_type=None if name is None else _value(name.match_type),
-        contact_attributes=_attributes(criteria.contact_attributes),
-        segment_attributes=_attributes(criteria.segment_attributes),
-        tags=None if criteria.tags is None else _tags(criteria.tags),
-    )
-
-
-def _attributes(criteria: AttributesCriteria | None) -> Attributes | None:
-    if criteria is None:
-        return None
-    return Attributes(
-        tuple(KeyValues(c.key, tuple(c.values)) for c in criteria.criteria),
-        None if criteria.match_type is None else _value(criteria.match_type),
-    )
-
-
-def _tags(tags: TagFilter) -> Tags:
-    def condition(c: TagCondition) -> Condition:
-        return Condition(c.tag_key, c.tag_value)
-
-    return Tags(
-        or_conditions=None
-        if tags.or_conditions is None
-        else tuple(tuple(condition(c) for c in group) for group in tags.or_conditions),
-        and_conditions=None
-        if tags.and_conditions is None
-        else tuple(condition(c) for c in tags.and_conditions),
-        condition=None if tags.tag_condition is None else condition(tags.tag_condition),
-    )
-
-
-def _values(values: list[Any] | None) -> tuple[str, ...] | None:
-    return None if values is None else tuple(_value(value) for value in values)
-
-
-def _strings(values: list[strawberry.ID] | None) -> tuple[str, ...] | None:
-    return None if values is None else tuple(str(value) for value in values)
-
-
-def _utc(moment: datetime) -> datetime:
-    """A time without a zone is UTC, as the schema's DateTime says."""
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
-
-
-def _value(value: Enum) -> str:
-    if value.name == "UNRECOGNIZED":
-        raise BadUserInput("UNRECOGNIZED stands for values newer than the gateway: not a criterion")
-    return str(value.value)

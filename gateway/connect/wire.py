@@ -1,5 +1,6 @@
-"""Connect's wire format where the schema needs it: page sizes, the search parameters
-Connect would refuse, a search page's members, and the associated-contact summary.
+"""Connect's wire format where the schema needs it: an input of the schema as Connect's
+members, page sizes, the search parameters Connect would refuse, a search page's members,
+and the associated-contact summary.
 
 The resolvers in gateway/api/ speak these names only through this module, so that
 botocore and Connect's member names stay in gateway/connect/.
@@ -7,8 +8,11 @@ botocore and Connect's member names stay in gateway/connect/.
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from enum import Enum
 from functools import cache
 from typing import Any
 
@@ -24,6 +28,9 @@ __all__ = [
     "SUMMARY_MEMBERS",
     "SearchPage",
     "contact_of_summary",
+    "member",
+    "member_names",
+    "members",
     "search_params",
     "summary_shape",
 ]
@@ -52,6 +59,61 @@ SUMMARY_MEMBERS = {
 def contact_of_summary(summary: dict[str, Any]) -> dict[str, Any]:
     """An AssociatedContactSummary as a (partial) Contact record."""
     return {SUMMARY_MEMBERS[k]: v for k, v in summary.items() if k in SUMMARY_MEMBERS}
+
+
+_MEMBER = "connect_member"
+
+
+def member(name: str) -> Mapping[str, str]:
+    """A field's metadata naming the Connect member it is, where that is not the field's
+    name in PascalCase (`level1_ids` is `L1Ids`): `strawberry.field(metadata=member(...))`."""
+    return {_MEMBER: name}
+
+
+def members(value: Any, shape: Any) -> Any:
+    """`value`, an input of the schema, as Connect's members of `shape`: each field set
+    (not None) is the member of its name in PascalCase, or the one its metadata names; an
+    enum is its value, a list its items. The input's types are defined once, in the
+    schema, and this is the only translation (tests/connect/test_wire.py walks every
+    input against its shape)."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        out: dict[str, Any] = {}
+        for field in dataclasses.fields(value):
+            item = getattr(value, field.name)
+            if item is None or _unset(item):
+                continue
+            name = field.metadata.get(_MEMBER) or _pascal(field.name)
+            out[name] = members(item, shape.members[name])
+        return out
+    if isinstance(value, list):
+        return [members(item, shape.member) for item in value]
+    if isinstance(value, Enum):
+        if value.name == "UNRECOGNIZED":
+            raise BadUserInput(
+                "UNRECOGNIZED stands for values newer than the gateway: not one to send"
+            )
+        return value.value
+    if isinstance(value, datetime) and value.tzinfo is None:
+        return value.replace(tzinfo=UTC)  # a time without a zone is UTC, as DateTime says
+    return value
+
+
+def member_names(input_type: type, shape: Any) -> list[str]:
+    """The members an input type maps onto, each checked to exist in `shape` (KeyError)."""
+    names = []
+    for field in dataclasses.fields(input_type):
+        name = field.metadata.get(_MEMBER) or _pascal(field.name)
+        shape.members[name]  # the check
+        names.append(name)
+    return names
+
+
+def _pascal(name: str) -> str:
+    return "".join(part[:1].upper() + part[1:] for part in name.split("_"))
+
+
+def _unset(value: Any) -> bool:
+    return type(value).__name__ == "UnsetType"  # strawberry.UNSET, without importing Strawberry
 
 
 @cache

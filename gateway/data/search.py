@@ -1,11 +1,12 @@
 """Contact searches in Connect's terms, and their pages shared by every caller.
 
-A `Search` says what to look for (instance, time range, criteria, sort) without GraphQL's
-types; `params()` is the SearchContacts request for it. A page of a search (its size and
-NextToken too) is an entity of the store, kind "search", whose ID is a digest of the whole
-request: within `GATEWAY_TTL_SEARCH_SECONDS` the same page costs one SearchContacts call
-for every caller and replica (the store's cache, single-flight and Redis lease), tagged
-`search:<instance ID>:<digest>` for invalidations and the response cache.
+A `Search` says what to look for (instance, time range, Connect's SearchCriteria, sort)
+without GraphQL's types; `params()` is the SearchContacts request for it. A page of a
+search (its size and NextToken too) is an entity of the store, kind "search", whose ID is
+a digest of the whole request: within `GATEWAY_TTL_SEARCH_SECONDS` the same page costs one
+SearchContacts call for every caller and replica (the store's cache, single-flight and
+Redis lease), tagged `search:<instance ID>:<digest>` for invalidations and the response
+cache.
 
 A range that ends now ("the last 10 minutes": its end within a minute, or a TTL if
 longer, of the gateway's clock) differs between pollers by the milliseconds or seconds
@@ -23,6 +24,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -31,17 +33,7 @@ from gateway.connect import ConnectClient
 from gateway.core.settings import Settings
 from gateway.data.kinds import Kind
 
-__all__ = [
-    "SEARCH",
-    "Attributes",
-    "Criteria",
-    "KeyValues",
-    "Page",
-    "Search",
-    "TagCondition",
-    "Tags",
-    "TimeRange",
-]
+__all__ = ["SEARCH", "Page", "Search", "TimeRange"]
 
 _SKEW = 60.0
 """Seconds a poller's clock may be off the gateway's and its range still end "now"."""
@@ -55,51 +47,11 @@ class TimeRange:
 
 
 @dataclass(frozen=True)
-class KeyValues:
-    key: str
-    values: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class Attributes:
-    criteria: tuple[KeyValues, ...]
-    match_type: str | None = None
-
-
-@dataclass(frozen=True)
-class TagCondition:
-    key: str
-    value: str
-
-
-@dataclass(frozen=True)
-class Tags:
-    or_conditions: tuple[tuple[TagCondition, ...], ...] | None = None
-    and_conditions: tuple[TagCondition, ...] | None = None
-    condition: TagCondition | None = None
-
-
-@dataclass(frozen=True)
-class Criteria:
-    """SearchCriteria; `hierarchy` holds the agent hierarchy's levels 1 to 5 (None: any)."""
-
-    channels: tuple[str, ...] | None = None
-    initiation_methods: tuple[str, ...] | None = None
-    queue_ids: tuple[str, ...] | None = None
-    agent_ids: tuple[str, ...] | None = None
-    hierarchy: tuple[tuple[str, ...] | None, ...] | None = None
-    name_texts: tuple[str, ...] | None = None
-    name_match_type: str | None = None
-    contact_attributes: Attributes | None = None
-    segment_attributes: Attributes | None = None
-    tags: Tags | None = None
-
-
-@dataclass(frozen=True)
 class Search:
     instance_id: str
     time_range: TimeRange
-    criteria: Criteria | None = None
+    criteria: Mapping[str, Any] | None = None
+    """Connect's SearchCriteria members (`gateway.connect.wire.members` of the input)"""
     sort: tuple[str, str] | None = None
     """(field name, order)"""
 
@@ -114,7 +66,7 @@ class Search:
             },
         }
         if self.criteria is not None:
-            params["SearchCriteria"] = _criteria(self.criteria)
+            params["SearchCriteria"] = dict(self.criteria)
         if self.sort is not None:
             params["Sort"] = {"FieldName": self.sort[0], "Order": self.sort[1]}
         return params
@@ -218,54 +170,3 @@ def _json_default(value: Any) -> str:
     if isinstance(value, datetime):
         return value.astimezone(UTC).isoformat()
     raise TypeError(f"not JSON: {type(value).__name__}")
-
-
-def _criteria(criteria: Criteria) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    lists = {
-        "Channels": criteria.channels,
-        "InitiationMethods": criteria.initiation_methods,
-        "QueueIds": criteria.queue_ids,
-        "AgentIds": criteria.agent_ids,
-    }
-    out |= {name: list(values) for name, values in lists.items() if values is not None}
-    if criteria.hierarchy is not None:
-        out["AgentHierarchyGroups"] = {
-            f"L{level}Ids": list(ids)
-            for level, ids in enumerate(criteria.hierarchy, 1)
-            if ids is not None
-        }
-    if criteria.name_texts is not None:
-        out["Name"] = {"SearchText": list(criteria.name_texts)}
-        if criteria.name_match_type is not None:
-            out["Name"]["MatchType"] = criteria.name_match_type
-    if criteria.contact_attributes is not None:
-        out["SearchableContactAttributes"] = _attributes(criteria.contact_attributes)
-    if criteria.segment_attributes is not None:
-        out["SearchableSegmentAttributes"] = _attributes(criteria.segment_attributes)
-    if criteria.tags is not None:
-        out["ContactTags"] = _tags(criteria.tags)
-    return out
-
-
-def _attributes(attributes: Attributes) -> dict[str, Any]:
-    out: dict[str, Any] = {
-        "Criteria": [{"Key": c.key, "Values": list(c.values)} for c in attributes.criteria]
-    }
-    if attributes.match_type is not None:
-        out["MatchType"] = attributes.match_type
-    return out
-
-
-def _tags(tags: Tags) -> dict[str, Any]:
-    def condition(c: TagCondition) -> dict[str, str]:
-        return {"TagKey": c.key, "TagValue": c.value}
-
-    out: dict[str, Any] = {}
-    if tags.or_conditions is not None:
-        out["OrConditions"] = [[condition(c) for c in group] for group in tags.or_conditions]
-    if tags.and_conditions is not None:
-        out["AndConditions"] = [condition(c) for c in tags.and_conditions]
-    if tags.condition is not None:
-        out["TagCondition"] = condition(tags.condition)
-    return out

@@ -16,6 +16,8 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from redis.backoff import ExponentialWithJitterBackoff
+
 from gateway.core.errors import (
     BadUserInput,
     Forbidden,
@@ -39,7 +41,9 @@ _FAIL = (
     "if redis.call('get', KEYS[1]) == ARGV[1] then "
     "return redis.call('set', KEYS[1], ARGV[2], 'PX', ARGV[3]) end"
 )
-_RELEASE_RETRY_SECONDS = 0.25
+# Retrying a release Redis did not answer: redis-py's backoff (its Retry only takes
+# RedisError subclasses; ours is Unavailable), bounded by the lease's own expiry.
+_RELEASE_BACKOFF = ExponentialWithJitterBackoff(cap=2.0, base=0.25)
 _SHARED_ERRORS: dict[str, type[GatewayError]] = {
     error.code: error for error in (UpstreamThrottled, UpstreamUnavailable, Forbidden, BadUserInput)
 }
@@ -95,8 +99,10 @@ class Lease:
             self.coordinator.later(self._retry(script, *args))
 
     async def _retry(self, script: str, *args: Any) -> None:
+        attempt = 0
         while time.monotonic() < self.expires:
-            await asyncio.sleep(_RELEASE_RETRY_SECONDS)
+            attempt += 1
+            await asyncio.sleep(_RELEASE_BACKOFF.compute(attempt))
             with contextlib.suppress(Unavailable):
                 await self.coordinator.eval(script, [self.name], *args, force=True)
                 return

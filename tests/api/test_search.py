@@ -116,7 +116,7 @@ def test_other_fields_hydrate_once_per_contact(gateway: Gateway, emulator: Emula
         ({"first": 0}, "first must be 1 to 100"),
         ({"first": 101}, "first must be 1 to 100"),
         ({"first": 5, "after": "not-a-cursor"}, "not a cursor this gateway gave out"),
-        ({"first": 5, "criteria": {"channels": ["UNRECOGNIZED"]}}, "not a criterion"),
+        ({"first": 5, "criteria": {"channels": ["UNRECOGNIZED"]}}, "newer than the gateway"),
     ],
 )
 def test_bad_search_input(

@@ -8,7 +8,7 @@ from typing import Any, cast
 
 from gateway.connect import ConnectClient
 from gateway.core.settings import Settings
-from gateway.data.search import SEARCH, Attributes, Criteria, KeyValues, Page, Search, TimeRange
+from gateway.data.search import SEARCH, Page, Search, TimeRange
 from tests.clock import FakeClock
 
 NOW = datetime(2026, 11, 25, 12, 0, 3, 217000, tzinfo=UTC)
@@ -25,13 +25,7 @@ def test_params_are_connects() -> None:
     search = Search(
         INSTANCE,
         TimeRange("INITIATION_TIMESTAMP", NOW - timedelta(hours=1), NOW),
-        Criteria(
-            channels=("VOICE",),
-            hierarchy=(("l1",), None, ("l3",)),
-            name_texts=("refund",),
-            name_match_type="MATCH_ANY",
-            contact_attributes=Attributes((KeyValues("intent", ("billing",)),), "MATCH_ALL"),
-        ),
+        {"Channels": ["VOICE"], "Name": {"SearchText": ["refund"], "MatchType": "MATCH_ANY"}},
         ("INITIATION_TIMESTAMP", "ASCENDING"),
     )
     assert search.params() == {
@@ -43,12 +37,7 @@ def test_params_are_connects() -> None:
         },
         "SearchCriteria": {
             "Channels": ["VOICE"],
-            "AgentHierarchyGroups": {"L1Ids": ["l1"], "L3Ids": ["l3"]},
             "Name": {"SearchText": ["refund"], "MatchType": "MATCH_ANY"},
-            "SearchableContactAttributes": {
-                "Criteria": [{"Key": "intent", "Values": ["billing"]}],
-                "MatchType": "MATCH_ALL",
-            },
         },
         "Sort": {"FieldName": "INITIATION_TIMESTAMP", "Order": "ASCENDING"},
     }
