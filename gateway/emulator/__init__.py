@@ -44,6 +44,8 @@ change:
   analysis completed; contacts are not limited to the last two years nor to 10,000
   results; EXPIRY_TIMESTAMP is known for tasks only (their ContactExpiry, else 7 days).
 
+- Tags, routing data, schedules, tasks, transfers, stop, pause and resume, each with
+  Connect's rules and ClientToken idempotency (see `gateway.emulator.operations.writes`).
 - UpdateContact and UpdateContactAttributes (see `gateway.emulator.operations.updates`), on ongoing
   and ended contacts: name, description, references (the types a caller may set), segment
   attributes, an email's CC list; attributes merged into the contact's whole chain.

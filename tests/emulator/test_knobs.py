@@ -124,8 +124,9 @@ def test_faults_list_and_clear(control: httpx.Client) -> None:
     fault_id = control.post("/_emulator/faults", json=fault).json()["id"]
     listed = control.get("/_emulator/faults").json()["faults"]
     assert listed == [
-        {**fault, "id": fault_id, "contactId": None, "instanceId": None, "patch": None}
-    ]
+        {**fault, "id": fault_id, "contactId": None, "instanceId": None, "patch": None,
+         "after": False}
+    ]  # fmt: skip
     assert control.delete("/_emulator/faults").json() == {"ok": True}
     assert control.get("/_emulator/faults").json() == {"faults": []}
 

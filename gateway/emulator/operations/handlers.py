@@ -20,6 +20,7 @@ from gateway.emulator.operations.search import search_contacts
 from gateway.emulator.operations.storage import list_instance_storage_configs
 from gateway.emulator.operations.trees import associated_summary, contact_tree
 from gateway.emulator.operations.updates import update_contact, update_contact_attributes
+from gateway.emulator.operations.writes import WRITES
 from gateway.emulator.protocol.errors import ConnectError
 from gateway.emulator.protocol.state import EmulatorState
 from gateway.emulator.world.attributes import chain_key
@@ -195,4 +196,5 @@ HANDLERS: Mapping[str, Handler] = {
     "ListRealtimeContactAnalysisSegments": list_voice_segments,
     "UpdateContact": update_contact,
     "UpdateContactAttributes": update_contact_attributes,
+    **WRITES,
 }

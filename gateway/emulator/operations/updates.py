@@ -32,7 +32,7 @@ from gateway.emulator.world.attributes import chain_key
 from gateway.emulator.world.contacts import Record
 from gateway.emulator.world.events import CONTACT_DATA_UPDATED
 
-__all__ = ["update_contact", "update_contact_attributes"]
+__all__ = ["references_of", "stamp", "update_contact", "update_contact_attributes"]
 
 _UPDATABLE = (
     "Name",
@@ -65,14 +65,14 @@ def update_contact(state: EmulatorState, params: Mapping[str, Any]) -> dict[str,
             "InvalidParameterException", "At least one field to be updated must be present"
         )
     _check_allowed(record, changes)
-    references = _references(params.get("References", {}))
+    references = references_of(params.get("References", {}))
     for name in changes:
         _apply(record, name, params[name])
     if references:
         kept = instance.references.setdefault(record["Id"], [])
         names = {_reference_name(made) for made in references}
         kept[:] = [ref for ref in kept if _reference_name(ref) not in names] + references
-    at = _stamp(state, record)
+    at = stamp(state, record)
     state.announce(instance, record, CONTACT_DATA_UPDATED, at, changes)
     return {}
 
@@ -92,7 +92,7 @@ def update_contact_attributes(state: EmulatorState, params: Mapping[str, Any]) -
     chain = [other for other in instance.contacts.values() if chain_key(other) == key]
     for member in chain:
         member["Attributes"] = dict(merged)
-        at = _stamp(state, member)
+        at = stamp(state, member)
         state.announce(instance, member, CONTACT_DATA_UPDATED, at, ["UserDefinedAttributes"])
     return {}
 
@@ -135,7 +135,7 @@ def _apply(record: Record, name: str, value: Any) -> None:
         record[name] = {**record.get(name, {}), **value}
 
 
-def _references(given: Mapping[str, Mapping[str, Any]]) -> list[Record]:
+def references_of(given: Mapping[str, Mapping[str, Any]]) -> list[Record]:
     """The ReferenceSummary of each reference given, or 400 for a type one may not set."""
     made = []
     for name, reference in given.items():
@@ -157,7 +157,7 @@ def _reference_name(summary: Record) -> str:
     return str(next(iter(summary.values())).get("Name", ""))
 
 
-def _stamp(state: EmulatorState, record: Record) -> datetime:
+def stamp(state: EmulatorState, record: Record) -> datetime:
     """Now on the emulator's clock, and at least a millisecond after the record's last
     update, so that every update shows (the clock may be stopped)."""
     last: datetime = record["LastUpdateTimestamp"]

@@ -4,7 +4,9 @@ A fault names an operation and optionally a contact and an instance; the first f
 matches a request applies to it: it waits `delayMs`, then answers `error` if it has one,
 else lets the request through, with `patch` (a JSON object) merged into the answer if it
 has one: the way to see what a gateway does with a value Connect adds later. A fault with
-`times` expires after that many requests.
+`times` expires after that many requests. A fault with `after: true` applies its error once
+the operation has been carried out: the write is done and its answer lost (a timeout, a
+dropped connection, a 500 after the commit), the case a retry must not repeat.
 Besides Connect's errors, the error "MalformedResponse" answers 200 with a JSON body cut
 off mid-document, as a broken connection or proxy would deliver it; botocore does not raise
 on it, it returns a response without the operation's output members.
@@ -51,7 +53,9 @@ _MESSAGES = {
     "InvalidRequestException": "The request is not valid.",
 }
 
-_KEYS = frozenset({"operation", "error", "times", "contactId", "instanceId", "delayMs", "patch"})
+_KEYS = frozenset(
+    {"operation", "error", "times", "contactId", "instanceId", "delayMs", "patch", "after"}
+)
 
 
 class FaultError(ValueError):
@@ -70,6 +74,7 @@ class Fault:
     instance_id: str | None = None
     delay_ms: float = 0.0
     patch: dict[str, Any] | None = None
+    after: bool = False
 
     @property
     def message(self) -> str:
@@ -93,6 +98,7 @@ class Fault:
             "instanceId": self.instance_id,
             "delayMs": self.delay_ms,
             "patch": self.patch,
+            "after": self.after,
         }
 
 
@@ -150,6 +156,9 @@ def parse_fault(data: Any, operations: Collection[str]) -> Fault:
     patch = data.get("patch")
     if patch is not None and not isinstance(patch, dict):
         raise FaultError(f"'patch' must be a JSON object, got {patch!r}")
+    after = data.get("after", False)
+    if not isinstance(after, bool) or (after and error is None):
+        raise FaultError("'after' must be true or false, and true only with an 'error'")
     if error is None and delay == 0 and not patch:
         raise FaultError("A fault needs an 'error', a positive 'delayMs' or a 'patch'")
     return Fault(
@@ -161,6 +170,7 @@ def parse_fault(data: Any, operations: Collection[str]) -> Fault:
         instance_id=_text(data, "instanceId"),
         delay_ms=delay,
         patch=patch,
+        after=after,
     )
 
 

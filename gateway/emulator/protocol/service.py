@@ -6,7 +6,8 @@ with credentials the emulator's region or account refuses: `sts.check_caller`),
 throttle (429, immediately), wait the configured latency, bind and validate (400:
 InvalidParameterException, or InvalidRequestException for the operations whose model does
 not declare the former, such as GetContactAttributes), apply an injected fault, then run
-the operation's handler. An operation the model has but the emulator does not implement
+the operation's handler (a fault marked `after` answers its error once the handler is
+done). An operation the model has but the emulator does not implement
 answers 400 InvalidRequestException, the way a service answers a request it cannot carry
 out, rather than a 5xx a client would retry. Every answer with status 429, from the rate
 limit or an injected ThrottlingException, counts as throttled.
@@ -98,12 +99,16 @@ class ConnectService:
             await _sleep(fault.delay_ms)
             if fault.error == MALFORMED_RESPONSE:
                 raise _Malformed
-            if fault.error is not None:
+            if fault.error is not None and not fault.after:
                 raise ConnectError(fault.error, fault.message)
         handler = HANDLERS.get(name)
         if handler is None:
             raise ConnectError("InvalidRequestException", f"The emulator does not implement {name}")
         output = handler(state, _capped(operation, params, state.options.max_page_size))
+        if fault is not None and fault.after and fault.error is not None:
+            if fault.error == MALFORMED_RESPONSE:
+                raise _Malformed
+            raise ConnectError(fault.error, fault.message)  # done, and its answer lost
         if fault is not None and fault.patch:
             output = patched(output, fault.patch)
         return output

@@ -40,6 +40,7 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import partial
+from typing import Any
 
 from gateway.emulator.world import branches as b
 from gateway.emulator.world import chains as c
@@ -90,6 +91,8 @@ class Instance:
     references: dict[str, list[Record]] = field(default_factory=dict)
     transcripts: Mapping[str, Transcript] = field(default_factory=dict)
     evaluations: Evaluations = field(default_factory=lambda: Evaluations({}, {}))
+    client_tokens: dict[str, tuple[str, dict[str, Any]]] = field(default_factory=dict)
+    """What each ClientToken's call did: (operation, its answer), answered again as is."""
 
     @property
     def region(self) -> str:

@@ -17,8 +17,9 @@ import asyncio
 import contextlib
 import heapq
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
+from typing import Any
 
 from gateway.emulator.world.clock import Clock
 from gateway.emulator.world.contacts import Record
@@ -26,7 +27,7 @@ from gateway.emulator.world.dataset import Dataset, Instance
 from gateway.emulator.world.events import COMPLETED, CONNECTED_TO_AGENT, DISCONNECTED, QUEUED
 from gateway.emulator.world.timeline import ms
 
-__all__ = ["Announce", "Lifecycle"]
+__all__ = ["Announce", "Lifecycle", "paused"]
 
 Announce = Callable[[Instance, Record, str, datetime], None]
 
@@ -124,7 +125,15 @@ class Lifecycle:
         info.setdefault("AgentPauseDurationInSeconds", 0)
 
 
+def paused(record: Mapping[str, Any]) -> bool:
+    """Paused (PauseContact) since it last resumed: it stands still."""
+    at = record.get("LastPausedTimestamp")
+    return at is not None and at > record.get("LastResumedTimestamp", at - timedelta(seconds=1))
+
+
 def _next_step(record: Record) -> str | None:
+    if paused(record):
+        return None
     if "DisconnectTimestamp" in record:
         working = _connected(record) and "AfterContactWorkEndTimestamp" not in record["AgentInfo"]
         return COMPLETED if working else None
