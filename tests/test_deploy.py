@@ -29,6 +29,7 @@ from packaging.requirements import Requirement
 
 from gateway.data.kinds import KINDS
 from gateway.data.search import SEARCH
+from gateway.data.writes import WRITES
 
 ROOT = Path(__file__).parents[1]
 GATEWAY = ROOT / "gateway"
@@ -41,9 +42,9 @@ KNOWN_OPERATIONS = {
     for kind in (*KINDS.values(), SEARCH)
     for operation in kind.operations
     if operation.startswith("connect:")
-}
-"""The Connect operations the kinds declare (gateway/data/kinds.py): the derivation from the
-code must find them all."""
+} | set(WRITES)
+"""The Connect operations the kinds declare (gateway/data/kinds.py) and the writes
+(gateway/data/writes.py): the derivation from the code must find them all."""
 
 
 # --- What the code calls ---------------------------------------------------------------------
@@ -104,8 +105,8 @@ def _scan_module(path: Path, mtime_ns: int) -> tuple[frozenset[str], frozenset[s
         ):
             services.add(str(node.args[0].value))
         elif _names_a_read(node):
-            # ConnectClient.read("DescribeUser", ...) and kinds' Read("DescribeUser", ...)
-            # call the boto3 method of that name (`xform_name`).
+            # ConnectClient.read("DescribeUser", ...), kinds' Read("DescribeUser", ...) and
+            # writes' Write("UpdateContact", ...) call the boto3 method of that name.
             attributes.add(xform_name(node.args[0].value))  # type: ignore[attr-defined]
     return frozenset(attributes), frozenset(services)
 
@@ -114,7 +115,7 @@ def _names_a_read(node: ast.AST) -> bool:
     if not isinstance(node, ast.Call) or not node.args:
         return False
     first, func = node.args[0], node.func
-    named = (isinstance(func, ast.Name) and func.id == "Read") or (
+    named = (isinstance(func, ast.Name) and func.id in ("Read", "Write")) or (
         isinstance(func, ast.Attribute) and func.attr == "read"
     )
     return named and isinstance(first, ast.Constant) and isinstance(first.value, str)

@@ -12,6 +12,7 @@ from gateway.core.settings import Settings
 from gateway.data.loaders import Loaders
 from gateway.data.store import EntityStore
 from gateway.data.subscriptions import Subscriptions
+from gateway.data.writes import Writer
 from gateway.observability.audit import Audit
 
 __all__ = ["Context", "Info"]
@@ -26,6 +27,7 @@ class Context:
     caller: Caller = EVERYONE
     audit: Audit = field(default_factory=Audit)
     subscriptions: Subscriptions | None = None  # websocket connections only
+    writer: Writer | None = None  # POST only: mutations never run over GET or websockets
 
 
 Info = StrawberryInfo[Context, None]

@@ -34,3 +34,9 @@ def instance_id(value: str | None, settings: Settings) -> str:
     if instance not in settings.instance_ids:
         raise BadUserInput(f"instance {instance!r} is not one this gateway may query")
     return instance
+
+
+def camel(name: str) -> str:
+    """A Python field name as the schema spells it (`previous_contact_id`: previousContactId)."""
+    first, *rest = name.split("_")
+    return first + "".join(part[:1].upper() + part[1:] for part in rest)

@@ -1,15 +1,23 @@
-"""What a caller's scopes let it read, checked in the resolvers before any cache read or
-upstream call: `contacts:read`, and `instance:<id>` / `instance:*` for the instance named.
+"""What a caller's scopes let it read and write, checked in the resolvers before any cache
+read or upstream call: `contacts:read` (`contacts:write` for a mutation, with
+`contacts:pii` when it writes personal data), and `instance:<id>` / `instance:*` for the
+instance named.
 A refusal is FORBIDDEN at the field; its siblings still answer."""
 
 from __future__ import annotations
 
 from gateway.api import inputs
-from gateway.core.caller import CONTACTS_PII, CONTACTS_READ, Caller
+from gateway.core.caller import CONTACTS_PII, CONTACTS_READ, CONTACTS_WRITE, Caller
 from gateway.core.errors import ScopeRefused
 from gateway.core.settings import Settings
 
-__all__ = ["PERSONAL_CRITERIA", "check_criteria", "check_read", "readable_instance"]
+__all__ = [
+    "PERSONAL_CRITERIA",
+    "check_criteria",
+    "check_read",
+    "check_write",
+    "readable_instance",
+]
 
 PERSONAL_CRITERIA = {
     "name": "matches the free text of contacts' names and descriptions",
@@ -25,6 +33,18 @@ def check_read(caller: Caller, instance: str) -> None:
         raise ScopeRefused("reading contacts needs the contacts:read scope")
     if not caller.may_read_instance(instance):
         raise ScopeRefused(f"instance {instance!r} is not in this caller's scopes (instance:<id>)")
+
+
+def check_write(caller: Caller, instance: str, personal: list[str]) -> None:
+    """Refuses a contact write without `contacts:write` or the instance's scope, and one
+    that sets personal data (`personal`: the input's fields) without `contacts:pii`."""
+    if not caller.has(CONTACTS_WRITE):
+        raise ScopeRefused("writing contacts needs the contacts:write scope")
+    if not caller.may_read_instance(instance):
+        raise ScopeRefused(f"instance {instance!r} is not in this caller's scopes (instance:<id>)")
+    if personal and not caller.has(CONTACTS_PII):
+        names = ", ".join(inputs.camel(name) for name in personal)
+        raise ScopeRefused(f"writing {names} needs the contacts:pii scope (personal data)")
 
 
 def readable_instance(value: str | None, settings: Settings, caller: Caller) -> str:

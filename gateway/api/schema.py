@@ -30,6 +30,7 @@ from gateway.api.internals import (
 )
 from gateway.api.limits import Limits
 from gateway.api.members import SCALARS
+from gateway.api.mutation import Mutation
 from gateway.api.query import Query
 from gateway.api.subscription import Subscription
 from gateway.api.tracing import TracingExtension
@@ -183,6 +184,7 @@ def _schema(limits: Limits, tracing: bool, introspection: bool) -> GatewaySchema
         extensions.append(DisableIntrospection)
     schema = GatewaySchema(
         query=Query,
+        mutation=Mutation,
         subscription=Subscription,
         extensions=extensions,
         config=StrawberryConfig(scalar_map=SCALARS),

@@ -158,6 +158,26 @@ class ConnectClient:
         record: Record = to_json(body)
         return record
 
+    async def write(
+        self, operation: str, instance_id: str, *, replay_safe: bool, **params: Any
+    ) -> Record:
+        """One write to Connect named by its operation (`UpdateContact`): its answer, as
+        JSON. A throttled attempt was not carried out and is tried again, like a read's;
+        an attempt whose answer is lost (a 5xx, a timeout) may have been, so it is tried
+        again only if `replay_safe`: the write sets values (doing it twice is doing it
+        once) or carries a ClientToken (Connect answers the first call's answer again).
+        botocore would make a new ClientToken for each attempt: the caller passes one."""
+        client = self.route(instance_id).connect_client
+        method = getattr(client, xform_name(operation))
+        route = self._by_client[id(client)]
+        with tracing.connect_span(operation):
+            response = await self._guarded_call(
+                route, operation, method, "contact", None, replay_safe,
+                InstanceId=instance_id, **params,
+            )  # fmt: skip
+        answer: Record = to_json({k: v for k, v in response.items() if k != "ResponseMetadata"})
+        return answer
+
     async def get_contact_attributes(self, instance_id: str, initial_contact_id: str) -> Record:
         response = await self._call(
             self.route(instance_id).connect_client.get_contact_attributes,
@@ -340,6 +360,7 @@ class ConnectClient:
         method: Callable[..., Any],
         what: str,
         then: Callable[[Any], Any] | None = None,
+        replay_safe: bool = True,
         **params: Any,
     ) -> Any:
         breaker = route.breakers.get(operation)
@@ -369,6 +390,8 @@ class ConnectClient:
                 pause = random.uniform(0, min(_BACKOFF_CAP, _BACKOFF_BASE * 2**attempt))
                 if attempt == self._attempts or pause >= deadline.remaining():
                     raise
+                if isinstance(error, UpstreamUnavailable) and not replay_safe:
+                    raise  # it may have been carried out: never sent again blindly
                 await asyncio.sleep(pause)
         raise AssertionError("unreachable: the last attempt returns or raises")
 

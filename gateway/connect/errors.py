@@ -12,6 +12,7 @@ from botocore.exceptions import (
 
 from gateway.core.errors import (
     BadUserInput,
+    Conflict,
     Forbidden,
     GatewayError,
     NotFound,
@@ -39,6 +40,11 @@ _BY_CODE: dict[str, type[GatewayError]] = {
     "InvalidSignatureException": Forbidden,
     "ExpiredTokenException": Forbidden,
     "MissingAuthenticationTokenException": Forbidden,
+    "ContactNotFoundException": NotFound,  # StopContact: not active, or no such contact
+    "ResourceConflictException": Conflict,  # UpdateContactRoutingData: not in a queue
+    "ConflictException": Conflict,  # pausing a paused contact, resuming a running one
+    "IdempotencyException": Conflict,  # a ClientToken used for another request
+    "ServiceQuotaExceededException": BadUserInput,  # 12 tasks on one previous contact
     "InternalServiceException": UpstreamUnavailable,
     "ServiceUnavailableException": UpstreamUnavailable,
 }
@@ -46,6 +52,7 @@ _BY_CODE: dict[str, type[GatewayError]] = {
 _MESSAGES: dict[type[GatewayError], str] = {
     NotFound: "Connect has no such {what}",
     BadUserInput: "Connect rejected the request: {detail}",
+    Conflict: "Connect refused the change: {detail}",
     UpstreamThrottled: "Connect is throttling requests; try again shortly",
     Forbidden: "Connect refused the gateway's credentials for this request",
     UpstreamUnavailable: "Connect is unavailable; try again shortly",

@@ -28,9 +28,11 @@ __all__ = [
     "SUMMARY_MEMBERS",
     "SearchPage",
     "contact_of_summary",
+    "map_key",
     "member",
     "member_names",
     "members",
+    "request_params",
     "search_params",
     "summary_shape",
 ]
@@ -62,6 +64,7 @@ def contact_of_summary(summary: dict[str, Any]) -> dict[str, Any]:
 
 
 _MEMBER = "connect_member"
+_KEY = "connect_map_key"
 
 
 def member(name: str) -> Mapping[str, str]:
@@ -70,17 +73,26 @@ def member(name: str) -> Mapping[str, str]:
     return {_MEMBER: name}
 
 
+def map_key() -> Mapping[str, bool]:
+    """A field's metadata saying it is the key of a map entry: GraphQL has no maps, so a
+    map of Connect's (References, Attributes, Tags) is a list of entries, each its key
+    and, beside it, the value (a structure's members, or one field for a plain value)."""
+    return {_KEY: True}
+
+
 def members(value: Any, shape: Any) -> Any:
     """`value`, an input of the schema, as Connect's members of `shape`: each field set
     (not None) is the member of its name in PascalCase, or the one its metadata names; an
-    enum is its value, a list its items. The input's types are defined once, in the
-    schema, and this is the only translation (tests/connect/test_wire.py walks every
-    input against its shape)."""
+    enum is its value, a list its items, a list of entries a map. The input's types are
+    defined once, in the schema, and this is the only translation
+    (tests/connect/test_wire.py walks every input against its shape)."""
+    if shape.type_name == "map" and isinstance(value, list):
+        return dict(_entry(item, shape.value) for item in value)
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         out: dict[str, Any] = {}
         for field in dataclasses.fields(value):
             item = getattr(value, field.name)
-            if item is None or _unset(item):
+            if item is None or _unset(item) or field.metadata.get(_KEY):
                 continue
             name = field.metadata.get(_MEMBER) or _pascal(field.name)
             out[name] = members(item, shape.members[name])
@@ -98,13 +110,31 @@ def members(value: Any, shape: Any) -> Any:
     return value
 
 
-def member_names(input_type: type, shape: Any) -> list[str]:
-    """The members an input type maps onto, each checked to exist in `shape` (KeyError)."""
-    names = []
+def _entry(item: Any, shape: Any) -> tuple[str, Any]:
+    fields = dataclasses.fields(item)
+    key = next(field for field in fields if field.metadata.get(_KEY))
+    if shape.type_name == "structure":
+        return getattr(item, key.name), members(item, shape)
+    (value,) = (field for field in fields if field is not key)
+    return getattr(item, key.name), members(getattr(item, value.name), shape)
+
+
+def member_names(input_type: type, shape: Any) -> dict[str, Any]:
+    """Each field of an input type and the member of `shape` it maps onto (KeyError for
+    one `shape` lacks); a map entry's key maps onto the map's key, a plain value onto the
+    map's value."""
+    if shape.type_name == "map":
+        fields = dataclasses.fields(input_type)
+        if shape.value.type_name != "structure":
+            return {f.name: shape.key if f.metadata.get(_KEY) else shape.value for f in fields}
+        names = member_names(input_type, shape.value)
+        return names | {f.name: shape.key for f in fields if f.metadata.get(_KEY)}
+    names = {}
     for field in dataclasses.fields(input_type):
+        if field.metadata.get(_KEY):
+            continue
         name = field.metadata.get(_MEMBER) or _pascal(field.name)
-        shape.members[name]  # the check
-        names.append(name)
+        names[field.name] = shape.members[name]
     return names
 
 
@@ -144,6 +174,17 @@ class SearchPage:
         )
 
 
+def request_params(operation: str, params: dict[str, Any]) -> dict[str, Any]:
+    """`params` of `operation`, refused (BadUserInput) where Connect would refuse them by
+    its model: types, required members, minimums and maximums."""
+    shape = model().operation_model(operation).input_shape
+    report = ParamValidator().validate(params, shape)
+    if report.has_errors():
+        raise BadUserInput(f"Connect would refuse this {operation}: {report.generate_report()}")
+    _maximums(params, shape, "", operation)
+    return params
+
+
 def search_params(params: dict[str, Any]) -> dict[str, Any]:
     """SearchContacts' parameters, refused (BadUserInput) where Connect would refuse them:
     a time range ending before it starts or longer than Connect searches (8 weeks), and
@@ -166,20 +207,24 @@ def search_params(params: dict[str, Any]) -> dict[str, Any]:
     return params
 
 
-def _maximums(value: Any, shape: Any, where: str) -> None:
+def _maximums(value: Any, shape: Any, where: str, what: str = "search") -> None:
     """The model's maximums, which botocore leaves to the service to enforce."""
     most = shape.metadata.get("max")
-    if isinstance(value, (str, list)) and most is not None and len(value) > most:
-        raise BadUserInput(f"Connect would refuse this search: {where} is longer than {most}")
+    if isinstance(value, (str, list, dict)) and most is not None and len(value) > most:
+        raise BadUserInput(f"Connect would refuse this {what}: {where} is longer than {most}")
     if isinstance(value, int) and most is not None and value > most:
-        raise BadUserInput(f"Connect would refuse this search: {where} is more than {most}")
+        raise BadUserInput(f"Connect would refuse this {what}: {where} is more than {most}")
     if shape.type_name == "structure" and isinstance(value, dict):
         for name, member in shape.members.items():
             if name in value:
-                _maximums(value[name], member, f"{where}.{name}".lstrip("."))
+                _maximums(value[name], member, f"{where}.{name}".lstrip("."), what)
     elif shape.type_name == "list" and isinstance(value, list):
         for index, item in enumerate(value):
-            _maximums(item, shape.member, f"{where}[{index}]")
+            _maximums(item, shape.member, f"{where}[{index}]", what)
+    elif shape.type_name == "map" and isinstance(value, dict):
+        for key, item in value.items():
+            _maximums(key, shape.key, f"{where}.{key}".lstrip("."), what)
+            _maximums(item, shape.value, f"{where}.{key}".lstrip("."), what)
 
 
 def _utc(moment: datetime) -> datetime:

@@ -18,6 +18,8 @@ __all__ = [
     "CONTACTS_PII",
     "CONTACTS_READ",
     "CONTACTS_RECORDINGS",
+    "CONTACTS_WRITE",
+    "EVALUATIONS_WRITE",
     "EVENTS_WRITE",
     "EVERYONE",
     "INSTANCE_ANY",
@@ -31,12 +33,15 @@ __all__ = [
 CONTACTS_READ = "contacts:read"
 CONTACTS_PII = "contacts:pii"
 CONTACTS_RECORDINGS = "contacts:recordings"
+CONTACTS_WRITE = "contacts:write"
+EVALUATIONS_WRITE = "evaluations:write"
 EVENTS_WRITE = "events:write"
 INSTANCE_ANY = "instance:*"
 METRICS_READ = "metrics:read"
-SCOPES = frozenset(
-    {CONTACTS_READ, CONTACTS_PII, CONTACTS_RECORDINGS, EVENTS_WRITE, INSTANCE_ANY, METRICS_READ}
-)
+SCOPES = frozenset({
+    CONTACTS_READ, CONTACTS_PII, CONTACTS_RECORDINGS, CONTACTS_WRITE, EVALUATIONS_WRITE,
+    EVENTS_WRITE, INSTANCE_ANY, METRICS_READ,
+})  # fmt: skip
 """Every scope but `instance:<id>`, which names one instance."""
 
 

@@ -20,6 +20,7 @@ from typing import ClassVar
 __all__ = [
     "INTERNAL_SERVER_ERROR",
     "BadUserInput",
+    "Conflict",
     "Forbidden",
     "GatewayError",
     "NotFound",
@@ -61,6 +62,13 @@ class Forbidden(GatewayError):
 class ScopeRefused(Forbidden):
     """The caller's scopes do not cover it: the same answer every time for the same scopes
     (unlike Connect refusing the gateway's credentials), so a cached response may keep it."""
+
+
+class Conflict(GatewayError):
+    """Connect refused a write for the contact's state (not waiting in a queue, already
+    paused) or a ClientToken used for another request: the input may be right another time."""
+
+    code = "CONFLICT"
 
 
 class UpstreamThrottled(GatewayError):

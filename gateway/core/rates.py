@@ -49,6 +49,19 @@ CONNECT_QUOTAS: Mapping[str, Rate] = {
     "ListContactEvaluations": Rate(2, 5),
     "DescribeContactEvaluation": Rate(2, 5),
     "ListInstanceStorageConfigs": Rate(2, 5),
+    # The contact writes (api/mutation.py): Connect's service-quotas page gives them no
+    # figure of their own, so they take its general default, 2/s burst 5, written out.
+    "UpdateContact": Rate(2, 5),
+    "UpdateContactAttributes": Rate(2, 5),
+    "TagContact": Rate(2, 5),
+    "UntagContact": Rate(2, 5),
+    "UpdateContactRoutingData": Rate(2, 5),
+    "UpdateContactSchedule": Rate(2, 5),
+    "StartTaskContact": Rate(2, 5),
+    "TransferContact": Rate(2, 5),
+    "StopContact": Rate(2, 5),
+    "PauseContact": Rate(2, 5),
+    "ResumeContact": Rate(2, 5),
     # S3 (Contact Lens' output files), not Connect: S3 takes 5,500 GET/HEAD requests a
     # second per prefix; these keep the gateway's reads of it far below that.
     "ListObjectsV2": Rate(50, 100),

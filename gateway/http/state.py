@@ -21,6 +21,7 @@ from gateway.data.loaders import Loaders
 from gateway.data.responses import ResponseCache
 from gateway.data.store import EntityStore
 from gateway.data.subscriptions import Subscriptions
+from gateway.data.writes import Writer
 from gateway.http.auth.authenticator import Authenticator
 from gateway.observability.audit import Audit
 
@@ -40,6 +41,7 @@ class Services:
     invalidations: Invalidations
     authenticator: Authenticator
     subscriptions: Subscriptions
+    writer: Writer  # Connect's writes, each announced to every replica
 
 
 @dataclass

@@ -203,6 +203,7 @@ class GraphQLView(HTTPProtocol, GraphQL[Context, None]):
             request_id=request_id.get(),
             caller=caller,
             audit=audit,
+            writer=services_of(request).writer if request.method == "POST" else None,
         )
 
     async def execute_operation(self, request: Any, *args: Any, **kwargs: Any) -> Any:

@@ -48,6 +48,7 @@ class Audit:
     instances: set[str] = field(default_factory=set)
     contacts: dict[str, None] = field(default_factory=dict)  # ordered, unique
     recordings: dict[str, None] = field(default_factory=dict)  # contacts given a recording URL
+    writes: list[str] = field(default_factory=list)  # "<operation>:<contact>:<members>"
 
     @classmethod
     def of_tags(cls, caller: str, tags: Iterable[str]) -> Audit:
@@ -69,10 +70,17 @@ class Audit:
         self.read(instance, contact_id)
         self.recordings[contact_id] = None
 
+    def wrote(self, instance: str, contact_id: str, operation: str, members: Iterable[str]) -> None:
+        """A write to Connect: its operation, the contact, which members (never values)."""
+        self.instances.add(instance)
+        self.writes.append(":".join((operation, contact_id, "+".join(members) or "-")))
+
     def write(self, operation: str | None, errors: int) -> None:
         recordings = ""
         if self.recordings:
             recordings = " recordings=" + ",".join(_encode(c) for c in self.recordings)
+        if self.writes:
+            recordings += " writes=" + ",".join(_encode(w) for w in self.writes)
         log.info(
             "caller=%s operation=%s instances=%s contacts=%s errors=%d%s",
             _encode(self.caller),

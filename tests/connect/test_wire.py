@@ -1,6 +1,6 @@
 """An input of the schema as Connect's members: every field of every input that
-`gateway.connect.wire.members` translates names a member of its Connect shape, and a
-fully set input is a request botocore's validator accepts."""
+`gateway.connect.wire.members` translates (the search's, each mutation's) names a member of
+its Connect shape, and a fully set input is a request botocore's validator accepts."""
 
 from __future__ import annotations
 
@@ -12,7 +12,9 @@ from botocore.validate import ParamValidator
 from strawberry import ID
 from strawberry.types.base import StrawberryList, StrawberryOptional, has_object_definition
 
-from gateway.api.generated import Channel, SearchContactsMatchType
+from gateway.api.generated import Channel, ReferenceType, SearchContactsMatchType
+from gateway.api.mutation import INPUTS as WRITE_INPUTS
+from gateway.api.mutation import AttributeInput, ReferenceInput, StartTaskContactInput
 from gateway.api.search import (
     AttributesCriteria,
     HierarchyGroupCriteria,
@@ -32,6 +34,7 @@ INPUTS = [
     (SearchCriteria, "SearchCriteria"),
     (SearchTimeRange, "SearchContactsTimeRange"),
     (SearchSort, "Sort"),
+    *((input_type, f"{operation}Request") for operation, input_type in WRITE_INPUTS.items()),
 ]
 """Each input translated by `members`, and the Connect shape it is."""
 
@@ -43,28 +46,24 @@ def _inner(annotation: Any) -> Any:
 
 
 def _walk(input_type: type, shape: Any, where: str) -> list[str]:
+    """Every field of `input_type` and of the inputs it holds, as the member it maps onto
+    (KeyError: a field whose member Connect does not have)."""
     checked = []
-    names = dict(zip(
-        (f.python_name for f in input_type.__strawberry_definition__.fields),  # type: ignore[attr-defined]
-        member_names(input_type, shape),
-        strict=True,
-    ))  # fmt: skip
+    targets = member_names(input_type, shape)
     for field in input_type.__strawberry_definition__.fields:  # type: ignore[attr-defined]
-        name = names[field.python_name]
-        target = shape.members[name]
-        checked.append(f"{where}.{name}")
+        target = targets[field.python_name]
+        checked.append(f"{where}.{field.python_name}")
         inner = _inner(field.type)
         if has_object_definition(inner):
             while target.type_name == "list":
                 target = target.member
-            checked += _walk(inner, target, f"{where}.{name}")
+            checked += _walk(inner, target, f"{where}.{field.python_name}")
     return checked
 
 
 @pytest.mark.parametrize(("input_type", "shape"), INPUTS, ids=[shape for _, shape in INPUTS])
 def test_every_field_is_a_member_of_its_shape(input_type: type, shape: str) -> None:
-    checked = _walk(input_type, model().shape_for(shape), shape)
-    assert checked  # a KeyError above names a field whose member Connect does not have
+    assert _walk(input_type, model().shape_for(shape), shape)
 
 
 def test_a_full_search_is_a_request_connect_accepts() -> None:
@@ -118,3 +117,17 @@ def test_a_time_without_a_zone_is_utc() -> None:
     )
     translated = members(window, model().shape_for("SearchContactsTimeRange"))
     assert translated["StartTime"].utcoffset().total_seconds() == 0
+
+
+def test_a_list_of_entries_is_a_map() -> None:
+    given = StartTaskContactInput(
+        name="Call back",
+        attributes=[AttributeInput(key="disposition", value="callback")],
+        references=[ReferenceInput(name="case", type=ReferenceType.URL, value="https://crm/1")],
+    )
+    translated = members(given, model().shape_for("StartTaskContactRequest"))
+    assert translated == {
+        "Name": "Call back",
+        "Attributes": {"disposition": "callback"},
+        "References": {"case": {"Type": "URL", "Value": "https://crm/1"}},
+    }

@@ -1,0 +1,302 @@
+"""The root Mutation: Connect's contact writes, each a field with one typed input and a
+payload whose `contact` is the contact as it is after the write (docs/writes.md).
+
+An input's fields are Connect's members in camelCase (`gateway.connect.wire.members` makes
+the request of it; a map such as References or Attributes is a list of entries). Every
+refusal comes before any call: a mutation over a websocket, a caller without
+`contacts:write` or the instance's scope, a personal-data member without `contacts:pii`,
+input Connect's model refuses. Then `Writer.write` (gateway/data/writes.py) calls Connect
+and makes every replica drop what the write changed; this request's loaders forget what
+they read, so the payload's contact is read again (one DescribeContact for all replicas).
+Connect's refusals are BAD_USER_INPUT with its message, NOT_FOUND, or CONFLICT. GraphQL
+runs a request's mutations in order, each nullable with its error at its own field: one
+failing never stops the next.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+import strawberry
+
+from gateway.api import inputs
+from gateway.api.contact import Contact, load_contact
+from gateway.api.context import Info
+from gateway.api.generated import ReferenceStatus, ReferenceType
+from gateway.api.members import loads
+from gateway.api.permissions import check_write
+from gateway.connect.model import doc, model
+from gateway.connect.wire import map_key, member, members, request_params
+from gateway.core.errors import BadUserInput
+from gateway.data.kinds import CONTACT
+from gateway.data.writes import WRITES, client_token
+
+__all__ = ["ContactPayload", "Mutation"]
+
+_PERSONAL = "personal_data"
+_PERSONAL_NOTE = "Personal data: writing it needs the contacts:pii scope."
+
+
+def _personal(**options: Any) -> Any:
+    """An optional input field holding personal data (writing it needs contacts:pii)."""
+    description = options.pop("description", None)
+    text = f"{description} {_PERSONAL_NOTE}" if description else _PERSONAL_NOTE
+    return strawberry.field(
+        default=None, description=text, metadata={_PERSONAL: True, **options.pop("metadata", {})}
+    )
+
+
+_INSTANCE = "The Connect instance (ID or ARN); the gateway's default instance when omitted."
+_TOKEN = (
+    "Connect's ClientToken: the same token again answers the first call's contact and does "
+    "nothing more. The gateway derives one per mutation when omitted."
+)
+
+
+@strawberry.input(description=doc("Reference"))
+class ReferenceInput:
+    name: str = strawberry.field(metadata=map_key(), description="The reference's name.")
+    type: ReferenceType
+    value: str | None = None
+    status: ReferenceStatus | None = None
+    arn: str | None = None
+
+
+@strawberry.input(description="A contact attribute: a key and its value.")
+class AttributeInput:
+    key: str = strawberry.field(metadata=map_key())
+    value: str
+
+
+@strawberry.input(description="A tag: a key and its value.")
+class TagInput:
+    key: str = strawberry.field(metadata=map_key())
+    value: str
+
+
+@strawberry.input(description=doc("UpdateContactRequest"))
+class UpdateContactInput:
+    contact_id: strawberry.ID
+    instance_id: strawberry.ID | None = strawberry.field(default=None, description=_INSTANCE)
+    name: str | None = _personal()
+    description: str | None = _personal()
+    references: list[ReferenceInput] | None = _personal(
+        description="Added by name (a reference of the same name is replaced)."
+    )
+
+
+@strawberry.input(description=doc("UpdateContactAttributesRequest"))
+class UpdateContactAttributesInput:
+    contact_id: strawberry.ID = strawberry.field(
+        description="Any contact of the chain: the attributes are the whole chain's.",
+        metadata=member("InitialContactId"),  # the gateway finds the chain's initial one
+    )
+    attributes: list[AttributeInput] = strawberry.field(
+        description=f"Merged into the chain's attributes. {_PERSONAL_NOTE}",
+        metadata={_PERSONAL: True},
+    )
+    instance_id: strawberry.ID | None = strawberry.field(default=None, description=_INSTANCE)
+
+
+@strawberry.input(description=doc("TagContactRequest"))
+class TagContactInput:
+    contact_id: strawberry.ID
+    tags: list[TagInput]
+    instance_id: strawberry.ID | None = strawberry.field(default=None, description=_INSTANCE)
+
+
+@strawberry.input(description=doc("UntagContactRequest"))
+class UntagContactInput:
+    contact_id: strawberry.ID
+    tag_keys: list[str]
+    instance_id: strawberry.ID | None = strawberry.field(default=None, description=_INSTANCE)
+
+
+@strawberry.input(description=doc("UpdateContactRoutingDataRequest"))
+class UpdateContactRoutingDataInput:
+    contact_id: strawberry.ID
+    instance_id: strawberry.ID | None = strawberry.field(default=None, description=_INSTANCE)
+    queue_priority: int | None = None
+    queue_time_adjustment_seconds: int | None = None
+
+
+@strawberry.input(description=doc("UpdateContactScheduleRequest"))
+class UpdateContactScheduleInput:
+    contact_id: strawberry.ID
+    scheduled_time: datetime
+    instance_id: strawberry.ID | None = strawberry.field(default=None, description=_INSTANCE)
+
+
+@strawberry.input(description=doc("StartTaskContactRequest"))
+class StartTaskContactInput:
+    name: str = strawberry.field(description=_PERSONAL_NOTE, metadata={_PERSONAL: True})
+    instance_id: strawberry.ID | None = strawberry.field(default=None, description=_INSTANCE)
+    previous_contact_id: strawberry.ID | None = None
+    related_contact_id: strawberry.ID | None = None
+    contact_flow_id: strawberry.ID | None = None
+    task_template_id: strawberry.ID | None = None
+    quick_connect_id: strawberry.ID | None = None
+    description: str | None = _personal()
+    references: list[ReferenceInput] | None = _personal()
+    attributes: list[AttributeInput] | None = _personal()
+    scheduled_time: datetime | None = None
+    client_token: str | None = strawberry.field(default=None, description=_TOKEN)
+
+
+@strawberry.input(description=doc("TransferContactRequest"))
+class TransferContactInput:
+    contact_id: strawberry.ID
+    contact_flow_id: strawberry.ID
+    instance_id: strawberry.ID | None = strawberry.field(default=None, description=_INSTANCE)
+    queue_id: strawberry.ID | None = None
+    user_id: strawberry.ID | None = None
+    client_token: str | None = strawberry.field(default=None, description=_TOKEN)
+
+
+@strawberry.input(description=doc("DisconnectReason"))
+class DisconnectReasonInput:
+    code: str
+
+
+@strawberry.input(description=doc("StopContactRequest"))
+class StopContactInput:
+    contact_id: strawberry.ID
+    instance_id: strawberry.ID | None = strawberry.field(default=None, description=_INSTANCE)
+    disconnect_reason: DisconnectReasonInput | None = None
+
+
+@strawberry.input(description=doc("PauseContactRequest"))
+class PauseContactInput:
+    contact_id: strawberry.ID
+    instance_id: strawberry.ID | None = strawberry.field(default=None, description=_INSTANCE)
+    contact_flow_id: strawberry.ID | None = None
+
+
+@strawberry.input(description=doc("ResumeContactRequest"))
+class ResumeContactInput:
+    contact_id: strawberry.ID
+    instance_id: strawberry.ID | None = strawberry.field(default=None, description=_INSTANCE)
+    contact_flow_id: strawberry.ID | None = None
+
+
+INPUTS: Mapping[str, type] = {
+    "UpdateContact": UpdateContactInput,
+    "UpdateContactAttributes": UpdateContactAttributesInput,
+    "TagContact": TagContactInput,
+    "UntagContact": UntagContactInput,
+    "UpdateContactRoutingData": UpdateContactRoutingDataInput,
+    "UpdateContactSchedule": UpdateContactScheduleInput,
+    "StartTaskContact": StartTaskContactInput,
+    "TransferContact": TransferContactInput,
+    "StopContact": StopContactInput,
+    "PauseContact": PauseContactInput,
+    "ResumeContact": ResumeContactInput,
+}
+"""Each write's input; tests/connect/test_wire.py checks each against its request shape."""
+
+
+@strawberry.type(description="What a contact write answers: the contact after the write.")
+class ContactPayload:
+    instance: strawberry.Private[str]
+    contact_id: strawberry.Private[str]
+
+    @strawberry.field(
+        description="The contact as it is after the write (read again: one DescribeContact).",
+        metadata=loads(CONTACT),
+    )
+    async def contact(self, info: Info) -> Contact | None:
+        return await load_contact(info, self.instance, self.contact_id)
+
+
+async def _write(info: Info, operation: str, given: Any) -> ContactPayload:
+    """The mutation `operation` with input `given`: refusals first, then the write."""
+    context = info.context
+    if context.writer is None:
+        raise BadUserInput("mutations take POST with a JSON body (not GET, not a websocket)")
+    instance = inputs.instance_id(given.instance_id, context.settings)
+    personal = [
+        name for name, field in given.__dataclass_fields__.items()
+        if field.metadata.get(_PERSONAL) and getattr(given, name) is not None
+    ]  # fmt: skip
+    check_write(context.caller, instance, personal)
+    contact = getattr(given, "contact_id", None)
+    named = [inputs.contact_id(str(contact))] if contact is not None else []
+    for link in ("previous_contact_id", "related_contact_id"):
+        if getattr(given, link, None) is not None:
+            named.append(inputs.contact_id(str(getattr(given, link)), inputs.camel(link)))
+    shape = model().operation_model(operation).input_shape
+    params = members(given, shape)
+    params.pop("InstanceId", None)
+    write = WRITES[operation]
+    if write.token:
+        params["ClientToken"] = client_token(
+            params.get("ClientToken"), context.request_id, _place(info)
+        )
+    if operation == "UpdateContactAttributes":
+        # The chain's attributes are kept under its initial contact.
+        record = await load_contact(info, instance, named[0])
+        initial = await record.raw("InitialContactId") or named[0]
+        params["InitialContactId"] = initial
+        named.append(initial)
+    request_params(operation, {"InstanceId": instance, **params})
+    context.audit.wrote(instance, named[0] if named else "-", operation, _written(params))
+    answer = await context.writer.write(write, instance, named, params)
+    made = answer.get("ContactId")
+    if made:
+        context.audit.wrote(instance, made, operation, ())
+    context.loaders.clear()  # the payload reads what the write left
+    return ContactPayload(instance=instance, contact_id=made or named[0])
+
+
+def _written(params: Mapping[str, Any]) -> list[str]:
+    """The members a write sets, never their values (for the audit line)."""
+    ids = {"ContactId", "InitialContactId", "ClientToken"}
+    return sorted(name for name in params if name not in ids)
+
+
+def _place(info: Info) -> str:
+    """The mutation's place in its request: its response key (alias), unique there."""
+    return str(info.path.key)
+
+
+def _field(operation: str, description: str) -> Any:
+    input_type = INPUTS[operation]
+
+    async def resolve(info: Info, input: Any) -> ContactPayload | None:
+        return await _write(info, operation, input)
+
+    resolve.__annotations__["input"] = input_type
+    return strawberry.mutation(resolver=resolve, description=f"{description} ({operation}).")
+
+
+@strawberry.type
+class Mutation:
+    update_contact: ContactPayload | None = _field(
+        "UpdateContact", "Sets a contact's name, description or references"
+    )
+    update_contact_attributes: ContactPayload | None = _field(
+        "UpdateContactAttributes",
+        "Merges attributes into a contact's chain (any contact of it may be named)",
+    )
+    tag_contact: ContactPayload | None = _field("TagContact", "Adds tags to a contact")
+    untag_contact: ContactPayload | None = _field("UntagContact", "Removes tags from a contact")
+    update_contact_routing_data: ContactPayload | None = _field(
+        "UpdateContactRoutingData", "Changes a queued contact's priority or time in queue"
+    )
+    update_contact_schedule: ContactPayload | None = _field(
+        "UpdateContactSchedule", "Moves a scheduled task that has not started"
+    )
+    start_task_contact: ContactPayload | None = _field(
+        "StartTaskContact",
+        "Creates a task, linked to a contact by previousContactId or relatedContactId; "
+        "its payload's contact is the new task",
+    )
+    transfer_contact: ContactPayload | None = _field(
+        "TransferContact",
+        "Transfers a task or email to a queue or agent; the payload's contact is the new one",
+    )
+    stop_contact: ContactPayload | None = _field("StopContact", "Ends a contact")
+    pause_contact: ContactPayload | None = _field("PauseContact", "Pauses a task or email")
+    resume_contact: ContactPayload | None = _field("ResumeContact", "Resumes a paused contact")

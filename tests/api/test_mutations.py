@@ -1,0 +1,204 @@
+"""Mutations through real gateways and boto3 against an emulator of this module's own
+(writes change its data): the write read back in the same round trip, on another replica
+the very next read, refusals before any call, a lost answer retried into the same task,
+a non-idempotent write never sent twice, one failing mutation never failing the next."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from gateway.emulator import EmulatorOptions, create_emulator_app
+from gateway.http.auth.keys import new_key
+from gateway.http.servers import ServerThread
+from tests.chains import demo_contacts
+from tests.support import Emulator, Gateway
+
+UPDATE = """mutation($id: ID!, $name: String, $description: String) {
+  updateContact(input: {contactId: $id, name: $name, description: $description}) {
+    contact { id name description }
+  }
+}"""
+READ = """query($id: ID!) { contact(contactId: $id) {
+  id name description attributes { key value } tags { key value }
+} }"""
+ATTRIBUTES = """mutation($id: ID!, $key: String!, $value: String!) {
+  updateContactAttributes(input: {contactId: $id, attributes: [{key: $key, value: $value}]}) {
+    contact { id attributes(keys: [$key]) { key value } }
+  }
+}"""
+
+
+@pytest.fixture(scope="module")
+def writable() -> Iterator[Emulator]:
+    with ServerThread(create_emulator_app(EmulatorOptions())) as server:
+        client = Emulator(server.url)
+        yield client
+        client.http.close()
+
+
+@pytest.fixture
+def emulator(writable: Emulator) -> Iterator[Emulator]:
+    """This module's emulator (overriding the shared one), its counters reset."""
+    writable.reset()
+    yield writable
+    writable.reset()
+
+
+def _ended(emulator: Emulator, channel: str | None = None) -> dict[str, Any]:
+    return next(
+        c
+        for c in demo_contacts(emulator.contacts()).values()
+        if c["disconnected"] and (channel is None or c["channel"] == channel)
+    )
+
+
+def test_a_write_is_read_in_the_same_round_trip(gateway: Gateway, emulator: Emulator) -> None:
+    contact = _ended(emulator)["id"]
+    gateway.query(READ, id=contact)  # cached now
+    emulator.reset()
+
+    answer = gateway.query(UPDATE, id=contact, name="Refund", description="Asked twice")
+
+    assert "errors" not in answer, answer
+    written = answer["data"]["updateContact"]["contact"]
+    assert written == {"id": contact, "name": "Refund", "description": "Asked twice"}
+    assert emulator.stats()["calls"] == {"UpdateContact": 1, "DescribeContact": 1}
+    again = gateway.query(READ, id=contact)["data"]["contact"]
+    assert (again["name"], again["description"]) == ("Refund", "Asked twice")
+    assert emulator.calls() == 1  # the payload's read is the cache's now
+
+
+@pytest.mark.redis
+def test_another_replica_reads_the_write_next(
+    start_gateway: Callable[..., Gateway], emulator: Emulator, redis_namespace: str, shared_url: str
+) -> None:
+    settings = {"cache_url": shared_url, "cache_namespace": redis_namespace}
+    first, second = start_gateway(**settings), start_gateway(**settings)
+    contact = _ended(emulator)["id"]
+    before = second.query(READ, id=contact)
+    assert second.query(READ, id=contact) == before  # a response-cache hit on replica 2
+    emulator.reset()
+
+    written = first.query(ATTRIBUTES, id=contact, key="disposition", value="callback")
+    assert "errors" not in written, written
+    after = second.query(READ, id=contact)["data"]["contact"]
+
+    assert {"key": "disposition", "value": "callback"} in after["attributes"]
+    calls = emulator.stats()["calls"]
+    assert calls["UpdateContactAttributes"] == 1
+    assert calls.get("DescribeContact", 0) <= 1  # across both replicas
+    assert calls["GetContactAttributes"] == 1  # the payload's, shared with replica 2
+
+
+def test_a_lost_answer_is_retried_into_the_same_task(
+    start_gateway: Callable[..., Gateway], emulator: Emulator
+) -> None:
+    gateway = start_gateway(connect_max_attempts=3)
+    previous = _ended(emulator)["id"]
+    emulator.fault(operation="StartTaskContact", error="InternalServiceException", after=True,
+                   times=1)  # fmt: skip
+    task = """mutation($id: ID!) { startTaskContact(input: {relatedContactId: $id,
+      contactFlowId: "flow-1", name: "Call the customer back"}) { contact { id channel name } } }"""
+
+    answer = gateway.query(task, id=previous)
+
+    assert "errors" not in answer, answer
+    made = answer["data"]["startTaskContact"]["contact"]
+    assert made["channel"] == "TASK"
+    assert made["name"] == "Call the customer back"
+    tasks = [c for c in emulator.contacts() if c.get("relatedContactId") == previous]
+    assert [c["id"] for c in tasks] == [made["id"]]  # exactly one
+    assert emulator.calls("StartTaskContact") == 2
+
+
+def test_a_write_that_is_not_idempotent_is_not_sent_twice(
+    start_gateway: Callable[..., Gateway], emulator: Emulator
+) -> None:
+    gateway = start_gateway(connect_max_attempts=3)
+    made = gateway.query("""mutation { startTaskContact(input: {contactFlowId: "f", name: "t"})
+      { contact { id } } }""")["data"]["startTaskContact"]["contact"]["id"]
+    emulator.fault(operation="StopContact", error="InternalServiceException", after=True, times=1)
+
+    answer = gateway.query(
+        "mutation($id: ID!) { stopContact(input: {contactId: $id}) { contact { id } } }", id=made
+    )
+
+    assert answer["errors"][0]["extensions"]["code"] == "UPSTREAM_UNAVAILABLE"
+    assert emulator.calls("StopContact") == 1
+    ended = gateway.query("query($id: ID!) { contact(contactId: $id) { disconnectTimestamp } }",
+                          id=made)  # fmt: skip
+    assert ended["data"]["contact"]["disconnectTimestamp"] is not None  # it was done
+
+
+def test_one_failing_mutation_does_not_fail_the_next(gateway: Gateway, emulator: Emulator) -> None:
+    voice = _ended(emulator, "VOICE")["id"]
+    both = """mutation($id: ID!) {
+      paused: pauseContact(input: {contactId: $id}) { contact { id } }
+      routed: updateContactRoutingData(input: {contactId: $id, queuePriority: 1}) { contact { id } }
+      tagged: tagContact(input: {contactId: $id, tags: [{key: "case", value: "C-9"}]}) {
+        contact { id tags { key value } }
+      }
+    }"""
+
+    answer = gateway.query(both, id=voice)
+
+    codes = {e["path"][0]: e["extensions"]["code"] for e in answer["errors"]}
+    assert codes == {"paused": "BAD_USER_INPUT", "routed": "CONFLICT"}
+    assert answer["data"]["paused"] is None
+    assert {"key": "case", "value": "C-9"} in answer["data"]["tagged"]["contact"]["tags"]
+
+
+def _keyed(start: Callable[..., Gateway], path: Path, scopes: list[str]) -> tuple[Gateway, str]:
+    key, entry = new_key("writer", scopes)
+    path.write_text(json.dumps({"keys": [entry]}))
+    return start(auth="api-key", api_keys_file=path), key
+
+
+@pytest.mark.parametrize(
+    ("scopes", "variables", "refusal"),
+    [
+        (["contacts:read", "instance:*"], {}, "contacts:write"),
+        (["contacts:write", "instance:*"], {"name": "x"}, "contacts:pii"),
+        (["contacts:write", "contacts:pii", "instance:other"], {"name": "x"}, "instance"),
+    ],
+)
+def test_refusals_come_before_any_call(
+    start_gateway: Callable[..., Gateway],
+    emulator: Emulator,
+    tmp_path: Path,
+    scopes: list[str],
+    variables: dict[str, str],
+    refusal: str,
+) -> None:
+    gateway, key = _keyed(start_gateway, tmp_path / "keys.json", scopes)
+    contact = _ended(emulator)["id"]
+    emulator.reset()
+    body = {"query": UPDATE, "variables": {"id": contact, **variables}}
+
+    answer = gateway.http.post("/graphql", json=body, headers={"x-api-key": key}).json()
+
+    assert answer["data"]["updateContact"] is None
+    assert answer["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+    assert refusal in answer["errors"][0]["message"]
+    assert emulator.stats()["calls"] == {}
+
+
+def test_mutations_take_a_json_post_only(gateway: Gateway, emulator: Emulator) -> None:
+    contact = _ended(emulator)["id"]
+    emulator.reset()
+    written = f'updateContact(input: {{contactId: "{contact}", name: "x"}})'
+    query = f"mutation {{ {written} {{ contact {{ id }} }} }}"
+
+    over_get = gateway.http.get("/graphql", params={"query": query, "variables": "{}"})
+    form = gateway.http.post("/graphql", data={"query": query})
+    bad = gateway.query(UPDATE, id=contact, name="x" * 1100)  # Connect's Name: at most 1024
+
+    assert over_get.status_code == 405
+    assert form.status_code == 415
+    assert bad["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+    assert emulator.stats()["calls"] == {}
