@@ -141,7 +141,16 @@ COSTS: dict[str, FieldCost] = {
     # listing of the day's recordings.
     "Contact.recordingUrl": FieldCost(calls=STORAGE.calls + 1),
     "RecordingInfo.url": FieldCost(),
-}
+    # The writes (api/mutation.py): one call each; updateContactAttributes first loads the
+    # contact it names to find its chain's initial contact. The payload's contact costs
+    # like any contact (ContactPayload.contact declares it loads one).
+    **{f"Mutation.{name}": FieldCost(calls=1) for name in (
+        "updateContact", "tagContact", "untagContact", "updateContactRoutingData",
+        "updateContactSchedule", "startTaskContact", "transferContact", "stopContact",
+        "pauseContact", "resumeContact",
+    )},
+    "Mutation.updateContactAttributes": FieldCost(calls=1 + CONTACT.calls),
+}  # fmt: skip
 
 
 def cost_of(type_name: str, name: str, field: Any) -> FieldCost | None:

@@ -47,7 +47,8 @@ def built_kit() -> Path:
 def test_codegen_types_every_operation(built_kit: Path) -> None:
     generated = (KIT / "generated" / "graphql.ts").read_text()
     for operation in (KIT / "operations").glob("*.graphql"):
-        assert f"export type {operation.stem}Query = " in generated, operation.stem
+        kind = "Mutation" if re.search(r"^mutation ", operation.read_text(), re.M) else "Query"
+        assert f"export type {operation.stem}{kind} = " in generated, operation.stem
 
 
 def test_apollo_keys_contacts_by_instance_and_id(
