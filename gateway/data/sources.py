@@ -22,6 +22,7 @@ Anything else comes from a new DescribeContact (one for every replica).
 
 from __future__ import annotations
 
+import copy
 import functools
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -40,6 +41,7 @@ __all__ = [
     "complete",
     "fresh_for",
     "with_read",
+    "with_written",
 ]
 
 
@@ -84,6 +86,22 @@ class Subset:
     subset (None: all of it). The API turns it into a summary shape."""
 
     members: frozenset[tuple[str, frozenset[str] | None]]
+
+
+def with_written(record: Mapping[str, Any], written: Mapping[str, Any]) -> Record:
+    """`record` (not changed) with what a write set: each member its new value (None:
+    removed), as true as the record's read, and LastUpdateTimestamp voided (Connect
+    stamps it with the write's time, which the write does not answer)."""
+    merged = copy.deepcopy(dict(record))
+    for name, value in written.items():
+        if value is None:
+            merged.pop(name, None)
+        else:
+            merged[name] = copy.deepcopy(value)
+    sources = merged.setdefault(SOURCES, {})
+    void = set(sources.get("void") or ())
+    sources["void"] = sorted(void | {"LastUpdateTimestamp"})
+    return merged
 
 
 def with_read(record: Record, at: float, ttl: float) -> Record:

@@ -119,15 +119,17 @@ class EntityStore:
         contact_id: str,
         change: Callable[[Any], Any],
         first: Callable[[], Any] | None = None,
+        kind: Kind = CONTACT,
     ) -> bool:
-        """Changes the cached contact by `change(record)` (what an event carried),
+        """Changes the cached contact (or the entity of `kind` of that ID: a chain's
+        attributes) by `change(record)` (what an event carried, what a write set),
         atomically against other writes: what events carry is fresh for the entry's TTL
         from now, the rest as its own source says (gateway/data/sources.py). Where none is
         cached, stores `first()` (a record from the event alone) if given. True
         when the cache holds the change. Otherwise (a "no such contact", a write that keeps
         coming first) the key is invalidated: a fetch in flight stores what it got as
         overtaken."""
-        key = CONTACT.key(instance_id, contact_id)
+        key = kind.key(instance_id, contact_id)
         keep = self._swr + self._settings.stale_if_error_seconds
         for _ in range(_MERGE_TRIES):
             shared, raw = await self._cache.get_raw(key)
@@ -135,7 +137,7 @@ class EntityStore:
                 if first is None:
                     break
                 record = first()
-                ttl = CONTACT.ttl(self._settings, record)
+                ttl = kind.ttl(self._settings, record)
                 entry = {"value": record, "at": self._clock.time(), "ttl": ttl}
                 entry["id"] = uuid.uuid4().hex[:16]
                 if await self._cache.create(key, shared, entry, ttl + keep):
@@ -145,14 +147,14 @@ class EntityStore:
             if entry["value"] is None:
                 break
             record = change(entry["value"])
-            ttl = 0.0 if entry.get("overtaken") else CONTACT.ttl(self._settings, record)
+            ttl = 0.0 if entry.get("overtaken") else kind.ttl(self._settings, record)
             merged = entry | {"value": record, "at": self._clock.time(), "ttl": ttl}
             merged["id"] = uuid.uuid4().hex[:16]
             if await self._cache.replace(key, raw, shared, merged, ttl + keep):
                 return True
-        await self.drop_local([CONTACT.tag(instance_id, contact_id)])
+        await self.drop_local([kind.tag(instance_id, contact_id)])
         with contextlib.suppress(Unavailable):
-            await self.drop_shared([CONTACT.tag(instance_id, contact_id)])
+            await self.drop_shared([kind.tag(instance_id, contact_id)])
         return False
 
     async def get(

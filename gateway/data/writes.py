@@ -12,6 +12,13 @@ whose answer was lost (UPSTREAM_UNAVAILABLE) may have been carried out, so it is
 too. The contact read after it is read again: at most one DescribeContact for all
 replicas (the store's single-flight and lease).
 
+Where the write's answer is known without asking Connect (a name, a description, tags,
+attributes: what the caller sent), it is merged into the cached entity instead (`merges`),
+atomically against other writes (`EntityStore.merge`, which moves the key's generation on):
+the written members are then as true as the record's read, LastUpdateTimestamp is voided
+(Connect stamps it, unanswered), and the other replicas only drop their copies: no
+DescribeContact at all. Where nothing is cached to merge into, the entity is dropped.
+
 A ClientToken is the caller's, or derived from the request id and the mutation's place in
 it: the same for every attempt of the gateway's retries, and, since botocore would make a
 new one per attempt, always passed.
@@ -20,7 +27,7 @@ new one per attempt, always passed.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -29,6 +36,11 @@ from gateway.core.errors import UpstreamUnavailable
 from gateway.core.records import Record
 from gateway.data.invalidation import Change, Invalidations, tag
 from gateway.data.kinds import ASSOCIATED, ATTRIBUTES, CONTACT, REFERENCES, Kind
+from gateway.data.sources import with_written
+from gateway.data.store import EntityStore
+
+Change_ = Callable[[Any], Any]
+"""A change of a cached entity: its new value from its old."""
 
 __all__ = ["WRITES", "Write", "Writer", "client_token"]
 
@@ -42,6 +54,9 @@ class Write:
     """Sending it twice does what sending it once does (it sets values)."""
     token: bool = False
     """It takes a ClientToken (then it is replay-safe by that token)."""
+    merges: Callable[[Mapping[str, Any]], tuple[Kind, str, Change_] | None] | None = None
+    """What of its request can be merged into a cached entity: (the kind, the request
+    member naming the entity, the change), or None for nothing."""
 
     @property
     def action(self) -> str:
@@ -51,10 +66,10 @@ class Write:
 WRITES: dict[str, Write] = {
     write.operation: write
     for write in (
-        Write("UpdateContact", (CONTACT, REFERENCES)),
-        Write("UpdateContactAttributes", (ATTRIBUTES,)),
-        Write("TagContact", (CONTACT,)),
-        Write("UntagContact", (CONTACT,)),
+        Write("UpdateContact", (CONTACT, REFERENCES), merges=lambda p: _named(p)),
+        Write("UpdateContactAttributes", (ATTRIBUTES,), merges=lambda p: _attributes(p)),
+        Write("TagContact", (CONTACT,), merges=lambda p: _tagged(p)),
+        Write("UntagContact", (CONTACT,), merges=lambda p: _untagged(p)),
         Write("UpdateContactRoutingData", (CONTACT,)),
         Write("UpdateContactSchedule", (CONTACT,)),
         # A new task or transferred contact joins its chain's tree; the one it continues
@@ -72,6 +87,36 @@ WRITES: dict[str, Write] = {
 """Every write the gateway makes; the task role's actions (deploy/) list each."""
 
 
+def _named(params: Mapping[str, Any]) -> tuple[Kind, str, Change_] | None:
+    """UpdateContact's Name and Description (an empty one removes it)."""
+    written = {name: params[name] or None for name in ("Name", "Description") if name in params}
+    if not written:
+        return None
+    return CONTACT, "ContactId", lambda record: with_written(record, written)
+
+
+def _attributes(params: Mapping[str, Any]) -> tuple[Kind, str, Change_]:
+    """UpdateContactAttributes: merged into the chain's (keyed by its initial contact)."""
+    given = dict(params["Attributes"])
+    return ATTRIBUTES, "InitialContactId", lambda attributes: {**attributes, **given}
+
+
+def _tagged(params: Mapping[str, Any]) -> tuple[Kind, str, Change_]:
+    def change(record: Any) -> Any:
+        return with_written(record, {"Tags": {**(record.get("Tags") or {}), **params["Tags"]}})
+
+    return CONTACT, "ContactId", change
+
+
+def _untagged(params: Mapping[str, Any]) -> tuple[Kind, str, Change_]:
+    def change(record: Any) -> Any:
+        gone = set(params["TagKeys"])
+        kept = {k: v for k, v in (record.get("Tags") or {}).items() if k not in gone}
+        return with_written(record, {"Tags": kept or None})
+
+    return CONTACT, "ContactId", change
+
+
 def client_token(given: str | None, request_id: str, place: str) -> str:
     """The caller's ClientToken, else one derived from the request and the mutation's place
     in it: the same for each of the gateway's attempts (Connect's limit: 500 characters)."""
@@ -84,8 +129,11 @@ class Writer:
     """Connect's writes, each followed by the one publish that makes every replica read
     the written entities again."""
 
-    def __init__(self, connect: ConnectClient, invalidations: Invalidations) -> None:
+    def __init__(
+        self, connect: ConnectClient, store: EntityStore, invalidations: Invalidations
+    ) -> None:
         self._connect = connect
+        self._store = store
         self._invalidations = invalidations
 
     async def write(
@@ -103,13 +151,33 @@ class Writer:
             await self.announce(write, instance_id, contacts)  # it may have been done
             raise
         made = answer.get("ContactId")
-        await self.announce(write, instance_id, [*contacts, *([made] if made else [])])
+        merged = await self._merge(write, instance_id, params)
+        await self.announce(write, instance_id, [*contacts, *([made] if made else [])], merged)
         return answer
 
-    async def announce(self, write: Write, instance_id: str, contacts: Iterable[str]) -> None:
-        """Every replica drops what `write` changed for `contacts`."""
+    async def _merge(self, write: Write, instance_id: str, params: Mapping[str, Any]) -> str | None:
+        """The tag of the entity the write was merged into (None: nothing merged)."""
+        merging = write.merges(params) if write.merges is not None else None
+        if merging is None:
+            return None
+        kind, member, change = merging
+        if await self._store.merge(instance_id, params[member], change, kind=kind):
+            return kind.tag(instance_id, params[member])
+        return None
+
+    async def announce(
+        self,
+        write: Write,
+        instance_id: str,
+        contacts: Iterable[str],
+        merged: str | None = None,
+    ) -> None:
+        """Every replica drops what `write` changed for `contacts`; `merged`, an entity
+        holding the write already (here and in the shared store), only their copies."""
         tags = []
         for contact in dict.fromkeys(contacts):
             tags.append(tag("search", instance_id, contact))
             tags += [kind.tag(instance_id, contact) for kind in write.changes]
-        await self._invalidations.publish(Change.of(dropped=tags))
+        stored = [merged] if merged else []
+        dropped = [item for item in tags if item not in stored]
+        await self._invalidations.publish(Change.of(dropped=dropped, stored=stored, here=stored))

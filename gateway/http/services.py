@@ -103,7 +103,7 @@ async def build_services(
         _safe(settings.cache_url),
     )
     try:
-        writer = Writer(connect, invalidations)
+        writer = Writer(connect, store, invalidations)
         yield Services(store, cache, responses, invalidations, authenticator, subscriptions, writer)
     finally:
         await invalidations.close()
