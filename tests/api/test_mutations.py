@@ -5,17 +5,29 @@ a non-idempotent write never sent twice, one failing mutation never failing the 
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+import redis
 
-from gateway.emulator import EmulatorOptions, create_emulator_app
+from gateway.connect import ConnectClient
+from gateway.connect.quota import Quota
+from gateway.core.settings import Settings
+from gateway.data.kinds import CONTACT
+from gateway.data.writes import WRITES, Writer
+from gateway.emulator import DEMO_INSTANCE_ID, EmulatorOptions, create_emulator_app
 from gateway.http.auth.keys import new_key
 from gateway.http.servers import ServerThread
+from gateway.observability.metrics import Metrics
 from tests.chains import demo_contacts
+from tests.conftest import REDIS_URL
+from tests.redisproxy import redis_proxy
+from tests.shared.test_races import until
+from tests.stores import StoreFor, close, replica
 from tests.support import Emulator, Gateway
 
 UPDATE = """mutation($id: ID!, $name: String, $description: String) {
@@ -47,6 +59,12 @@ def emulator(writable: Emulator) -> Iterator[Emulator]:
     writable.reset()
     yield writable
     writable.reset()
+
+
+def connect_for(emulator: Emulator) -> ConnectClient:
+    settings = Settings(instance_id=DEMO_INSTANCE_ID, auth="none", quota_rate="off",
+                        connect_endpoint_url=emulator.url, connect_max_attempts=1)  # fmt: skip
+    return ConnectClient.from_settings(settings, lambda _: Quota(None, 0), Metrics())
 
 
 def _ended(emulator: Emulator, channel: str | None = None) -> dict[str, Any]:
@@ -207,3 +225,39 @@ def test_mutations_take_a_json_post_only(gateway: Gateway, emulator: Emulator) -
     assert form.status_code == 415
     assert bad["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
     assert emulator.stats()["calls"] == {}
+
+
+@pytest.mark.redis
+async def test_a_read_in_flight_across_a_write_never_stores_its_older_value(
+    emulator: Emulator, store_for: StoreFor, redis_namespace: str
+) -> None:
+    contact = _ended(emulator)
+    instance, contact_id = contact["instanceId"], contact["id"]
+    admin = redis.Redis.from_url(REDIS_URL)
+    # A DescribeContact answered as before the write (Connect read it first), slowly.
+    emulator.fault(operation="DescribeContact", delayMs=300, times=1,
+                   patch={"Contact": {"Name": "Before"}})  # fmt: skip
+    async with redis_proxy() as proxy:
+        slow = await replica(store_for, proxy.url, redis_namespace, redis_timeout=10)
+        other = await replica(store_for, REDIS_URL, redis_namespace)
+        writer = Writer(connect_for(emulator), other[1], other[2])
+        try:
+            reading = asyncio.ensure_future(slow[1].get(CONTACT, instance, contact_id))
+            lease = f"{redis_namespace}:lease:{{contact:v2:{instance}:{contact_id}}}"
+            await until(lambda: bool(admin.exists(lease)))  # the read is out
+            proxy.pause()  # its store lands after the write
+            params = {"ContactId": contact_id, "Name": "After"}
+            await writer.write(WRITES["UpdateContact"], instance, [contact_id], params)
+            proxy.resume()
+            await reading
+
+            raw = admin.get(f"{redis_namespace}:{{contact:v2:{instance}:{contact_id}}}")
+            assert isinstance(raw, bytes)
+            entry = json.loads(raw)
+            assert entry["overtaken"] is True, "the older value is not fresh"
+            assert entry["ttl"] == 0
+            read = await other[1].get(CONTACT, instance, contact_id)
+            assert read.value["Name"] == "After"
+        finally:
+            await close(slow, other)
+    admin.close()

@@ -123,7 +123,8 @@ def test_the_manifest_of_the_example_operations(manifest: Path) -> None:
     assert names == sorted(p.stem for p in (ROOT / "schema" / "operations").glob("*.graphql"))
     for operation in data["operations"]:
         assert operation["id"] == sha256(operation["body"])
-        assert operation["type"] == "query"
+        kind = "mutation" if operation["body"].startswith("mutation ") else "query"
+        assert operation["type"] == kind
 
 
 def test_trusted_documents_only(
