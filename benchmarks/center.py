@@ -140,13 +140,16 @@ class Keys:
     dashboards: list[str]
 
 
-def write_keys(path: Path, agents: int, dashboards: int) -> Keys:
-    """A keys file: one key for the relay (events:write), one per agent and dashboard."""
+def write_keys(
+    path: Path, agents: int, dashboards: int, scopes: Sequence[str] = tuple(SCOPES)
+) -> Keys:
+    """A keys file: one key for the relay (events:write), one per agent and dashboard
+    (`scopes`)."""
     entries, made = [], {}
     names = ["relay"] + [f"agent-{n}" for n in range(agents)]
     names += [f"supervisor-{n}" for n in range(dashboards)]
     for name in names:
-        key, entry = new_key(name, ["events:write"] if name == "relay" else SCOPES)
+        key, entry = new_key(name, ["events:write"] if name == "relay" else list(scopes))
         made[name] = key
         entries.append(entry)
     path.write_text(json.dumps({"keys": entries}))

@@ -130,3 +130,18 @@ def test_the_truth_checker_finds_a_wrong_member() -> None:
     assert bad == 2
     assert wrong["lastUpdateTimestamp"] == 2
     assert behind["lastUpdateTimestamp"] == 1
+
+
+@pytest.mark.skipif(shutil.which("redis-server") is None, reason="needs redis-server on PATH")
+def test_writes_benchmark_sees_every_write_on_the_other_replica() -> None:
+    command = [
+        sys.executable, str(ROOT / "benchmarks" / "writes.py"), "--seconds", "4",
+        "--writers", "2", "--contacts", "10",
+    ]  # fmt: skip
+    result = subprocess.run(command, capture_output=True, text=True, timeout=240, cwd=ROOT)
+
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert any(line.startswith("writes served: ") for line in lines), lines
+    assert any(line.startswith("lag to the other replica: p50 ") for line in lines), lines
+    assert lines[-1].endswith(": met"), lines

@@ -90,11 +90,16 @@ class ContactEvent:
         return partial_record(self.carried, self.at)
 
 
-async def apply(events: list[ContactEvent], invalidations: Invalidations, store: Any) -> None:
+async def apply(
+    events: list[ContactEvent], invalidations: Invalidations, store: Any, echoes: Any = None
+) -> None:
     """Merges what the events carry into the cached records, then publishes one change:
     what they cannot carry is dropped (shared entries too), what was merged is stored (and
     new here already), a contact with nothing cached to merge into is stored as is (its
-    copies elsewhere may be older)."""
+    copies elsewhere may be older). A CONTACT_DATA_UPDATED that is the echo of a write the
+    gateway merged (`echoes`, gateway/data/writes.py) drops nothing."""
+    if echoes is not None:
+        events = [event for event in events if not await _echo(event, echoes)]
     merged, unmerged = [], []
     for event in events:
         if event.mergeable:
@@ -110,6 +115,12 @@ async def apply(events: list[ContactEvent], invalidations: Invalidations, store:
     await invalidations.publish(
         Change.of(dropped=dropped, stored=[*merged, *unmerged], here=merged)
     )
+
+
+async def _echo(event: ContactEvent, echoes: Any) -> bool:
+    if event.event_type != CONTACT_DATA_UPDATED or not event.updated:
+        return False
+    return bool(await echoes.consume(event.instance_id, event.contact_id, event.updated))
 
 
 def parse(body: object, accounts: frozenset[str] | None = None) -> list[ContactEvent]:

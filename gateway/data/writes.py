@@ -19,6 +19,17 @@ the written members are then as true as the record's read, LastUpdateTimestamp i
 (Connect stamps it, unanswered), and the other replicas only drop their copies: no
 DescribeContact at all. Where nothing is cached to merge into, the entity is dropped.
 
+Connect announces each write later with a CONTACT_DATA_UPDATED event naming what it
+updated (`updatedProperties`). For a write the gateway merged, that event says nothing new:
+`Echoes` counts, in the shared store, the events each merged write will cause (per contact
+and property, for five minutes); an event whose every property is awaited is taken as that
+echo (its counts go down) and drops nothing, so the write costs no read afterwards either.
+Another writer's event for the same properties in the same minutes then finds no count
+left and drops the entity as any event does (which of the two events was taken as the echo
+does not matter: after both, the entity is read again). Events Connect sends for the
+chain's other contacts (attributes are the chain's) are not counted: each drops the
+chain's attributes, one read for the chain.
+
 A ClientToken is the caller's, or derived from the request id and the mutation's place in
 it: the same for every attempt of the gateway's retries, and, since botocore would make a
 new one per attempt, always passed.
@@ -27,13 +38,15 @@ new one per attempt, always passed.
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from gateway.connect import ConnectClient
-from gateway.core.errors import UpstreamUnavailable
+from gateway.core.errors import GatewayError, UpstreamUnavailable
 from gateway.core.records import Record
+from gateway.data.cache import Cache
 from gateway.data.invalidation import Change, Invalidations, tag
 from gateway.data.kinds import ASSOCIATED, ATTRIBUTES, CONTACT, REFERENCES, Kind
 from gateway.data.sources import with_written
@@ -42,7 +55,12 @@ from gateway.data.store import EntityStore
 Change_ = Callable[[Any], Any]
 """A change of a cached entity: its new value from its old."""
 
-__all__ = ["WRITES", "Write", "Writer", "client_token"]
+__all__ = ["WRITES", "Echoes", "Write", "Writer", "client_token"]
+
+_ECHO_SECONDS = 300.0
+"""How long a merged write awaits its event (EventBridge delivers within seconds; retries
+of a failing target last longer, and then the event drops as any other)."""
+_ECHO_TRIES = 5
 
 
 @dataclass(frozen=True)
@@ -57,6 +75,8 @@ class Write:
     merges: Callable[[Mapping[str, Any]], tuple[Kind, str, Change_] | None] | None = None
     """What of its request can be merged into a cached entity: (the kind, the request
     member naming the entity, the change), or None for nothing."""
+    echoes: Callable[[Mapping[str, Any]], tuple[str, ...]] = lambda params: ()
+    """The `updatedProperties` of the CONTACT_DATA_UPDATED event Connect sends for it."""
 
     @property
     def action(self) -> str:
@@ -66,8 +86,18 @@ class Write:
 WRITES: dict[str, Write] = {
     write.operation: write
     for write in (
-        Write("UpdateContact", (CONTACT, REFERENCES), merges=lambda p: _named(p)),
-        Write("UpdateContactAttributes", (ATTRIBUTES,), merges=lambda p: _attributes(p)),
+        Write(
+            "UpdateContact",
+            (CONTACT, REFERENCES),
+            merges=lambda p: _named(p),
+            echoes=lambda p: tuple(n for n in ("Name", "Description", "References") if n in p),
+        ),
+        Write(
+            "UpdateContactAttributes",
+            (ATTRIBUTES,),
+            merges=lambda p: _attributes(p),
+            echoes=lambda p: ("UserDefinedAttributes",),
+        ),
         Write("TagContact", (CONTACT,), merges=lambda p: _tagged(p)),
         Write("UntagContact", (CONTACT,), merges=lambda p: _untagged(p)),
         Write("UpdateContactRoutingData", (CONTACT,)),
@@ -130,11 +160,16 @@ class Writer:
     the written entities again."""
 
     def __init__(
-        self, connect: ConnectClient, store: EntityStore, invalidations: Invalidations
+        self,
+        connect: ConnectClient,
+        store: EntityStore,
+        invalidations: Invalidations,
+        echoes: Echoes,
     ) -> None:
         self._connect = connect
         self._store = store
         self._invalidations = invalidations
+        self.echoes = echoes
 
     async def write(
         self, write: Write, instance_id: str, contacts: Sequence[str], params: dict[str, Any]
@@ -143,27 +178,39 @@ class Writer:
         each of `contacts` (the one written and those whose data it changes) and for the
         contact it made, if it made one (its answer's ContactId)."""
         safe = write.replay_safe or (write.token and bool(params.get("ClientToken")))
+        merging = write.merges(params) if write.merges is not None else None
+        echoed = write.echoes(params) if merging is not None else ()
+        if merging is not None and echoed:
+            # Before the call: Connect's event for it may reach a replica before it answers.
+            await self.echoes.expect(instance_id, params[merging[1]], echoed)
         try:
             answer = await self._connect.write(
                 write.operation, instance_id, replay_safe=safe, **params
             )
-        except UpstreamUnavailable:
-            await self.announce(write, instance_id, contacts)  # it may have been done
+        except GatewayError as error:
+            if merging is not None and echoed and not isinstance(error, UpstreamUnavailable):
+                await self.echoes.consume(instance_id, params[merging[1]], echoed)  # not done
+            if isinstance(error, UpstreamUnavailable):
+                await self.announce(write, instance_id, contacts)  # it may have been done
             raise
         made = answer.get("ContactId")
-        merged = await self._merge(write, instance_id, params)
+        merged = await self._merge(instance_id, params, merging)
         await self.announce(write, instance_id, [*contacts, *([made] if made else [])], merged)
         return answer
 
-    async def _merge(self, write: Write, instance_id: str, params: Mapping[str, Any]) -> str | None:
+    async def _merge(
+        self,
+        instance_id: str,
+        params: Mapping[str, Any],
+        merging: tuple[Kind, str, Change_] | None,
+    ) -> str | None:
         """The tag of the entity the write was merged into (None: nothing merged)."""
-        merging = write.merges(params) if write.merges is not None else None
         if merging is None:
             return None
         kind, member, change = merging
-        if await self._store.merge(instance_id, params[member], change, kind=kind):
-            return kind.tag(instance_id, params[member])
-        return None
+        if not await self._store.merge(instance_id, params[member], change, kind=kind):
+            return None
+        return kind.tag(instance_id, params[member])
 
     async def announce(
         self,
@@ -181,3 +228,54 @@ class Writer:
         stored = [merged] if merged else []
         dropped = [item for item in tags if item not in stored]
         await self._invalidations.publish(Change.of(dropped=dropped, stored=stored, here=stored))
+
+
+class Echoes:
+    """The events the gateway's merged writes will cause, counted per contact and property
+    in the cache (shared by the replicas: the event may reach any of them)."""
+
+    def __init__(self, cache: Cache, seconds: float = _ECHO_SECONDS) -> None:
+        self._cache = cache
+        self._seconds = seconds
+
+    async def expect(self, instance_id: str, contact_id: str, properties: Iterable[str]) -> None:
+        """One more event to come for `properties` of the contact."""
+        await self._change(instance_id, contact_id, lambda counts: {
+            **counts, **{name: counts.get(name, 0) + 1 for name in properties}
+        })  # fmt: skip
+
+    async def consume(self, instance_id: str, contact_id: str, properties: Iterable[str]) -> bool:
+        """True when every property awaits an event: the event is the echo (its counts go
+        down); False otherwise (and nothing changes)."""
+        wanted = set(properties)
+        if not wanted:
+            return False
+
+        def taken(counts: dict[str, int]) -> dict[str, int] | None:
+            if not all(counts.get(name, 0) > 0 for name in wanted):
+                return None
+            return {k: v - (k in wanted) for k, v in counts.items() if v - (k in wanted) > 0}
+
+        return await self._change(instance_id, contact_id, taken)
+
+    async def _change(
+        self,
+        instance_id: str,
+        contact_id: str,
+        change: Callable[[dict[str, int]], dict[str, int] | None],
+    ) -> bool:
+        key = f"echo:{instance_id}:{contact_id}"
+        for _ in range(_ECHO_TRIES):
+            shared, raw = await self._cache.get_raw(key)
+            counts = json.loads(raw)["value"] if raw is not None else {}
+            changed = change(counts)
+            if changed is None:
+                return False
+            entry = {"value": changed}
+            if raw is None:
+                done = await self._cache.create(key, shared, entry, self._seconds)
+            else:
+                done = await self._cache.replace(key, raw, shared, entry, self._seconds)
+            if done:
+                return True
+        return False

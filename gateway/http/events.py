@@ -50,7 +50,7 @@ def events_endpoint(
         ours = [event for event in events if event.instance_id in settings.instance_ids]
         if ours:
             services = services_of(request)
-            await apply(ours, services.invalidations, services.store)
+            await apply(ours, services.invalidations, services.store, services.writer.echoes)
         metrics.events.labels("accepted").inc(len(ours))
         metrics.events.labels("foreign_instance").inc(len(events) - len(ours))
         answer: dict[str, Any] = {"accepted": len(ours), "ignored": len(events) - len(ours)}

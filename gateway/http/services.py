@@ -24,7 +24,7 @@ from gateway.data.invalidation import Change, Invalidations
 from gateway.data.responses import ResponseCache
 from gateway.data.store import EntityStore
 from gateway.data.subscriptions import Subscriptions
-from gateway.data.writes import Writer
+from gateway.data.writes import Echoes, Writer
 from gateway.http.auth import Authenticator
 from gateway.http.state import Services
 from gateway.observability.metrics import Metrics
@@ -103,7 +103,7 @@ async def build_services(
         _safe(settings.cache_url),
     )
     try:
-        writer = Writer(connect, store, invalidations)
+        writer = Writer(connect, store, invalidations, Echoes(cache))
         yield Services(store, cache, responses, invalidations, authenticator, subscriptions, writer)
     finally:
         await invalidations.close()

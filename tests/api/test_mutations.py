@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import Callable, Iterator
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
@@ -18,13 +19,14 @@ from gateway.connect import ConnectClient
 from gateway.connect.quota import Quota
 from gateway.core.settings import Settings
 from gateway.data.kinds import CONTACT
-from gateway.data.writes import WRITES, Writer
+from gateway.data.writes import WRITES, Echoes, Writer
 from gateway.emulator import DEMO_INSTANCE_ID, EmulatorOptions, create_emulator_app
 from gateway.http.auth.keys import new_key
 from gateway.http.servers import ServerThread
 from gateway.observability.metrics import Metrics
 from tests.chains import demo_contacts
 from tests.conftest import REDIS_URL
+from tests.emulator.receiver import receiving
 from tests.redisproxy import redis_proxy
 from tests.shared.test_races import until
 from tests.stores import StoreFor, close, replica
@@ -240,7 +242,7 @@ async def test_a_read_in_flight_across_a_write_never_stores_its_older_value(
     async with redis_proxy() as proxy:
         slow = await replica(store_for, proxy.url, redis_namespace, redis_timeout=10)
         other = await replica(store_for, REDIS_URL, redis_namespace)
-        writer = Writer(connect_for(emulator), other[1], other[2])
+        writer = Writer(connect_for(emulator), other[1], other[2], Echoes(other[0]))
         try:
             reading = asyncio.ensure_future(slow[1].get(CONTACT, instance, contact_id))
             lease = f"{redis_namespace}:lease:{{contact:v2:{instance}:{contact_id}}}"
@@ -261,3 +263,29 @@ async def test_a_read_in_flight_across_a_write_never_stores_its_older_value(
         finally:
             await close(slow, other)
     admin.close()
+
+
+def test_connects_event_for_a_merged_write_costs_no_read(
+    start_gateway: Callable[..., Gateway],
+) -> None:
+    with receiving() as receiver, ExitStack() as stack:
+        app = create_emulator_app(EmulatorOptions(events_url=receiver.url))
+        emulator = Emulator(stack.enter_context(ServerThread(app)).url)
+        stack.callback(emulator.http.close)
+        gateway = start_gateway(connect_endpoint_url=emulator.url, events="on")
+        contact = _ended(emulator)["id"]
+        gateway.query(READ, id=contact)  # cached
+        emulator.reset()
+        answer = gateway.query(UPDATE, id=contact, name="Refund", description="Asked twice")
+        assert "errors" not in answer, answer
+        [echo] = receiver.take(1)  # Connect's CONTACT_DATA_UPDATED for it
+        assert echo["detail"]["updatedProperties"] == ["Name", "Description"]
+
+        gateway.http.post("/events", json=echo).raise_for_status()
+        again = gateway.query(READ, id=contact)["data"]["contact"]
+        assert again["name"] == "Refund"
+        assert emulator.stats()["calls"] == {"UpdateContact": 1}  # the echo dropped nothing
+
+        gateway.http.post("/events", json=echo).raise_for_status()  # not ours: another write
+        gateway.query(READ, id=contact)
+        assert emulator.calls() == 1  # read again
