@@ -27,6 +27,7 @@ from gateway.observability.metrics import Metrics
 from tests.chains import demo_contacts
 from tests.conftest import REDIS_URL
 from tests.emulator.receiver import receiving
+from tests.events import GraphQLWebSocket
 from tests.redisproxy import redis_proxy
 from tests.shared.test_races import until
 from tests.stores import StoreFor, close, replica
@@ -289,3 +290,23 @@ def test_connects_event_for_a_merged_write_costs_no_read(
         gateway.http.post("/events", json=echo).raise_for_status()  # not ours: another write
         gateway.query(READ, id=contact)
         assert emulator.calls() == 1  # read again
+
+
+@pytest.mark.redis
+async def test_a_subscriber_on_another_replica_is_pushed_the_write(
+    start_gateway: Callable[..., Gateway], emulator: Emulator, redis_namespace: str
+) -> None:
+    settings = {"cache_url": REDIS_URL, "cache_namespace": redis_namespace}
+    first, second = start_gateway(**settings), start_gateway(**settings)
+    contact = _ended(emulator)["id"]
+    updated = "subscription($id: ID!) { contactUpdated(contactId: $id) { id name } }"
+    async with GraphQLWebSocket.connect(second.url, {}) as socket:
+        assert (await socket.receive())["type"] == "connection_ack"
+        await socket.subscribe("1", updated, id=contact)
+        assert (await socket.receive())["type"] == "next"  # the contact as it is
+
+        written = await asyncio.to_thread(first.query, UPDATE, id=contact, name="Pushed")
+        assert "errors" not in written, written
+        pushed = await asyncio.wait_for(socket.receive(), 10)
+
+    assert pushed["payload"]["data"]["contactUpdated"] == {"id": contact, "name": "Pushed"}
