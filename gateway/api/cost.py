@@ -147,7 +147,8 @@ COSTS: dict[str, FieldCost] = {
     **{f"Mutation.{name}": FieldCost(calls=1) for name in (
         "updateContact", "tagContact", "untagContact", "updateContactRoutingData",
         "updateContactSchedule", "startTaskContact", "transferContact", "stopContact",
-        "pauseContact", "resumeContact",
+        "pauseContact", "resumeContact", "startContactEvaluation", "updateContactEvaluation",
+        "submitContactEvaluation",
     )},
     "Mutation.updateContactAttributes": FieldCost(calls=1 + CONTACT.calls),
 }  # fmt: skip

@@ -27,13 +27,15 @@ from gateway.api.context import Info
 from gateway.api.generated import ReferenceStatus, ReferenceType
 from gateway.api.members import loads
 from gateway.api.permissions import check_write
+from gateway.api.quality import ContactEvaluation, contact_evaluations
 from gateway.connect.model import doc, model
-from gateway.connect.wire import map_key, member, members, request_params
-from gateway.core.errors import BadUserInput
-from gateway.data.kinds import CONTACT
+from gateway.connect.wire import map_key, member, members, not_sent, request_params
+from gateway.core.caller import CONTACTS_WRITE, EVALUATIONS_WRITE
+from gateway.core.errors import BadUserInput, NotFound
+from gateway.data.kinds import CONTACT, EVALUATIONS
 from gateway.data.writes import WRITES, client_token
 
-__all__ = ["ContactPayload", "Mutation"]
+__all__ = ["ContactPayload", "EvaluationPayload", "Mutation"]
 
 _PERSONAL = "personal_data"
 _PERSONAL_NOTE = "Personal data: writing it needs the contacts:pii scope."
@@ -181,6 +183,55 @@ class ResumeContactInput:
     contact_flow_id: strawberry.ID | None = None
 
 
+@strawberry.input(description=doc("EvaluationAnswerData"))
+class EvaluationAnswerValue:
+    string_value: str | None = None
+    numeric_value: float | None = None
+    string_values: list[str] | None = None
+    not_applicable: bool | None = None
+
+
+@strawberry.input(description="An answer: the question's refId and its value.")
+class EvaluationAnswerInput:
+    ref_id: str = strawberry.field(metadata=map_key())
+    value: EvaluationAnswerValue
+
+
+@strawberry.input(description="A note: the question's or section's refId and its text.")
+class EvaluationNoteInput:
+    ref_id: str = strawberry.field(metadata=map_key())
+    value: str
+
+
+_EVALUATED = "The contact evaluated: its evaluations are read again after the write."
+
+
+@strawberry.input(description=doc("StartContactEvaluationRequest"))
+class StartContactEvaluationInput:
+    contact_id: strawberry.ID
+    evaluation_form_id: strawberry.ID
+    instance_id: strawberry.ID | None = strawberry.field(default=None, description=_INSTANCE)
+    client_token: str | None = strawberry.field(default=None, description=_TOKEN)
+
+
+@strawberry.input(description=doc("UpdateContactEvaluationRequest"))
+class UpdateContactEvaluationInput:
+    evaluation_id: strawberry.ID
+    contact_id: strawberry.ID = strawberry.field(description=_EVALUATED, metadata=not_sent())
+    instance_id: strawberry.ID | None = strawberry.field(default=None, description=_INSTANCE)
+    answers: list[EvaluationAnswerInput] | None = None
+    notes: list[EvaluationNoteInput] | None = None
+
+
+@strawberry.input(description=doc("SubmitContactEvaluationRequest"))
+class SubmitContactEvaluationInput:
+    evaluation_id: strawberry.ID
+    contact_id: strawberry.ID = strawberry.field(description=_EVALUATED, metadata=not_sent())
+    instance_id: strawberry.ID | None = strawberry.field(default=None, description=_INSTANCE)
+    answers: list[EvaluationAnswerInput] | None = None
+    notes: list[EvaluationNoteInput] | None = None
+
+
 INPUTS: Mapping[str, type] = {
     "UpdateContact": UpdateContactInput,
     "UpdateContactAttributes": UpdateContactAttributesInput,
@@ -193,7 +244,13 @@ INPUTS: Mapping[str, type] = {
     "StopContact": StopContactInput,
     "PauseContact": PauseContactInput,
     "ResumeContact": ResumeContactInput,
+    "StartContactEvaluation": StartContactEvaluationInput,
+    "UpdateContactEvaluation": UpdateContactEvaluationInput,
+    "SubmitContactEvaluation": SubmitContactEvaluationInput,
 }
+_EVALUATION_WRITES = frozenset(
+    {"StartContactEvaluation", "UpdateContactEvaluation", "SubmitContactEvaluation"}
+)
 """Each write's input; tests/connect/test_wire.py checks each against its request shape."""
 
 
@@ -210,7 +267,39 @@ class ContactPayload:
         return await load_contact(info, self.instance, self.contact_id)
 
 
+@strawberry.type(description="What an evaluation write answers: the evaluation after it.")
+class EvaluationPayload:
+    instance: strawberry.Private[str]
+    contact_id: strawberry.Private[str]
+    evaluation_id: strawberry.Private[str]
+
+    @strawberry.field(
+        description="The evaluation as it is after the write (the contact's evaluations, "
+        "read again: one ListContactEvaluations).",
+        metadata=loads(EVALUATIONS),
+    )
+    async def evaluation(self, info: Info) -> ContactEvaluation | None:
+        for evaluation in await contact_evaluations(info, self.instance, self.contact_id):
+            if evaluation.evaluation_id() == self.evaluation_id:
+                return evaluation
+        raise NotFound(f"evaluation {self.evaluation_id!r} of contact {self.contact_id!r}")
+
+
+async def _write_evaluation(info: Info, operation: str, given: Any) -> EvaluationPayload:
+    instance, named, answer = await _written_by(info, operation, given, EVALUATIONS_WRITE)
+    evaluation = str(answer.get("EvaluationId") or given.evaluation_id)
+    return EvaluationPayload(instance=instance, contact_id=named[0], evaluation_id=evaluation)
+
+
 async def _write(info: Info, operation: str, given: Any) -> ContactPayload:
+    instance, named, answer = await _written_by(info, operation, given, CONTACTS_WRITE)
+    made = answer.get("ContactId")
+    return ContactPayload(instance=instance, contact_id=made or named[0])
+
+
+async def _written_by(
+    info: Info, operation: str, given: Any, scope: str
+) -> tuple[str, list[str], dict[str, Any]]:
     """The mutation `operation` with input `given`: refusals first, then the write."""
     context = info.context
     if context.writer is None:
@@ -220,7 +309,7 @@ async def _write(info: Info, operation: str, given: Any) -> ContactPayload:
         name for name, field in given.__dataclass_fields__.items()
         if field.metadata.get(_PERSONAL) and getattr(given, name) is not None
     ]  # fmt: skip
-    check_write(context.caller, instance, personal)
+    check_write(context.caller, instance, personal, scope)
     contact = getattr(given, "contact_id", None)
     named = [inputs.contact_id(str(contact))] if contact is not None else []
     for link in ("previous_contact_id", "related_contact_id"):
@@ -247,7 +336,7 @@ async def _write(info: Info, operation: str, given: Any) -> ContactPayload:
     if made:
         context.audit.wrote(instance, made, operation, ())
     context.loaders.clear()  # the payload reads what the write left
-    return ContactPayload(instance=instance, contact_id=made or named[0])
+    return instance, named, answer
 
 
 def _written(params: Mapping[str, Any]) -> list[str]:
@@ -266,6 +355,13 @@ def _field(operation: str, description: str) -> Any:
 
     async def resolve(info: Info, input: Any) -> ContactPayload | None:
         return await _write(info, operation, input)
+
+    async def evaluate(info: Info, input: Any) -> EvaluationPayload | None:
+        return await _write_evaluation(info, operation, input)
+
+    if operation in _EVALUATION_WRITES:
+        evaluate.__annotations__["input"] = input_type
+        return strawberry.mutation(resolver=evaluate, description=f"{description} ({operation}).")
 
     resolve.__annotations__["input"] = input_type
     return strawberry.mutation(resolver=resolve, description=f"{description} ({operation}).")
@@ -300,3 +396,12 @@ class Mutation:
     stop_contact: ContactPayload | None = _field("StopContact", "Ends a contact")
     pause_contact: ContactPayload | None = _field("PauseContact", "Pauses a task or email")
     resume_contact: ContactPayload | None = _field("ResumeContact", "Resumes a paused contact")
+    start_contact_evaluation: EvaluationPayload | None = _field(
+        "StartContactEvaluation", "Starts a draft evaluation of a contact on a form"
+    )
+    update_contact_evaluation: EvaluationPayload | None = _field(
+        "UpdateContactEvaluation", "Saves answers and notes of a draft evaluation"
+    )
+    submit_contact_evaluation: EvaluationPayload | None = _field(
+        "SubmitContactEvaluation", "Submits an evaluation: scored, no longer a draft"
+    )

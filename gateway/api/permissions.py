@@ -35,11 +35,14 @@ def check_read(caller: Caller, instance: str) -> None:
         raise ScopeRefused(f"instance {instance!r} is not in this caller's scopes (instance:<id>)")
 
 
-def check_write(caller: Caller, instance: str, personal: list[str]) -> None:
-    """Refuses a contact write without `contacts:write` or the instance's scope, and one
-    that sets personal data (`personal`: the input's fields) without `contacts:pii`."""
-    if not caller.has(CONTACTS_WRITE):
-        raise ScopeRefused("writing contacts needs the contacts:write scope")
+def check_write(
+    caller: Caller, instance: str, personal: list[str], scope: str = CONTACTS_WRITE
+) -> None:
+    """Refuses a write without its `scope` (contacts:write, evaluations:write) or the
+    instance's, and one that sets personal data (`personal`: the input's fields) without
+    `contacts:pii`."""
+    if not caller.has(scope):
+        raise ScopeRefused(f"this write needs the {scope} scope")
     if not caller.may_read_instance(instance):
         raise ScopeRefused(f"instance {instance!r} is not in this caller's scopes (instance:<id>)")
     if personal and not caller.has(CONTACTS_PII):

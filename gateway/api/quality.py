@@ -457,11 +457,16 @@ _STATUS = {"SUBMITTED": "COMPLETE", "DRAFT": "IN_PROGRESS"}
 class ContactEvaluation(ContactEvaluationMembers):
     @strawberry.field(description=doc("EvaluationSummary", "EvaluationId"))
     def id(self) -> strawberry.ID | None:
+        evaluation_id = self.evaluation_id()
+        return None if evaluation_id is None else strawberry.ID(evaluation_id)
+
+    def evaluation_id(self) -> str | None:
+        """Its EvaluationId (from its ARN where the summary lacks it)."""
         evaluation_id = self._summary_of().get("EvaluationId")
         if evaluation_id is None:
             arn = str(self._record.get("EvaluationArn") or "")
             evaluation_id = arn.rpartition("/")[2] or None
-        return None if evaluation_id is None else strawberry.ID(evaluation_id)
+        return None if evaluation_id is None else str(evaluation_id)
 
     @strawberry.field(description=doc("EvaluationSummary", "EvaluationFormTitle"))
     async def form_title(self, info: Info) -> str | None:

@@ -32,6 +32,7 @@ __all__ = [
     "member",
     "member_names",
     "members",
+    "not_sent",
     "request_params",
     "search_params",
     "summary_shape",
@@ -65,6 +66,7 @@ def contact_of_summary(summary: dict[str, Any]) -> dict[str, Any]:
 
 _MEMBER = "connect_member"
 _KEY = "connect_map_key"
+_NOT_SENT = "connect_not_sent"
 
 
 def member(name: str) -> Mapping[str, str]:
@@ -80,6 +82,12 @@ def map_key() -> Mapping[str, bool]:
     return {_KEY: True}
 
 
+def not_sent() -> Mapping[str, bool]:
+    """A field's metadata saying it is the gateway's, not Connect's: never sent (the
+    contact an evaluation belongs to, whose cached evaluations a write makes wrong)."""
+    return {_NOT_SENT: True}
+
+
 def members(value: Any, shape: Any) -> Any:
     """`value`, an input of the schema, as Connect's members of `shape`: each field set
     (not None) is the member of its name in PascalCase, or the one its metadata names; an
@@ -93,6 +101,8 @@ def members(value: Any, shape: Any) -> Any:
         for field in dataclasses.fields(value):
             item = getattr(value, field.name)
             if item is None or _unset(item) or field.metadata.get(_KEY):
+                continue
+            if field.metadata.get(_NOT_SENT):
                 continue
             name = field.metadata.get(_MEMBER) or _pascal(field.name)
             out[name] = members(item, shape.members[name])
@@ -131,7 +141,7 @@ def member_names(input_type: type, shape: Any) -> dict[str, Any]:
         return names | {f.name: shape.key for f in fields if f.metadata.get(_KEY)}
     names = {}
     for field in dataclasses.fields(input_type):
-        if field.metadata.get(_KEY):
+        if field.metadata.get(_KEY) or field.metadata.get(_NOT_SENT):
             continue
         name = field.metadata.get(_MEMBER) or _pascal(field.name)
         names[field.name] = shape.members[name]

@@ -62,6 +62,9 @@ CONNECT_QUOTAS: Mapping[str, Rate] = {
     "StopContact": Rate(2, 5),
     "PauseContact": Rate(2, 5),
     "ResumeContact": Rate(2, 5),
+    "StartContactEvaluation": Rate(2, 5),
+    "UpdateContactEvaluation": Rate(2, 5),
+    "SubmitContactEvaluation": Rate(2, 5),
     # S3 (Contact Lens' output files), not Connect: S3 takes 5,500 GET/HEAD requests a
     # second per prefix; these keep the gateway's reads of it far below that.
     "ListObjectsV2": Rate(50, 100),

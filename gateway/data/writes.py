@@ -48,7 +48,7 @@ from gateway.core.errors import GatewayError, UpstreamUnavailable
 from gateway.core.records import Record
 from gateway.data.cache import Cache
 from gateway.data.invalidation import Change, Invalidations, tag
-from gateway.data.kinds import ASSOCIATED, ATTRIBUTES, CONTACT, REFERENCES, Kind
+from gateway.data.kinds import ASSOCIATED, ATTRIBUTES, CONTACT, EVALUATIONS, REFERENCES, Kind
 from gateway.data.sources import with_written
 from gateway.data.store import EntityStore
 
@@ -112,6 +112,12 @@ WRITES: dict[str, Write] = {
         Write("StopContact", (CONTACT, ASSOCIATED), replay_safe=False),
         Write("PauseContact", (CONTACT,), replay_safe=False),
         Write("ResumeContact", (CONTACT,), replay_safe=False),
+        # A quality tool's: each changes the contact's list of evaluations (an evaluation's
+        # detail is keyed by its LastModifiedTime, so a new version is a new key). A second
+        # SubmitContactEvaluation is refused (already submitted): not replay-safe.
+        Write("StartContactEvaluation", (EVALUATIONS,), token=True),
+        Write("UpdateContactEvaluation", (EVALUATIONS,)),
+        Write("SubmitContactEvaluation", (EVALUATIONS,), replay_safe=False),
     )
 }
 """Every write the gateway makes; the task role's actions (deploy/) list each."""

@@ -310,3 +310,79 @@ async def test_a_subscriber_on_another_replica_is_pushed_the_write(
         pushed = await asyncio.wait_for(socket.receive(), 10)
 
     assert pushed["payload"]["data"]["contactUpdated"] == {"id": contact, "name": "Pushed"}
+
+
+EVALUATED = """query($id: ID!) { contact(contactId: $id) { evaluations { id formId
+  form { sections { questions { refId questionType options { refId text score } } } } } } }"""
+START = """mutation($id: ID!, $form: ID!) { startContactEvaluation(input: {contactId: $id,
+  evaluationFormId: $form}) { evaluation { id status } } }"""
+SUBMIT = """mutation($id: ID!, $evaluation: ID!, $ref: String!, $option: String!) {
+  saved: updateContactEvaluation(input: {evaluationId: $evaluation, contactId: $id,
+    notes: [{refId: $ref, value: "Clear next steps"}]}) { evaluation { id status } }
+  submitted: submitContactEvaluation(input: {evaluationId: $evaluation, contactId: $id,
+    answers: [{refId: $ref, value: {stringValue: $option}}]}) {
+    evaluation { id status score { percentage } answers { questionRefId option } }
+  }
+}"""
+
+
+def test_a_quality_tool_starts_saves_and_submits_an_evaluation(
+    start_gateway: Callable[..., Gateway], emulator: Emulator
+) -> None:
+    gateway = start_gateway(connect_max_attempts=3)
+    contact = next(
+        c["id"]
+        for c in demo_contacts(emulator.contacts()).values()
+        if gateway.query(EVALUATED, id=c["id"])["data"]["contact"]["evaluations"]
+    )
+    evaluations = gateway.query(EVALUATED, id=contact)["data"]["contact"]["evaluations"]
+    form = evaluations[0]["formId"]
+    question = next(
+        q
+        for section in evaluations[0]["form"]["sections"]
+        for q in section["questions"]
+        if q["questionType"] == "SINGLESELECT"
+    )
+    top = max(question["options"], key=lambda option: option["score"])
+    best = top["refId"]
+    emulator.fault(operation="StartContactEvaluation", error="InternalServiceException",
+                   after=True, times=1)  # fmt: skip
+
+    started = gateway.query(START, id=contact, form=form)
+
+    assert "errors" not in started, started
+    draft = started["data"]["startContactEvaluation"]["evaluation"]
+    assert draft["status"] == "IN_PROGRESS"  # a draft, as a contact's evaluations say it
+    assert emulator.calls("StartContactEvaluation") == 2  # the lost answer, then the same one
+    listed = gateway.query(EVALUATED, id=contact)["data"]["contact"]["evaluations"]
+    assert len(listed) == len(evaluations) + 1  # exactly one more
+
+    done = gateway.query(
+        SUBMIT, id=contact, evaluation=draft["id"], ref=question["refId"], option=best
+    )
+
+    assert "errors" not in done, done
+    assert done["data"]["saved"]["evaluation"]["status"] == "IN_PROGRESS"
+    submitted = done["data"]["submitted"]["evaluation"]
+    assert submitted["status"] == "COMPLETE"
+    assert submitted["answers"] == [{"questionRefId": question["refId"], "option": top["text"]}]
+    assert submitted["score"]["percentage"] > 0
+    again = gateway.query(SUBMIT, id=contact, evaluation=draft["id"], ref=question["refId"],
+                          option=best)  # fmt: skip
+    codes = sorted(error["extensions"]["code"] for error in again["errors"])
+    assert codes == ["CONFLICT", "CONFLICT"]  # submitted: neither saved nor submitted again
+
+
+def test_an_evaluation_write_needs_evaluations_write(
+    start_gateway: Callable[..., Gateway], emulator: Emulator, tmp_path: Path
+) -> None:
+    gateway, key = _keyed(start_gateway, tmp_path / "keys.json", ["contacts:write", "instance:*"])
+    contact = _ended(emulator)["id"]
+    emulator.reset()
+    body = {"query": START, "variables": {"id": contact, "form": "f"}}
+
+    answer = gateway.http.post("/graphql", json=body, headers={"x-api-key": key}).json()
+
+    assert answer["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+    assert "evaluations:write" in answer["errors"][0]["message"]
+    assert emulator.stats()["calls"] == {}

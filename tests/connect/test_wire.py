@@ -4,6 +4,7 @@ its Connect shape, and a fully set input is a request botocore's validator accep
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import datetime
 from typing import Any
 
@@ -27,7 +28,7 @@ from gateway.api.search import (
     TagFilter,
 )
 from gateway.connect.model import model
-from gateway.connect.wire import member_names, members
+from gateway.connect.wire import member_names, members, not_sent
 from gateway.core.errors import BadUserInput
 
 INPUTS = [
@@ -50,7 +51,12 @@ def _walk(input_type: type, shape: Any, where: str) -> list[str]:
     (KeyError: a field whose member Connect does not have)."""
     checked = []
     targets = member_names(input_type, shape)
+    gateways = {
+        f.name for f in dataclasses.fields(input_type) if not_sent().items() <= f.metadata.items()
+    }
     for field in input_type.__strawberry_definition__.fields:  # type: ignore[attr-defined]
+        if field.python_name in gateways:
+            continue  # the gateway's own, never sent
         target = targets[field.python_name]
         checked.append(f"{where}.{field.python_name}")
         inner = _inner(field.type)

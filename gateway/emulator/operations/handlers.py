@@ -13,6 +13,7 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import timedelta
 from typing import Any
 
+from gateway.emulator.operations.evaluating import EVALUATING
 from gateway.emulator.operations.lens import list_segments_v2, list_voice_segments
 from gateway.emulator.operations.lookups import contact_of, instance_of
 from gateway.emulator.operations.paging import page
@@ -197,4 +198,5 @@ HANDLERS: Mapping[str, Handler] = {
     "UpdateContact": update_contact,
     "UpdateContactAttributes": update_contact_attributes,
     **WRITES,
+    **EVALUATING,
 }

@@ -39,7 +39,7 @@ from gateway.emulator.world.events import DISCONNECTED, INITIATED
 from gateway.emulator.world.ids import new_id
 from gateway.emulator.world.lifecycle import paused
 
-__all__ = ["WRITES"]
+__all__ = ["WRITES", "once"]
 
 _MAX_TAGS = 50
 _MAX_TASKS_PER_PREVIOUS = 12
@@ -103,7 +103,7 @@ def update_contact_schedule(state: EmulatorState, params: Mapping[str, Any]) -> 
 
 def start_task_contact(state: EmulatorState, params: Mapping[str, Any]) -> dict[str, Any]:
     instance = instance_of(state.dataset, params)
-    return _once(instance, "StartTaskContact", params, lambda: _start_task(state, instance, params))
+    return once(instance, "StartTaskContact", params, lambda: _start_task(state, instance, params))
 
 
 def _start_task(
@@ -181,7 +181,7 @@ def _start_task(
 
 def transfer_contact(state: EmulatorState, params: Mapping[str, Any]) -> dict[str, Any]:
     instance = instance_of(state.dataset, params)
-    return _once(instance, "TransferContact", params, lambda: _transfer(state, instance, params))
+    return once(instance, "TransferContact", params, lambda: _transfer(state, instance, params))
 
 
 def _transfer(
@@ -280,7 +280,7 @@ def _pausable(instance: Instance, params: Mapping[str, Any]) -> Record:
     return record
 
 
-def _once(
+def once(
     instance: Instance,
     operation: str,
     params: Mapping[str, Any],

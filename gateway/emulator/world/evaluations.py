@@ -26,7 +26,13 @@ from gateway.emulator.world.directory import Directory
 from gateway.emulator.world.ids import new_id
 from gateway.emulator.world.timeline import ms
 
-__all__ = ["EVALUATIONS_PAGE_SIZE", "Evaluations", "evaluation_summary", "seed_evaluations"]
+__all__ = [
+    "EVALUATIONS_PAGE_SIZE",
+    "Evaluations",
+    "evaluation_summary",
+    "scores_of",
+    "seed_evaluations",
+]
 
 
 EVALUATIONS_PAGE_SIZE = 2
@@ -171,7 +177,7 @@ class Evaluations:
     """An instance's evaluation forms (by form ID) and evaluations (by evaluation ID)."""
 
     forms: Mapping[str, Record]
-    evaluations: Mapping[str, Record]
+    evaluations: dict[str, Record]
 
     def of_contact(self, contact_id: str) -> list[Record]:
         found = [e for e in self.evaluations.values() if e["Metadata"]["ContactId"] == contact_id]
@@ -320,6 +326,49 @@ def _answer(rng: random.Random, question: Mapping[str, Any]) -> tuple[Record, fl
     best = max(item["Score"] for item in options)
     score = round(100.0 * option["Score"] / best, 2)
     return {"StringValue": option["RefId"]}, score, bool(option.get("AutomaticFail"))
+
+
+def scores_of(form: Mapping[str, Any], answers: Mapping[str, Any]) -> tuple[Record, Record]:
+    """The scores of a submitted evaluation's `answers` (RefId: {"Value": ...}) by the
+    form, as the seeded ones are scored: each question's, each section's, and the whole's."""
+    scores: dict[str, Record] = {}
+    sections: list[tuple[float, Record]] = []
+    failed = False
+    for item in form["Items"]:
+        section = item["Section"]
+        weighted: list[tuple[float, float]] = []
+        for question_item in section["Items"]:
+            question = question_item["Question"]
+            value = answers.get(question["RefId"], {}).get("Value", {})
+            score, fail = _score(question, value)
+            failed = failed or fail
+            if score is not None:
+                scores[question["RefId"]] = {"Percentage": score, "AutomaticFail": fail}
+                weighted.append((question["Weight"], score))
+            elif value.get("NotApplicable"):
+                scores[question["RefId"]] = {"NotApplicable": True}
+        scores[section["RefId"]] = _mean(weighted)
+        sections.append((section["Weight"], scores[section["RefId"]]))
+    overall = _mean([(w, s["Percentage"]) for w, s in sections if "Percentage" in s])
+    return scores, {"Percentage": 0.0, "AutomaticFail": True} if failed else overall
+
+
+def _score(question: Mapping[str, Any], value: Mapping[str, Any]) -> tuple[float | None, bool]:
+    properties = question.get("QuestionTypeProperties", {})
+    if question["QuestionType"] == "NUMERIC" and "NumericValue" in value:
+        options = properties["Numeric"]["Options"]
+        best = max(option["Score"] for option in options)
+        number = value["NumericValue"]
+        score = next((o["Score"] for o in options if o["MinValue"] <= number <= o["MaxValue"]), 0)
+        return round(100.0 * score / best, 2), False
+    if question["QuestionType"] == "SINGLESELECT" and "StringValue" in value:
+        options = properties["SingleSelect"]["Options"]
+        chosen = next((o for o in options if o["RefId"] == value["StringValue"]), None)
+        if chosen is None:
+            return None, False
+        best = max(item["Score"] for item in options)
+        return round(100.0 * chosen["Score"] / best, 2), bool(chosen.get("AutomaticFail"))
+    return None, False
 
 
 def _mean(weighted: Sequence[tuple[float, float]]) -> Record:
