@@ -55,6 +55,8 @@ def _runs(path: Path, gateway: Gateway, emulator: Emulator) -> None:
         "queueId": next(c["queueId"] for c in reversed(chain) if c["queueId"]),
         "from": times[0],
         "to": times[-1],
+        "queuedContactId": next((c["id"] for c in contacts if c.get("queued")), None),
+        "agentId": next(c["agentId"] for c in contacts if c["agentId"]),
     }
     [operation] = [
         d for d in parse(path.read_text()).definitions if isinstance(d, OperationDefinitionNode)

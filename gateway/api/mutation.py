@@ -116,12 +116,63 @@ class UntagContactInput:
     instance_id: strawberry.ID | None = strawberry.field(default=None, description=_INSTANCE)
 
 
+@strawberry.input(description=doc("AgentsCriteria"))
+class AgentsCriteriaInput:
+    agent_ids: list[strawberry.ID] | None = None
+
+
+@strawberry.input(description=doc("MatchCriteria"))
+class MatchCriteriaInput:
+    agents_criteria: AgentsCriteriaInput | None = None
+
+
+@strawberry.input(description=doc("Range"))
+class ProficiencyRangeInput:
+    min_proficiency_level: float | None = None
+    max_proficiency_level: float | None = None
+
+
+@strawberry.input(description=doc("AttributeCondition"))
+class AttributeConditionInput:
+    name: str | None = None
+    value: str | None = None
+    proficiency_level: float | None = None
+    range: ProficiencyRangeInput | None = None
+    match_criteria: MatchCriteriaInput | None = None
+    comparison_operator: str | None = None
+
+
+@strawberry.input(description=doc("Expression"))
+class RoutingExpressionInput:
+    attribute_condition: AttributeConditionInput | None = None
+    and_expression: list[RoutingExpressionInput] | None = None
+    or_expression: list[RoutingExpressionInput] | None = None
+    not_attribute_condition: AttributeConditionInput | None = None
+
+
+@strawberry.input(description=doc("RoutingCriteriaInputStepExpiry"))
+class RoutingStepExpiryInput:
+    duration_in_seconds: int | None = None
+
+
+@strawberry.input(description=doc("RoutingCriteriaInputStep"))
+class RoutingCriteriaStepInput:
+    expiry: RoutingStepExpiryInput | None = None
+    expression: RoutingExpressionInput | None = None
+
+
+@strawberry.input(description=doc("RoutingCriteriaInput"))
+class RoutingCriteriaInput:
+    steps: list[RoutingCriteriaStepInput] | None = None
+
+
 @strawberry.input(description=doc("UpdateContactRoutingDataRequest"))
 class UpdateContactRoutingDataInput:
     contact_id: strawberry.ID
     instance_id: strawberry.ID | None = strawberry.field(default=None, description=_INSTANCE)
     queue_priority: int | None = None
     queue_time_adjustment_seconds: int | None = None
+    routing_criteria: RoutingCriteriaInput | None = None
 
 
 @strawberry.input(description=doc("UpdateContactScheduleRequest"))

@@ -46,9 +46,13 @@ def _inner(annotation: Any) -> Any:
     return annotation
 
 
-def _walk(input_type: type, shape: Any, where: str) -> list[str]:
+def _walk(input_type: type, shape: Any, where: str, seen: set[type] | None = None) -> list[str]:
     """Every field of `input_type` and of the inputs it holds, as the member it maps onto
-    (KeyError: a field whose member Connect does not have)."""
+    (KeyError: a field whose member Connect does not have); a recursive input once."""
+    seen = set() if seen is None else seen
+    if input_type in seen:
+        return []
+    seen.add(input_type)
     checked = []
     targets = member_names(input_type, shape)
     gateways = {
@@ -63,7 +67,7 @@ def _walk(input_type: type, shape: Any, where: str) -> list[str]:
         if has_object_definition(inner):
             while target.type_name == "list":
                 target = target.member
-            checked += _walk(inner, target, f"{where}.{field.python_name}")
+            checked += _walk(inner, target, f"{where}.{field.python_name}", seen)
     return checked
 
 

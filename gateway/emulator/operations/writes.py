@@ -78,11 +78,29 @@ def update_contact_routing_data(state: EmulatorState, params: Mapping[str, Any])
     record = contact_of(instance, params["ContactId"])
     if not _waiting(record):
         raise ConnectError("ResourceConflictException", "The contact is not waiting in a queue")
-    for member in ("QueuePriority", "QueueTimeAdjustmentSeconds", "RoutingCriteria"):
+    for member in ("QueuePriority", "QueueTimeAdjustmentSeconds"):
         if params.get(member) is not None:
             record[member] = params[member]
-    stamp(state, record)
+    now = stamp(state, record)
+    if params.get("RoutingCriteria") is not None:
+        record["RoutingCriteria"] = _routing_criteria(params["RoutingCriteria"], now)
     return {}
+
+
+def _routing_criteria(given: Mapping[str, Any], now: datetime) -> Record:
+    """RoutingCriteria as DescribeContact answers it for the input: the steps in order,
+    the first active from now (its expiry counted from now), the others inactive."""
+    steps = []
+    for index, step in enumerate(given.get("Steps", [])):
+        made: Record = {"Expression": step.get("Expression", {})}
+        made["Status"] = "ACTIVE" if index == 0 else "INACTIVE"
+        duration = step.get("Expiry", {}).get("DurationInSeconds")
+        if duration is not None:
+            made["Expiry"] = {"DurationInSeconds": duration}
+            if index == 0:
+                made["Expiry"]["ExpiryTimestamp"] = now + timedelta(seconds=duration)
+        steps.append(made)
+    return {"Steps": steps, "ActivationTimestamp": now, "Index": 0}
 
 
 def update_contact_schedule(state: EmulatorState, params: Mapping[str, Any]) -> dict[str, Any]:

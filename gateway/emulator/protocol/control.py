@@ -130,6 +130,9 @@ def contact_row(instance: Instance, record: dict[str, Any]) -> dict[str, Any]:
         "initiationTimestamp": _iso(record["InitiationTimestamp"]),
         "disconnectTimestamp": _iso(record.get("DisconnectTimestamp")),
         "disconnected": "DisconnectTimestamp" in record,
+        "queued": "DisconnectTimestamp" not in record
+        and "EnqueueTimestamp" in record.get("QueueInfo", {})
+        and "ConnectedToAgentTimestamp" not in record.get("AgentInfo", {}),
         "initialContactId": record.get("InitialContactId"),
         "previousContactId": record.get("PreviousContactId"),
         "relatedContactId": record.get("RelatedContactId"),
