@@ -386,3 +386,27 @@ def test_an_evaluation_write_needs_evaluations_write(
     assert answer["errors"][0]["extensions"]["code"] == "FORBIDDEN"
     assert "evaluations:write" in answer["errors"][0]["message"]
     assert emulator.stats()["calls"] == {}
+
+
+@pytest.mark.redis
+def test_another_replicas_chain_shows_the_write(
+    start_gateway: Callable[..., Gateway], emulator: Emulator, redis_namespace: str, shared_url: str
+) -> None:
+    settings = {"cache_url": shared_url, "cache_namespace": redis_namespace}
+    first, second = start_gateway(**settings), start_gateway(**settings)
+    contacts = demo_contacts(emulator.contacts())
+    member = next(
+        c for c in contacts.values() if c["disconnected"] and c["initialContactId"] in contacts
+    )
+    chain = "query($id: ID!) { contact(contactId: $id) { chain { id name } } }"
+    before = second.query(chain, id=member["id"])["data"]["contact"]["chain"]
+    emulator.reset()
+
+    written = first.query(UPDATE, id=member["initialContactId"], name="Chain start")
+    after = second.query(chain, id=member["id"])["data"]["contact"]["chain"]
+
+    assert "errors" not in written, written
+    names = {link["id"]: link["name"] for link in after}
+    assert names[member["initialContactId"]] == "Chain start"
+    assert [link["id"] for link in after] == [link["id"] for link in before]
+    assert emulator.stats()["calls"] == {"UpdateContact": 1}  # merged: no read anywhere
