@@ -275,12 +275,8 @@ class UpdateContactEvaluationInput:
 
 
 @strawberry.input(description=doc("SubmitContactEvaluationRequest"))
-class SubmitContactEvaluationInput:
-    evaluation_id: strawberry.ID
-    contact_id: strawberry.ID = strawberry.field(description=_EVALUATED, metadata=not_sent())
-    instance_id: strawberry.ID | None = strawberry.field(default=None, description=_INSTANCE)
-    answers: list[EvaluationAnswerInput] | None = None
-    notes: list[EvaluationNoteInput] | None = None
+class SubmitContactEvaluationInput(UpdateContactEvaluationInput):
+    """The same members as UpdateContactEvaluation's (the last answers and notes)."""
 
 
 INPUTS: Mapping[str, type] = {
