@@ -33,7 +33,11 @@ from gateway.connect import ConnectClient
 from gateway.core.settings import Settings
 from gateway.data.kinds import Kind
 
-__all__ = ["SEARCH", "Page", "Search", "TimeRange"]
+__all__ = ["FETCHED", "SEARCH", "Page", "Search", "TimeRange"]
+
+FETCHED = "gateway:fetched"
+"""In a stored page: when it was fetched (the store's clock), to tell the contacts in it
+that changed since (`EntityStore.changed_since`)."""
 
 _SKEW = 60.0
 """Seconds a poller's clock may be off the gateway's and its range still end "now"."""
@@ -126,7 +130,7 @@ class Page:
                 moment.isoformat()
                 for moment in (searched.time_range.start, searched.time_range.end)
             ]
-            return found | {"SearchedRange": window}
+            return found | {"SearchedRange": window, FETCHED: connect.clock.time()}
 
         return replace(SEARCH, fetch=fetch)
 

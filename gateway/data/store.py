@@ -21,6 +21,7 @@ import contextlib
 import json
 import logging
 import uuid
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, cast
@@ -39,7 +40,11 @@ from gateway.observability import tracing
 from gateway.observability.metrics import Metrics
 from gateway.shared.coordination import Coordinator, Unavailable
 
-__all__ = ["Changed", "EntityStore", "Fetched"]
+__all__ = ["MAX_CHANGED", "Changed", "EntityStore", "Fetched"]
+
+MAX_CHANGED = 10_000
+"""How many recently changed contacts a store remembers for search pages (docs/limits.md);
+past that, the oldest are forgotten (their pages' TTL bounds them, as before)."""
 
 log = logging.getLogger(__name__)
 
@@ -73,6 +78,8 @@ class EntityStore:
     ) -> None:
         self._connect = connect
         self._clock = clock
+        self._recent: OrderedDict[str, float] = OrderedDict()
+        self._recent_floor = float("-inf")
         self.clock = clock
         self._on_change = on_change
         self._cache = cache
@@ -107,6 +114,25 @@ class EntityStore:
         """Drops every entity from this process's memory (see Invalidations.on_resubscribed:
         invalidations may have been missed meanwhile)."""
         await self._cache.forget_all_local()
+        self._recent_floor = self._clock.time()  # anything may have changed since
+
+    def note_changes(self, tags: list[str]) -> None:
+        """Remembers when each contact an invalidation names changed (every replica hears
+        every publish: writes, events, refetches), the last MAX_CHANGED of them."""
+        now = self._clock.time()
+        for item in tags:
+            if item.startswith("contact:"):
+                self._recent[item] = now
+                self._recent.move_to_end(item)
+        while len(self._recent) > MAX_CHANGED:
+            self._recent.popitem(last=False)
+
+    def changed_since(self, instance_id: str, contact_id: str, moment: float) -> bool:
+        """Whether the contact changed after `moment` (this store's clock), as far as this
+        process heard: a search page fetched before then holds an older summary of it."""
+        if self._recent_floor > moment:
+            return True
+        return self._recent.get(CONTACT.tag(instance_id, contact_id), float("-inf")) > moment
 
     async def drop_local(self, tags: list[str]) -> None:
         """Drops the tagged entities from this process's memory, and moves on their local

@@ -126,6 +126,7 @@ async def _listen(
     shared Redis entries, once."""
     invalidations.subscribe(metrics.count_invalidations)
     invalidations.subscribe(store.drop_local, copies=True)
+    invalidations.subscribe(store.note_changes)  # search pages older than a change
     invalidations.on_resubscribed(store.drop_all_local)
     if responses is not None:
         invalidations.subscribe(responses.drop)

@@ -410,3 +410,35 @@ def test_another_replicas_chain_shows_the_write(
     assert names[member["initialContactId"]] == "Chain start"
     assert [link["id"] for link in after] == [link["id"] for link in before]
     assert emulator.stats()["calls"] == {"UpdateContact": 1}  # merged: no read anywhere
+
+
+@pytest.mark.redis
+def test_another_replicas_search_page_shows_the_write(
+    start_gateway: Callable[..., Gateway], emulator: Emulator, redis_namespace: str
+) -> None:
+    settings = {"cache_url": REDIS_URL, "cache_namespace": redis_namespace}
+    first, second = start_gateway(**settings), start_gateway(**settings)
+    times = sorted(c["initiationTimestamp"] for c in demo_contacts(emulator.contacts()).values())
+    search = """query($from: DateTime!, $to: DateTime!) { searchContacts(timeRange:
+      {type: INITIATION_TIMESTAMP, startTime: $from, endTime: $to}, first: 5,
+      sort: {fieldName: INITIATION_TIMESTAMP, order: DESCENDING}) {
+        edges { node { id name } } } }"""
+    window = {"from": times[len(times) // 2], "to": times[-1]}
+    page = second.query(search, **window)["data"]["searchContacts"]["edges"]
+    written = page[2]["node"]["id"]
+    first.query(READ, id=written)  # the desk shows it: cached
+    emulator.reset()
+
+    answer = first.query(UPDATE, id=written, name="Renamed")
+    again = second.query(search, **window)["data"]["searchContacts"]["edges"]
+
+    assert "errors" not in answer, answer
+    names = {edge["node"]["id"]: edge["node"]["name"] for edge in again}
+    assert names[written] == "Renamed"
+    others = {
+        edge["node"]["id"]: edge["node"]["name"] for edge in page if edge["node"]["id"] != written
+    }
+    assert {k: names[k] for k in others} == others
+    assert emulator.stats()["calls"] == {
+        "UpdateContact": 1
+    }  # the page, shared; the contact, merged
