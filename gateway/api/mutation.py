@@ -32,7 +32,7 @@ from gateway.connect.model import doc, model
 from gateway.connect.wire import map_key, member, members, not_sent, request_params
 from gateway.core.caller import CONTACTS_WRITE, EVALUATIONS_WRITE
 from gateway.core.errors import BadUserInput, NotFound
-from gateway.data.kinds import CONTACT, EVALUATIONS
+from gateway.data.kinds import ASSOCIATED, CONTACT, EVALUATIONS
 from gateway.data.writes import WRITES, client_token
 
 __all__ = ["ContactPayload", "EvaluationPayload", "Mutation"]
@@ -370,13 +370,15 @@ async def _written_by(
         params["ClientToken"] = client_token(
             params.get("ClientToken"), context.request_id, _place(info)
         )
+    request_params(operation, {"InstanceId": instance, **params})  # before any call
     if operation == "UpdateContactAttributes":
         # The chain's attributes are kept under its initial contact.
-        record = await load_contact(info, instance, named[0])
-        initial = await record.raw("InitialContactId") or named[0]
-        params["InitialContactId"] = initial
-        named.append(initial)
-    request_params(operation, {"InstanceId": instance, **params})
+        params["InitialContactId"] = await _initial(info, instance, named[0])
+        named.append(params["InitialContactId"])
+    elif ASSOCIATED in write.changes:
+        # A tree is kept under its chain's initial contact: a new task or transfer, or a
+        # contact ending, changes the tree of each contact it names.
+        named += [await _initial(info, instance, contact) for contact in named]
     context.audit.wrote(instance, named[0] if named else "-", operation, _written(params))
     answer = await context.writer.write(write, instance, named, params)
     made = answer.get("ContactId")
@@ -384,6 +386,12 @@ async def _written_by(
         context.audit.wrote(instance, made, operation, ())
     context.loaders.clear()  # the payload reads what the write left
     return instance, named, answer
+
+
+async def _initial(info: Info, instance: str, contact_id: str) -> str:
+    """The initial contact of the contact's chain (itself if it starts one)."""
+    record = await load_contact(info, instance, contact_id)
+    return str(await record.raw("InitialContactId") or contact_id)
 
 
 def _written(params: Mapping[str, Any]) -> list[str]:

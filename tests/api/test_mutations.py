@@ -442,3 +442,24 @@ def test_another_replicas_search_page_shows_the_write(
     assert emulator.stats()["calls"] == {
         "UpdateContact": 1
     }  # the page, shared; the contact, merged
+
+
+@pytest.mark.redis
+def test_another_replicas_tree_shows_a_new_task(
+    start_gateway: Callable[..., Gateway], emulator: Emulator, redis_namespace: str
+) -> None:
+    settings = {"cache_url": REDIS_URL, "cache_namespace": redis_namespace}
+    first, second = start_gateway(**settings), start_gateway(**settings)
+    contacts = demo_contacts(emulator.contacts())
+    member = next(
+        c for c in contacts.values() if c["disconnected"] and c["initialContactId"] in contacts
+    )
+    tree = "query($id: ID!) { contact(contactId: $id) { associatedContacts { id } } }"
+    before = second.query(tree, id=member["id"])["data"]["contact"]["associatedContacts"]
+    task = """mutation($id: ID!) { startTaskContact(input: {previousContactId: $id,
+      contactFlowId: "f", name: "Follow up"}) { contact { id } } }"""
+
+    made = first.query(task, id=member["id"])["data"]["startTaskContact"]["contact"]["id"]
+    after = second.query(tree, id=member["id"])["data"]["contact"]["associatedContacts"]
+
+    assert {c["id"] for c in after} == {c["id"] for c in before} | {made}
