@@ -89,8 +89,11 @@ class Desks:
             # The desks show them already: each read once (then the counters start).
             shown = "query($ids: [ID!]!) { contacts(contactIds: $ids) { name tags { key }"
             shown += " attributes { key } } }"
+            tree = "query($id: ID!) { contact(contactId: $id) { associatedContacts { id } } }"
             for url in self.urls:
                 await self._post(url, shown, {"ids": self.contacts})
+            for contact in self.contacts:  # and its journey (the chain's tree)
+                await self._post(self.urls[0], tree, {"id": contact})
             await self.http.post(f"{self.emulator}/_emulator/reset")
             started = time.monotonic()
             ends = started + self.args.seconds

@@ -120,7 +120,10 @@ async def apply(
 async def _echo(event: ContactEvent, echoes: Any) -> bool:
     if event.event_type != CONTACT_DATA_UPDATED or not event.updated:
         return False
-    return bool(await echoes.consume(event.instance_id, event.contact_id, event.updated))
+    # Attributes are the chain's: their echoes are counted under its initial contact.
+    chained = set(event.updated) <= {"UserDefinedAttributes"}
+    key = (event.initial_contact_id or event.contact_id) if chained else event.contact_id
+    return bool(await echoes.consume(event.instance_id, key, event.updated))
 
 
 def parse(body: object, accounts: frozenset[str] | None = None) -> list[ContactEvent]:

@@ -116,6 +116,11 @@ class EntityStore:
         await self._cache.forget_all_local()
         self._recent_floor = self._clock.time()  # anything may have changed since
 
+    async def peek(self, kind: Kind, instance_id: str, entity_id: str) -> Any | None:
+        """The cached value of the entity, fresh or not, never fetched (None: not cached)."""
+        entry = await self._cache.get(kind.key(instance_id, entity_id))
+        return entry.get("value") if isinstance(entry, dict) else None
+
     def note_changes(self, tags: list[str]) -> None:
         """Remembers when each contact an invalidation names changed (every replica hears
         every publish: writes, events, refetches), the last MAX_CHANGED of them."""

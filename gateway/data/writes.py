@@ -22,13 +22,14 @@ DescribeContact at all. Where nothing is cached to merge into, the entity is dro
 Connect announces each write later with a CONTACT_DATA_UPDATED event naming what it
 updated (`updatedProperties`). For a write the gateway merged, that event says nothing new:
 `Echoes` counts, in the shared store, the events each merged write will cause (per contact
-and property, for five minutes); an event whose every property is awaited is taken as that
-echo (its counts go down) and drops nothing, so the write costs no read afterwards either.
+and property, for five minutes; attributes per chain, once for each of its contacts the
+chain's cached tree knows); an event whose every property is awaited is taken as that echo
+(its counts go down) and drops nothing, so the write costs no read afterwards either.
 Another writer's event for the same properties in the same minutes then finds no count
 left and drops the entity as any event does (which of the two events was taken as the echo
-does not matter: after both, the entity is read again). Events Connect sends for the
-chain's other contacts (attributes are the chain's) are not counted: each drops the
-chain's attributes, one read for the chain.
+does not matter: after both, the entity is read again). Where the chain's tree is not
+cached, only the initial contact's event is counted: the others' each drop the chain's
+attributes.
 
 A ClientToken is the caller's, or derived from the request id and the mutation's place in
 it: the same for every attempt of the gateway's retries, and, since botocore would make a
@@ -77,6 +78,8 @@ class Write:
     member naming the entity, the change), or None for nothing."""
     echoes: Callable[[Mapping[str, Any]], tuple[str, ...]] = lambda params: ()
     """The `updatedProperties` of the CONTACT_DATA_UPDATED event Connect sends for it."""
+    chained: bool = False
+    """Connect sends that event for every contact of the chain (counted by its initial)."""
 
     @property
     def action(self) -> str:
@@ -97,6 +100,7 @@ WRITES: dict[str, Write] = {
             (ATTRIBUTES,),
             merges=lambda p: _attributes(p),
             echoes=lambda p: ("UserDefinedAttributes",),
+            chained=True,
         ),
         Write("TagContact", (CONTACT,), merges=lambda p: _tagged(p)),
         Write("UntagContact", (CONTACT,), merges=lambda p: _untagged(p)),
@@ -186,16 +190,19 @@ class Writer:
         safe = write.replay_safe or (write.token and bool(params.get("ClientToken")))
         merging = write.merges(params) if write.merges is not None else None
         echoed = write.echoes(params) if merging is not None else ()
+        times = 1
         if merging is not None and echoed:
             # Before the call: Connect's event for it may reach a replica before it answers.
-            await self.echoes.expect(instance_id, params[merging[1]], echoed)
+            # Attributes are the chain's: Connect announces them on each of its contacts.
+            times = await self._chain_size(instance_id, params) if write.chained else 1
+            await self.echoes.expect(instance_id, params[merging[1]], echoed, times)
         try:
             answer = await self._connect.write(
                 write.operation, instance_id, replay_safe=safe, **params
             )
         except GatewayError as error:
             if merging is not None and echoed and not isinstance(error, UpstreamUnavailable):
-                await self.echoes.consume(instance_id, params[merging[1]], echoed)  # not done
+                await self.echoes.expect(instance_id, params[merging[1]], echoed, -times)
             if isinstance(error, UpstreamUnavailable):
                 await self.announce(write, instance_id, contacts)  # it may have been done
             raise
@@ -203,6 +210,20 @@ class Writer:
         merged = await self._merge(instance_id, params, merging)
         await self.announce(write, instance_id, [*contacts, *([made] if made else [])], merged)
         return answer
+
+    async def _chain_size(self, instance_id: str, params: Mapping[str, Any]) -> int:
+        """How many contacts the chain of `InitialContactId` has, as its cached tree says
+        (1, the initial one, when no tree is cached: the others' events then drop)."""
+        initial = params["InitialContactId"]
+        tree = await self._store.peek(ASSOCIATED, instance_id, initial)
+        if not isinstance(tree, list):
+            return 1
+        others = {
+            summary.get("ContactId")
+            for summary in tree
+            if isinstance(summary, dict) and summary.get("InitialContactId") == initial
+        }
+        return 1 + len(others - {initial, None})
 
     async def _merge(
         self,
@@ -244,11 +265,18 @@ class Echoes:
         self._cache = cache
         self._seconds = seconds
 
-    async def expect(self, instance_id: str, contact_id: str, properties: Iterable[str]) -> None:
-        """One more event to come for `properties` of the contact."""
-        await self._change(instance_id, contact_id, lambda counts: {
-            **counts, **{name: counts.get(name, 0) + 1 for name in properties}
-        })  # fmt: skip
+    async def expect(
+        self, instance_id: str, contact_id: str, properties: Iterable[str], times: int = 1
+    ) -> None:
+        """`times` more events to come for `properties` of the contact (or its chain);
+        a negative `times` takes back what a write that failed expected."""
+        wanted = list(properties)
+
+        def more(counts: dict[str, int]) -> dict[str, int]:
+            added = {**counts, **{name: counts.get(name, 0) + times for name in wanted}}
+            return {name: count for name, count in added.items() if count > 0}
+
+        await self._change(instance_id, contact_id, more)
 
     async def consume(self, instance_id: str, contact_id: str, properties: Iterable[str]) -> bool:
         """True when every property awaits an event: the event is the echo (its counts go

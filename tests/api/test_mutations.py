@@ -463,3 +463,34 @@ def test_another_replicas_tree_shows_a_new_task(
     after = second.query(tree, id=member["id"])["data"]["contact"]["associatedContacts"]
 
     assert {c["id"] for c in after} == {c["id"] for c in before} | {made}
+
+
+def test_connects_events_for_a_chains_attributes_cost_no_read(
+    start_gateway: Callable[..., Gateway],
+) -> None:
+    with receiving() as receiver, ExitStack() as stack:
+        app = create_emulator_app(EmulatorOptions(events_url=receiver.url))
+        emulator = Emulator(stack.enter_context(ServerThread(app)).url)
+        stack.callback(emulator.http.close)
+        gateway = start_gateway(connect_endpoint_url=emulator.url, events="on")
+        contacts = demo_contacts(emulator.contacts())
+        member = next(
+            c for c in contacts.values() if c["disconnected"] and c["initialContactId"] in contacts
+        )
+        initial = member["initialContactId"]
+        chain = [c for c in contacts.values() if initial in (c["id"], c["initialContactId"])]
+        journey = "query($id: ID!) { contact(contactId: $id) { associatedContacts { id } } }"
+        gateway.query(journey, id=member["id"])  # the chain's tree, cached
+        gateway.query(READ, id=member["id"])
+        emulator.reset()
+
+        answer = gateway.query(ATTRIBUTES, id=member["id"], key="disposition", value="done")
+        assert "errors" not in answer, answer
+        echoes = receiver.take(len(chain))  # one for each contact of the chain
+        gateway.http.post("/events", json=echoes).raise_for_status()
+        for contact in chain:
+            read = gateway.query(READ, id=contact["id"])["data"]["contact"]
+            assert {"key": "disposition", "value": "done"} in read["attributes"]
+        calls = emulator.stats()["calls"]
+        assert calls.get("GetContactAttributes", 0) == 0, calls
+        assert calls["UpdateContactAttributes"] == 1
