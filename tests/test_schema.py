@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from contextlib import ExitStack
 from pathlib import Path
+from typing import Any
 
 import pytest
 from graphql import OperationDefinitionNode, parse
@@ -12,7 +13,7 @@ from graphql import OperationDefinitionNode, parse
 from gateway.api.schema import create_schema
 from gateway.emulator import EmulatorOptions, create_emulator_app
 from gateway.http.servers import ServerThread
-from gateway.http.view import EXAMPLE_QUERY
+from gateway.http.view import EXAMPLE_QUERY, EXAMPLE_WRITE
 from tests.chains import deepest
 from tests.support import Emulator, Gateway
 
@@ -29,6 +30,7 @@ def test_committed_schema_is_the_exported_one() -> None:
 def test_graphiql_example_is_an_operation_file() -> None:
     texts = {path.read_text().split("\n", 1)[1] for path in OPERATIONS}
     assert EXAMPLE_QUERY.split("\n", 1)[1] in texts
+    assert EXAMPLE_WRITE in {path.read_text() for path in OPERATIONS}
 
 
 @pytest.mark.parametrize("path", OPERATIONS, ids=[p.stem for p in OPERATIONS])
@@ -64,6 +66,8 @@ def _runs(path: Path, gateway: Gateway, emulator: Emulator) -> None:
     assert operation.name is not None
     assert operation.name.value == path.stem
     names = [v.variable.name.value for v in operation.variable_definitions]
+    if "evaluationId" in names:  # a draft evaluation, and the contact it evaluates
+        known["evaluatedContactId"], known["evaluationId"] = _draft(gateway, contacts)
 
     result = gateway.query(
         path.read_text(), **{name: known[name] for name in names if name in known}
@@ -71,3 +75,13 @@ def _runs(path: Path, gateway: Gateway, emulator: Emulator) -> None:
 
     assert "errors" not in result, result["errors"]
     assert all(value is not None for value in result["data"].values())
+
+
+def _draft(gateway: Gateway, contacts: list[dict[str, Any]]) -> tuple[str, str]:
+    query = "query($id: ID!) { contact(contactId: $id) { evaluations { id status } } }"
+    for contact in contacts:
+        answer = gateway.query(query, id=contact["id"])["data"]["contact"]
+        for evaluation in (answer or {}).get("evaluations") or []:
+            if evaluation["status"] == "IN_PROGRESS":
+                return contact["id"], evaluation["id"]
+    raise AssertionError("the emulator has no draft evaluation")

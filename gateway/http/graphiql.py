@@ -4,7 +4,7 @@ gateway/http/static/graphiql/vendor/ by scripts/vendor_assets.py), opened on an 
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 from starlette.responses import HTMLResponse
 
@@ -23,9 +23,11 @@ _SCRIPTS = (
 
 
 def graphiql_page(
-    assets: Assets, endpoint: str, query: str, variables: Mapping[str, object]
+    assets: Assets, endpoint: str, tabs: Sequence[tuple[str, Mapping[str, object]]]
 ) -> HTMLResponse:
-    config = {"endpoint": endpoint, "query": query, "variables": json.dumps(variables, indent=2)}
+    """GraphiQL with a tab for each (document, variables) of `tabs`, the first one open."""
+    opened = [{"query": query, "variables": json.dumps(values, indent=2)} for query, values in tabs]
+    config = {"endpoint": endpoint, **opened[0], "tabs": opened}
     styles = "".join(
         f'<link rel="stylesheet" href="{assets.url("graphiql", path)}">' for path in _STYLES
     )

@@ -54,7 +54,7 @@ from gateway.observability.audit import Audit
 from gateway.observability.logs import request_id
 from gateway.observability.metrics import Metrics
 
-__all__ = ["EXAMPLE_QUERY", "GraphQLView"]
+__all__ = ["EXAMPLE_QUERY", "EXAMPLE_WRITE", "GraphQLView"]
 
 EXAMPLE_QUERY = """\
 # A contact and the contacts linked to it, in one query. Press Ctrl-Enter to run it.
@@ -74,6 +74,32 @@ query ContactWithLinks($contactId: ID!, $instanceId: ID) {
   }
 }
 """
+
+EXAMPLE_WRITE = """\
+# An agent desktop sets the call's disposition and notes: attributes of the whole chain,
+# read back in the same round trip.
+mutation SetDisposition($contactId: ID!) {
+  updateContactAttributes(
+    input: {
+      contactId: $contactId
+      attributes: [
+        { key: "disposition", value: "callback" }
+        { key: "notes", value: "Asked for a refund" }
+      ]
+    }
+  ) {
+    contact {
+      id
+      instanceId
+      attributes(keys: ["disposition", "notes"]) {
+        key
+        value
+      }
+    }
+  }
+}
+"""
+"""A write, GraphiQL's second tab (schema/operations/SetDisposition.graphql)."""
 
 log = logging.getLogger(__name__)
 
@@ -258,7 +284,8 @@ class GraphQLView(HTTPProtocol, GraphQL[Context, None]):
 
     async def render_graphql_ide(self, request: Any) -> HTMLResponse:
         variables = {"contactId": self.settings.example_contact_id or "<a contact id>"}
-        return graphiql_page(self.assets, request.url.path, EXAMPLE_QUERY, variables)
+        tabs = [(EXAMPLE_QUERY, variables), (EXAMPLE_WRITE, variables)]
+        return graphiql_page(self.assets, request.url.path, tabs)
 
 
 @functools.lru_cache(maxsize=256)

@@ -27,6 +27,8 @@ def test_graphiql_runs_the_example_offline(
         run = browser.wait(lambda d: d.find_element(By.CSS_SELECTOR, ".graphiql-execute-button"))
         editor = browser.driver.find_element(By.CSS_SELECTOR, ".graphiql-query-editor")
         assert "query ContactWithLinks" in editor.text
+        tabs = [tab.text for tab in browser.driver.find_elements(By.CSS_SELECTOR, ".graphiql-tab")]
+        assert any("SetDisposition" in tab for tab in tabs), tabs  # the example write
         assert (
             contact["id"]
             in browser.driver.find_element(By.CSS_SELECTOR, ".graphiql-editor-tools").text

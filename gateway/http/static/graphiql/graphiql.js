@@ -16,6 +16,7 @@
       plugins: [explorer],
       query: config.query,
       variables: config.variables,
+      defaultTabs: config.tabs, // the example query, then an example write
       defaultEditorToolsVisibility: true,
       isHeadersEditorEnabled: true,
       // API keys and tokens stay in the page's memory, never in localStorage.
