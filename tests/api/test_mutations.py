@@ -214,6 +214,20 @@ def test_refusals_come_before_any_call(
     assert emulator.stats()["calls"] == {}
 
 
+def test_a_mutation_past_the_cost_limit_is_refused_before_any_call(
+    start_gateway: Callable[..., Gateway], emulator: Emulator
+) -> None:
+    gateway = start_gateway(max_cost=1)  # the write (1) and its payload's contact (1)
+    contact = _ended(emulator)["id"]
+    emulator.reset()
+
+    answer = gateway.query(UPDATE, id=contact, name="x")
+
+    assert answer["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+    assert "GATEWAY_MAX_COST" in answer["errors"][0]["message"]
+    assert emulator.stats()["calls"] == {}
+
+
 def test_mutations_take_a_json_post_only(gateway: Gateway, emulator: Emulator) -> None:
     contact = _ended(emulator)["id"]
     emulator.reset()
@@ -294,9 +308,9 @@ def test_connects_event_for_a_merged_write_costs_no_read(
 
 @pytest.mark.redis
 async def test_a_subscriber_on_another_replica_is_pushed_the_write(
-    start_gateway: Callable[..., Gateway], emulator: Emulator, redis_namespace: str
+    start_gateway: Callable[..., Gateway], emulator: Emulator, redis_namespace: str, shared_url: str
 ) -> None:
-    settings = {"cache_url": REDIS_URL, "cache_namespace": redis_namespace}
+    settings = {"cache_url": shared_url, "cache_namespace": redis_namespace}
     first, second = start_gateway(**settings), start_gateway(**settings)
     contact = _ended(emulator)["id"]
     updated = "subscription($id: ID!) { contactUpdated(contactId: $id) { id name } }"
@@ -414,9 +428,9 @@ def test_another_replicas_chain_shows_the_write(
 
 @pytest.mark.redis
 def test_another_replicas_search_page_shows_the_write(
-    start_gateway: Callable[..., Gateway], emulator: Emulator, redis_namespace: str
+    start_gateway: Callable[..., Gateway], emulator: Emulator, redis_namespace: str, shared_url: str
 ) -> None:
-    settings = {"cache_url": REDIS_URL, "cache_namespace": redis_namespace}
+    settings = {"cache_url": shared_url, "cache_namespace": redis_namespace}
     first, second = start_gateway(**settings), start_gateway(**settings)
     times = sorted(c["initiationTimestamp"] for c in demo_contacts(emulator.contacts()).values())
     search = """query($from: DateTime!, $to: DateTime!) { searchContacts(timeRange:
@@ -446,9 +460,9 @@ def test_another_replicas_search_page_shows_the_write(
 
 @pytest.mark.redis
 def test_another_replicas_tree_shows_a_new_task(
-    start_gateway: Callable[..., Gateway], emulator: Emulator, redis_namespace: str
+    start_gateway: Callable[..., Gateway], emulator: Emulator, redis_namespace: str, shared_url: str
 ) -> None:
-    settings = {"cache_url": REDIS_URL, "cache_namespace": redis_namespace}
+    settings = {"cache_url": shared_url, "cache_namespace": redis_namespace}
     first, second = start_gateway(**settings), start_gateway(**settings)
     contacts = demo_contacts(emulator.contacts())
     member = next(
