@@ -150,12 +150,7 @@ class ConnectClient:
         client = self.route(instance_id).connect_client
         method = getattr(client, xform_name(operation))
         response = await self._call(method, what, InstanceId=instance_id, **params)
-        body = (
-            response[member]
-            if member is not None
-            else {k: v for k, v in response.items() if k != "ResponseMetadata"}
-        )
-        record: Record = to_json(body)
+        record: Record = to_json(response[member] if member is not None else response)
         return record
 
     async def write(
@@ -167,15 +162,11 @@ class ConnectClient:
         again only if `replay_safe`: the write sets values (doing it twice is doing it
         once) or carries a ClientToken (Connect answers the first call's answer again).
         botocore would make a new ClientToken for each attempt: the caller passes one."""
-        client = self.route(instance_id).connect_client
-        method = getattr(client, xform_name(operation))
-        route = self._by_client[id(client)]
-        with tracing.connect_span(operation):
-            response = await self._guarded_call(
-                route, operation, method, "contact", None, replay_safe,
-                InstanceId=instance_id, **params,
-            )  # fmt: skip
-        answer: Record = to_json({k: v for k, v in response.items() if k != "ResponseMetadata"})
+        method = getattr(self.route(instance_id).connect_client, xform_name(operation))
+        response = await self._call(
+            method, "contact", replay_safe=replay_safe, InstanceId=instance_id, **params
+        )
+        answer: Record = to_json(response)  # without botocore's ResponseMetadata
         return answer
 
     async def get_contact_attributes(self, instance_id: str, initial_contact_id: str) -> Record:
@@ -339,10 +330,12 @@ class ConnectClient:
         what: str,
         *,
         then: Callable[[Any], Any] | None = None,
+        replay_safe: bool = True,
         **params: Any,
     ) -> Any:
         """One Connect call, retried (up to GATEWAY_CONNECT_MAX_ATTEMPTS, within the
-        request's deadline) when Connect throttles or fails. Each attempt passes the
+        request's deadline) when Connect throttles or fails (fails: only if `replay_safe`,
+        see `write`). Each attempt passes the
         operation's breaker and takes its own turn of the quota: botocore's own retries are
         off, since they would bypass it. `method` is a method of any of the boto3 clients
         (its own client names the operation); `then` runs on the answer in the same thread
@@ -351,7 +344,9 @@ class ConnectClient:
         route = self._by_client[id(client)]
         operation = client.meta.method_to_api_mapping[method.__name__]
         with tracing.connect_span(operation):
-            return await self._guarded_call(route, operation, method, what, then, **params)
+            return await self._guarded_call(
+                route, operation, method, what, then, replay_safe, **params
+            )
 
     async def _guarded_call(
         self,
