@@ -295,9 +295,7 @@ INPUTS: Mapping[str, type] = {
     "UpdateContactEvaluation": UpdateContactEvaluationInput,
     "SubmitContactEvaluation": SubmitContactEvaluationInput,
 }
-_EVALUATION_WRITES = frozenset(
-    {"StartContactEvaluation", "UpdateContactEvaluation", "SubmitContactEvaluation"}
-)
+
 """Each write's input; tests/connect/test_wire.py checks each against its request shape."""
 
 
@@ -406,19 +404,19 @@ def _place(info: Info) -> str:
 
 
 def _field(operation: str, description: str) -> Any:
-    input_type = INPUTS[operation]
+    """The mutation of `operation`: an evaluation write (it changes a contact's
+    evaluations) answers an EvaluationPayload, any other a ContactPayload."""
+    if EVALUATIONS in WRITES[operation].changes:
 
-    async def resolve(info: Info, input: Any) -> ContactPayload | None:
-        return await _write(info, operation, input)
+        async def resolve(info: Info, input: Any) -> EvaluationPayload | None:
+            return await _write_evaluation(info, operation, input)
 
-    async def evaluate(info: Info, input: Any) -> EvaluationPayload | None:
-        return await _write_evaluation(info, operation, input)
+    else:
 
-    if operation in _EVALUATION_WRITES:
-        evaluate.__annotations__["input"] = input_type
-        return strawberry.mutation(resolver=evaluate, description=f"{description} ({operation}).")
+        async def resolve(info: Info, input: Any) -> ContactPayload | None:  # type: ignore[misc]
+            return await _write(info, operation, input)
 
-    resolve.__annotations__["input"] = input_type
+    resolve.__annotations__["input"] = INPUTS[operation]
     return strawberry.mutation(resolver=resolve, description=f"{description} ({operation}).")
 
 

@@ -86,47 +86,6 @@ class Write:
         return f"connect:{self.operation}"
 
 
-WRITES: dict[str, Write] = {
-    write.operation: write
-    for write in (
-        Write(
-            "UpdateContact",
-            (CONTACT, REFERENCES),
-            merges=lambda p: _named(p),
-            echoes=lambda p: tuple(n for n in ("Name", "Description", "References") if n in p),
-        ),
-        Write(
-            "UpdateContactAttributes",
-            (ATTRIBUTES,),
-            merges=lambda p: _attributes(p),
-            echoes=lambda p: ("UserDefinedAttributes",),
-            chained=True,
-        ),
-        Write("TagContact", (CONTACT,), merges=lambda p: _tagged(p)),
-        Write("UntagContact", (CONTACT,), merges=lambda p: _untagged(p)),
-        Write("UpdateContactRoutingData", (CONTACT,)),
-        Write("UpdateContactSchedule", (CONTACT,)),
-        # A new task or transferred contact joins its chain's tree; the one it continues
-        # (a transfer ends it) changes too.
-        Write("StartTaskContact", (CONTACT, ATTRIBUTES, ASSOCIATED), token=True),
-        Write("TransferContact", (CONTACT, ASSOCIATED), token=True),
-        # Not replay-safe: a second StopContact, PauseContact or ResumeContact after a lost
-        # answer is refused by Connect (not active, already paused), which would read as
-        # the write failing when it was done.
-        Write("StopContact", (CONTACT, ASSOCIATED), replay_safe=False),
-        Write("PauseContact", (CONTACT,), replay_safe=False),
-        Write("ResumeContact", (CONTACT,), replay_safe=False),
-        # A quality tool's: each changes the contact's list of evaluations (an evaluation's
-        # detail is keyed by its LastModifiedTime, so a new version is a new key). A second
-        # SubmitContactEvaluation is refused (already submitted): not replay-safe.
-        Write("StartContactEvaluation", (EVALUATIONS,), token=True),
-        Write("UpdateContactEvaluation", (EVALUATIONS,)),
-        Write("SubmitContactEvaluation", (EVALUATIONS,), replay_safe=False),
-    )
-}
-"""Every write the gateway makes; the task role's actions (deploy/) list each."""
-
-
 def _named(params: Mapping[str, Any]) -> tuple[Kind, str, Change_] | None:
     """UpdateContact's Name and Description (an empty one removes it)."""
     written = {name: params[name] or None for name in ("Name", "Description") if name in params}
@@ -155,6 +114,47 @@ def _untagged(params: Mapping[str, Any]) -> tuple[Kind, str, Change_]:
         return with_written(record, {"Tags": kept or None})
 
     return CONTACT, "ContactId", change
+
+
+WRITES: dict[str, Write] = {
+    write.operation: write
+    for write in (
+        Write(
+            "UpdateContact",
+            (CONTACT, REFERENCES),
+            merges=_named,
+            echoes=lambda p: tuple(n for n in ("Name", "Description", "References") if n in p),
+        ),
+        Write(
+            "UpdateContactAttributes",
+            (ATTRIBUTES,),
+            merges=_attributes,
+            echoes=lambda p: ("UserDefinedAttributes",),
+            chained=True,
+        ),
+        Write("TagContact", (CONTACT,), merges=_tagged),
+        Write("UntagContact", (CONTACT,), merges=_untagged),
+        Write("UpdateContactRoutingData", (CONTACT,)),
+        Write("UpdateContactSchedule", (CONTACT,)),
+        # A new task or transferred contact joins its chain's tree; the one it continues
+        # (a transfer ends it) changes too.
+        Write("StartTaskContact", (CONTACT, ATTRIBUTES, ASSOCIATED), token=True),
+        Write("TransferContact", (CONTACT, ASSOCIATED), token=True),
+        # Not replay-safe: a second StopContact, PauseContact or ResumeContact after a lost
+        # answer is refused by Connect (not active, already paused), which would read as
+        # the write failing when it was done.
+        Write("StopContact", (CONTACT, ASSOCIATED), replay_safe=False),
+        Write("PauseContact", (CONTACT,), replay_safe=False),
+        Write("ResumeContact", (CONTACT,), replay_safe=False),
+        # A quality tool's: each changes the contact's list of evaluations (an evaluation's
+        # detail is keyed by its LastModifiedTime, so a new version is a new key). A second
+        # SubmitContactEvaluation is refused (already submitted): not replay-safe.
+        Write("StartContactEvaluation", (EVALUATIONS,), token=True),
+        Write("UpdateContactEvaluation", (EVALUATIONS,)),
+        Write("SubmitContactEvaluation", (EVALUATIONS,), replay_safe=False),
+    )
+}
+"""Every write the gateway makes; the task role's actions (deploy/) list each."""
 
 
 def client_token(given: str | None, request_id: str, place: str) -> str:
@@ -190,8 +190,8 @@ class Writer:
         safe = write.replay_safe or (write.token and bool(params.get("ClientToken")))
         merging = write.merges(params) if write.merges is not None else None
         echoed = write.echoes(params) if merging is not None else ()
-        times = 1
-        if merging is not None and echoed:
+        if echoed:
+            assert merging is not None
             # Before the call: Connect's event for it may reach a replica before it answers.
             # Attributes are the chain's: Connect announces them on each of its contacts.
             times = await self._chain_size(instance_id, params) if write.chained else 1
@@ -200,11 +200,13 @@ class Writer:
             answer = await self._connect.write(
                 write.operation, instance_id, replay_safe=safe, **params
             )
-        except GatewayError as error:
-            if merging is not None and echoed and not isinstance(error, UpstreamUnavailable):
+        except UpstreamUnavailable:
+            await self.announce(write, instance_id, contacts)  # it may have been done
+            raise
+        except GatewayError:
+            if echoed:  # refused: no event will come
+                assert merging is not None
                 await self.echoes.expect(instance_id, params[merging[1]], echoed, -times)
-            if isinstance(error, UpstreamUnavailable):
-                await self.announce(write, instance_id, contacts)  # it may have been done
             raise
         made = answer.get("ContactId")
         merged = await self._merge(instance_id, params, merging)
