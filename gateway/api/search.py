@@ -10,6 +10,7 @@ searches spend Connect's smallest quota).
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import replace
 from datetime import datetime
 from typing import Annotated, Any
@@ -193,7 +194,8 @@ async def search(
 async def _collect(
     info: Info, searched: Search, cursor: Cursor, first: int, recent: bool
 ) -> ContactConnection:
-    edges: list[ContactEdge] = []
+    # Each edge's cursor, summary and its page's fetch time: the nodes are made together.
+    edges: list[tuple[str, dict[str, Any], float | None]] = []
     token, skip, total, has_next = cursor.token, cursor.skip, None, False
     while True:
         page = await _page(info, Page(searched, cursor.size, token, recent and token is None))
@@ -213,19 +215,22 @@ async def _collect(
                 if at_end
                 else replace(cursor, token=token, skip=index + 1)
             )
-            node = await _node(info, searched.instance_id, items[index], page.get(FETCHED))
-            edges.append(
-                ContactEdge(cursor=where.encode(cursor_key(info.context.settings)), node=node)
-            )
+            cursor_text = where.encode(cursor_key(info.context.settings))
+            edges.append((cursor_text, items[index], page.get(FETCHED)))
         if has_next or not next_token:
             break
         if len(edges) == first:
             has_next = True
             break
         token, skip = next_token, 0
-    end = edges[-1].cursor if edges else None
+    # Together, so that the contacts changed since their page was searched load in one
+    # batch of the loaders, not one after another.
+    instance = searched.instance_id
+    nodes = await asyncio.gather(*(_node(info, instance, s, at) for _, s, at in edges))
+    made = [ContactEdge(cursor=edge[0], node=node) for edge, node in zip(edges, nodes, strict=True)]
+    end = made[-1].cursor if made else None
     return ContactConnection(
-        edges=edges, page_info=PageInfo(has_next_page=has_next, end_cursor=end), total_count=total
+        edges=made, page_info=PageInfo(has_next_page=has_next, end_cursor=end), total_count=total
     )
 
 
