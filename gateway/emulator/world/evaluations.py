@@ -244,32 +244,16 @@ def _evaluation(
     status = _STATUS[entry["Status"]]
     answers: dict[str, Record] = {}
     notes: dict[str, Record] = {}
-    scores: dict[str, Record] = {}
-    section_scores: list[tuple[float, Record]] = []
-    failed = False
     for item in form["Items"]:
         section = item["Section"]
-        weighted: list[tuple[float, float]] = []
         for question_item in section["Items"]:
             question = question_item["Question"]
             if status == "DRAFT" and rng.random() < 0.4:
                 continue
-            answer, score, fail = _answer(rng, question)
-            answers[question["RefId"]] = {"Value": answer}
-            failed = failed or fail
-            if score is not None:
-                scores[question["RefId"]] = {"Percentage": score, "AutomaticFail": fail}
-                weighted.append((question["Weight"], score))
-            elif answer.get("NotApplicable"):
-                scores[question["RefId"]] = {"NotApplicable": True}
+            answers[question["RefId"]] = {"Value": _answer(rng, question)}
         if rng.random() < 0.3:
             notes[section["RefId"]] = {"Value": rng.choice(_NOTES)}
-        section_score = _mean(weighted)
-        scores[section["RefId"]] = section_score
-        section_scores.append((section["Weight"], section_score))
-    overall = _mean([(w, s["Percentage"]) for w, s in section_scores if "Percentage" in s])
-    if failed:
-        overall = {"Percentage": 0.0, "AutomaticFail": True}
+    scores, overall = scores_of(form, answers)  # as a submitted evaluation is scored
     created: datetime = entry["StartTimestamp"]
     agent_id = record.get("AgentInfo", {}).get("Id")
     metadata: Record = {
@@ -305,27 +289,19 @@ _NOTES = (
 )
 
 
-def _answer(rng: random.Random, question: Mapping[str, Any]) -> tuple[Record, float | None, bool]:
-    """An answer, its percentage score (None if unscored) and whether it fails the
-    evaluation."""
+def _answer(rng: random.Random, question: Mapping[str, Any]) -> Record:
+    """An answer to `question`, drawn from `rng`."""
     kind = question["QuestionType"]
     properties = question.get("QuestionTypeProperties", {})
     if kind == "TEXT":
-        return {"StringValue": rng.choice(_NOTES)}, None, False
+        return {"StringValue": rng.choice(_NOTES)}
     if kind == "NUMERIC":
-        value = rng.choice((2, 3, 4, 4, 5, 5))
-        numeric = properties["Numeric"]
-        options = numeric["Options"]
-        best = max(option["Score"] for option in options)
-        score = next(o["Score"] for o in options if o["MinValue"] <= value <= o["MaxValue"])
-        return {"NumericValue": float(value)}, round(100.0 * score / best, 2), False
+        return {"NumericValue": float(rng.choice((2, 3, 4, 4, 5, 5)))}
     if question.get("NotApplicableEnabled") and rng.random() < 0.1:
-        return {"NotApplicable": True}, None, False
+        return {"NotApplicable": True}
     options = properties["SingleSelect"]["Options"]
     option = rng.choices(options, weights=[6, 3, 1][: len(options)])[0]
-    best = max(item["Score"] for item in options)
-    score = round(100.0 * option["Score"] / best, 2)
-    return {"StringValue": option["RefId"]}, score, bool(option.get("AutomaticFail"))
+    return {"StringValue": option["RefId"]}
 
 
 def scores_of(form: Mapping[str, Any], answers: Mapping[str, Any]) -> tuple[Record, Record]:
