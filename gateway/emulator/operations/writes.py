@@ -32,11 +32,11 @@ from gateway.emulator.operations.lookups import contact_of, instance_of
 from gateway.emulator.operations.updates import references_of, stamp
 from gateway.emulator.protocol.errors import ConnectError
 from gateway.emulator.protocol.state import EmulatorState
+from gateway.emulator.world.arrivals import new_contact
 from gateway.emulator.world.attributes import chain_key
 from gateway.emulator.world.contacts import Record
 from gateway.emulator.world.dataset import Instance
 from gateway.emulator.world.events import DISCONNECTED, INITIATED
-from gateway.emulator.world.ids import new_id
 from gateway.emulator.world.lifecycle import paused
 
 __all__ = ["WRITES", "once"]
@@ -142,17 +142,9 @@ def _start_task(
     if params.get("ScheduledTime") is not None:
         _check_schedule(params["ScheduledTime"], now)
     references = references_of(params.get("References", {}))
-    contact_id = new_id(state.rng)
-    record: Record = {
-        "Arn": f"{instance.arn}/contact/{contact_id}",
-        "Id": contact_id,
-        "InitiationMethod": "API",
-        "Channel": "TASK",
-        "Name": params["Name"],
-        "InitiationTimestamp": now,
-        "LastUpdateTimestamp": now,
-        "QueueInfo": {"Id": instance.directory.queues[0].id},
-    }
+    record = new_contact(state.rng, instance, "TASK", "API", now)
+    contact_id = record["Id"]
+    record |= {"Name": params["Name"], "QueueInfo": {"Id": instance.directory.queues[0].id}}
     attributes = dict(params.get("Attributes", {}))
     if previous_id:
         previous = contact_of(instance, previous_id)
@@ -220,16 +212,11 @@ def _transfer(
     if user and not any(a.id == user for a in instance.directory.agents):
         raise ConnectError("ResourceNotFoundException", "User not found")
     now = state.clock.now()
-    contact_id = new_id(state.rng)
-    moved: Record = {
-        "Arn": f"{instance.arn}/contact/{contact_id}",
-        "Id": contact_id,
-        "InitiationMethod": "TRANSFER",
-        "Channel": record["Channel"],
+    moved = new_contact(state.rng, instance, record["Channel"], "TRANSFER", now)
+    contact_id = moved["Id"]
+    moved |= {
         "PreviousContactId": record["Id"],
         "InitialContactId": chain_key(record),
-        "InitiationTimestamp": now,
-        "LastUpdateTimestamp": now,
         "QueueInfo": {"Id": queue or instance.directory.queues[0].id},
     }
     for member in ("Name", "Description", "Attributes", "CustomerEndpoint"):

@@ -10,24 +10,31 @@ from gateway.emulator.world.contacts import Record
 from gateway.emulator.world.dataset import Instance
 from gateway.emulator.world.ids import new_id
 
-__all__ = ["CHANNELS", "arriving_contact"]
+__all__ = ["CHANNELS", "arriving_contact", "new_contact"]
 
 CHANNELS = ("VOICE", "CHAT", "TASK", "EMAIL")
 
 
-def arriving_contact(rng: random.Random, instance: Instance, channel: str, at: datetime) -> Record:
-    """A contact of `channel` initiated at `at`, not yet queued."""
+def new_contact(
+    rng: random.Random, instance: Instance, channel: str, method: str, at: datetime
+) -> Record:
+    """The members every new contact has: its ARN and ID, its channel, how and when it
+    began (arrivals, tasks and transfers alike)."""
     contact_id = new_id(rng)
-    queue = rng.choice(instance.directory.queues)
-    record: Record = {
+    return {
         "Arn": f"{instance.arn}/contact/{contact_id}",
         "Id": contact_id,
-        "InitiationMethod": "API" if channel == "TASK" else "INBOUND",
+        "InitiationMethod": method,
         "Channel": channel,
         "InitiationTimestamp": at,
         "LastUpdateTimestamp": at,
-        "QueueInfo": {"Id": queue.id},
     }
+
+
+def arriving_contact(rng: random.Random, instance: Instance, channel: str, at: datetime) -> Record:
+    """A contact of `channel` initiated at `at`, not yet queued."""
+    record = new_contact(rng, instance, channel, "API" if channel == "TASK" else "INBOUND", at)
+    record["QueueInfo"] = {"Id": rng.choice(instance.directory.queues).id}
     if channel == "VOICE":
         record["ConnectedToSystemTimestamp"] = at
         number = f"+1206{rng.randint(2_000_000, 9_999_999)}"
