@@ -124,6 +124,12 @@ def _parser() -> argparse.ArgumentParser:
     emulator.set_defaults(command=emulator_command)
 
     export = commands.add_parser("export-schema", help="print the GraphQL schema (SDL)")
+    export.add_argument(
+        "--federation",
+        action="store_true",
+        help="the Federation v2 subgraph's SDL (what _service { sdl } answers with "
+        "GATEWAY_FEDERATION=on)",
+    )
     export.set_defaults(command=export_schema_command)
 
     manifest = commands.add_parser(
@@ -436,7 +442,7 @@ def emulator_command(args: argparse.Namespace) -> int:
 def export_schema_command(args: argparse.Namespace) -> int:
     from gateway.api.schema import create_schema
 
-    sys.stdout.write(create_schema().as_str() + "\n")
+    sys.stdout.write(create_schema(federation=args.federation).as_str() + "\n")
     return 0
 
 

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from gateway.api.contact import MAX_CHAIN
+from gateway.api.federation import MAX_REPRESENTATIONS
 from gateway.api.inputs import MAX_CONTACT_IDS
 from gateway.api.internals import declared_metadata
 from gateway.api.members import LOADS
@@ -108,6 +109,11 @@ COSTS: dict[str, FieldCost] = {
     "Query.contact": _LINK,
     "Subscription.contactUpdated": _LINK,  # per push: the contact, loaded again
     "Query.contacts": FieldCost(items=length("contactIds", MAX_CONTACT_IDS), each=CONTACT.calls),
+    # A supergraph's entity fetch (api/federation.py): each representation like `contact`
+    # (a DescribeContact, or DescribeUser or DescribeQueue for an Agent or a Queue).
+    "Query._entities": FieldCost(
+        items=length("representations", MAX_REPRESENTATIONS), each=CONTACT.calls
+    ),
     "Query.searchContacts": FieldCost(
         calls=_search_pages, items=value("first", _SEARCH_FIRST, MAX_RESULTS)
     ),

@@ -33,6 +33,7 @@ __all__ = [
     "core_schema",
     "create_execution_context",
     "declared_metadata",
+    "hook_object_definitions",
     "middleware_resolvers",
     "process_errors",
     "validate_document",
@@ -92,3 +93,16 @@ def declared_metadata(field: Any) -> Mapping[str, Any]:
     definition = extensions.get(GraphQLCoreConverter.DEFINITION_BACKREF)
     metadata: Mapping[str, Any] = getattr(definition, "metadata", None) or {}
     return metadata
+
+
+def hook_object_definitions(converter: Any, substitute: Any) -> None:
+    """Makes `converter` (a GraphQLCoreConverter) build each object type from
+    `substitute(definition)` instead of `definition` (its `from_object`, which every object
+    type of a schema goes through; the GraphQL type keeps the definition it was built from,
+    and the printer and the directive collector read that one)."""
+    original = converter.from_object
+
+    def from_object(definition: Any) -> Any:
+        return original(substitute(definition))
+
+    converter.from_object = from_object

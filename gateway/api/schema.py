@@ -21,11 +21,13 @@ from strawberry.utils.await_maybe import await_maybe
 from gateway.api.documents import DocumentCaches, DocumentLimits
 from gateway.api.errors import code_errors, log_unexpected
 from gateway.api.execution import executor_for
+from gateway.api.federation import FederatedQuery, entity_definition
 from gateway.api.internals import (
     DEFAULT_ALLOWED_OPERATION_TYPES,
     coerce_error,
     core_schema,
     create_execution_context,
+    hook_object_definitions,
     process_errors,
 )
 from gateway.api.limits import Limits
@@ -35,7 +37,7 @@ from gateway.api.query import Query
 from gateway.api.subscription import Subscription
 from gateway.api.tracing import TracingExtension
 
-__all__ = ["GatewaySchema", "create_schema"]
+__all__ = ["FederatedSchema", "GatewaySchema", "create_schema"]
 
 
 class GatewaySchema(strawberry.Schema):
@@ -155,6 +157,21 @@ class GatewaySchema(strawberry.Schema):
         code_errors(errors)
 
 
+class FederatedSchema(GatewaySchema, strawberry.federation.Schema):
+    """The schema as a Federation v2 subgraph (api/federation.py): Strawberry's federation
+    schema (`_service`, the `@link`), built from the entity types' federated definitions."""
+
+    @property
+    def schema_converter(self) -> Any:
+        return self.__dict__["schema_converter"]
+
+    @schema_converter.setter
+    def schema_converter(self, converter: Any) -> None:
+        # Set once, by strawberry.Schema.__init__, before it converts the first type.
+        hook_object_definitions(converter, entity_definition)
+        self.__dict__["schema_converter"] = converter
+
+
 def _per_operation(context: Any) -> Any:
     """A websocket connection's context for one of its operations (fresh loaders), so
     that operations neither share nor grow one set of loaders; any other context as is."""
@@ -163,17 +180,21 @@ def _per_operation(context: Any) -> Any:
 
 
 def create_schema(
-    limits: Limits | None = None, *, tracing: bool = False, introspection: bool = True
+    limits: Limits | None = None,
+    *,
+    tracing: bool = False,
+    introspection: bool = True,
+    federation: bool = False,
 ) -> GatewaySchema:
     """The schema, one per process and configuration: Strawberry converts every type to
     build it (tens of milliseconds), so the apps of one process with the same limits (the
     tests', a benchmark's) share it, with its document caches (per process, as they say).
     Never change the one returned: copy it."""
-    return _schema(limits or Limits(), tracing, introspection)
+    return _schema(limits or Limits(), tracing, introspection, federation)
 
 
 @functools.lru_cache(maxsize=16)
-def _schema(limits: Limits, tracing: bool, introspection: bool) -> GatewaySchema:
+def _schema(limits: Limits, tracing: bool, introspection: bool, federation: bool) -> GatewaySchema:
     # A factory: strawberry builds the extension afresh for each request; the caches it
     # reads (parse, limits, validation) span requests.
     caches = DocumentCaches(limits)
@@ -182,8 +203,8 @@ def _schema(limits: Limits, tracing: bool, introspection: bool) -> GatewaySchema
         extensions.append(TracingExtension)
     if not introspection:
         extensions.append(DisableIntrospection)
-    schema = GatewaySchema(
-        query=Query,
+    schema = (FederatedSchema if federation else GatewaySchema)(
+        query=FederatedQuery if federation else Query,
         mutation=Mutation,
         subscription=Subscription,
         extensions=extensions,

@@ -117,6 +117,7 @@ class Settings(BaseSettings):
     connect_max_attempts: int = Field(default=3, ge=1, le=10)
 
     events: bool = False
+    federation: bool = False
     max_subscriptions: int = Field(default=1000, ge=0)
     max_subscriptions_per_connection: int = Field(default=10, ge=1, le=100)
     max_subscriptions_per_caller: int = Field(default=100, ge=1)

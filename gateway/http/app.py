@@ -76,7 +76,10 @@ def create_app(settings: Settings, clock: Clock = SYSTEM) -> Starlette:
 
     traced = tracing.setup()
     schema = create_schema(
-        limits_of(settings), tracing=traced, introspection=settings.introspection
+        limits_of(settings),
+        tracing=traced,
+        introspection=settings.introspection,
+        federation=settings.federation,
     )
     assets = Assets()
     return Starlette(

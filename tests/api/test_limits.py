@@ -14,7 +14,8 @@ from gateway.api.limits import CAP, Limits, check, measure
 from gateway.api.schema import create_schema
 from gateway.data.kinds import REFERENCE_GROUPS
 
-SCHEMA = create_schema()._schema
+# The federated schema: every field of the plain one, and `_entities` (GATEWAY_FEDERATION).
+SCHEMA = create_schema(federation=True)._schema
 OPERATIONS = sorted(Path(__file__).parents[2].joinpath("schema", "operations").glob("*.graphql"))
 ENTITIES = {
     "Contact",
@@ -24,6 +25,7 @@ ENTITIES = {
     "ContactConnection",
     "AttributesEntry",
     "ReferenceSummary",
+    "_Entity",
 }
 
 
