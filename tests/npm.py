@@ -9,6 +9,7 @@ failed so). `pytest-xdist`'s `xdist_group` cannot keep them apart on pytest 9.2 
 from __future__ import annotations
 
 import fcntl
+import json
 import os
 import subprocess
 import tempfile
@@ -43,3 +44,21 @@ def npm(directory: Path, *args: str) -> str:
 def run_id() -> str:
     """The same for every worker of one pytest run (a lone process makes its own)."""
     return os.environ.get("PYTEST_XDIST_TESTRUNUID") or f"pid-{os.getpid()}"
+
+
+NODE = Path(__file__).parent / "node"
+"""tests/node: the Node tools the tests run (graphql-http's audit, Apollo's federation)."""
+
+
+def install_node_tools() -> Path:
+    """tests/node's pinned packages, installed by npm (once; again when a pin changes)."""
+    with npm_lock():
+        wanted = json.loads((NODE / "package.json").read_text())["dependencies"]
+        installed = NODE / "node_modules"
+        if not all(
+            (installed / name / "package.json").is_file()
+            and json.loads((installed / name / "package.json").read_text())["version"] == version
+            for name, version in wanted.items()
+        ):
+            npm(NODE, "ci", "--no-audit", "--no-fund", "--loglevel=error")
+    return NODE

@@ -9,34 +9,17 @@ from __future__ import annotations
 import collections
 import json
 import subprocess
-from pathlib import Path
 
-from tests.npm import npm, npm_lock
+from tests.npm import install_node_tools
 from tests.support import Gateway
-
-NODE = Path(__file__).parent.parent / "node"
-
-
-def _install() -> None:
-    """tests/node's pinned packages, installed by npm (once; again when a pin changes)."""
-    wanted = json.loads((NODE / "package.json").read_text())["dependencies"]
-    installed = NODE / "node_modules"
-    if all(
-        (installed / name / "package.json").is_file()
-        and json.loads((installed / name / "package.json").read_text())["version"] == version
-        for name, version in wanted.items()
-    ):
-        return
-    npm(NODE, "ci", "--no-audit", "--no-fund", "--loglevel=error")
 
 
 def test_every_graphql_over_http_audit_passes(gateway: Gateway) -> None:
-    with npm_lock():
-        _install()
+    node = install_node_tools()
 
     done = subprocess.run(
         ["node", "audit.mjs", f"{gateway.url}/graphql"],
-        cwd=NODE,
+        cwd=node,
         capture_output=True,
         text=True,
         check=True,
