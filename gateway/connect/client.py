@@ -11,6 +11,7 @@ import asyncio
 import functools
 import logging
 import random
+import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -49,6 +50,7 @@ log = logging.getLogger(__name__)
 
 # Only for an emulator: with an endpoint_url and no credentials found the boto3 way.
 _BACKOFF_BASE, _BACKOFF_CAP = 0.1, 2.0  # seconds: full-jitter exponential backoff
+_MOST_THROTTLED_ATTEMPTS = 20  # a call Connect keeps throttling: tried at most this often
 _EMULATOR_KEYS = {"aws_access_key_id": "emulator", "aws_secret_access_key": "emulator"}
 _EMULATOR_CREDENTIALS = {"access_key": "emulator", "secret_key": "emulator"}
 
@@ -335,7 +337,8 @@ class ConnectClient:
     ) -> Any:
         """One Connect call, retried (up to GATEWAY_CONNECT_MAX_ATTEMPTS, within the
         request's deadline) when Connect throttles or fails (fails: only if `replay_safe`,
-        see `write`). Each attempt passes the
+        see `write`); with the quota guard on, Connect's 429s are retried further, while the
+        caller's quota wait allows (`_guarded_call`). Each attempt passes the
         operation's breaker and takes its own turn of the quota: botocore's own retries are
         off, since they would bypass it. `method` is a method of any of the boto3 clients
         (its own client names the operation); `then` runs on the answer in the same thread
@@ -364,7 +367,15 @@ class ConnectClient:
                 self._settings.breaker_failures, self._settings.breaker_reset_seconds, self.clock
             )
         labels = (operation, route.region, route.account)
-        for attempt in range(1, self._attempts + 1):
+        # A 429 of Connect's is someone else spending the account's quota: with the quota
+        # guard on, it is retried beyond GATEWAY_CONNECT_MAX_ATTEMPTS while the caller's
+        # wait (GATEWAY_QUOTA_WAIT_SECONDS, from the first attempt) and deadline allow, each
+        # retry taking its turn of the guard, which Connect's 429 has slowed.
+        absorbs = route.quota.rates is not None
+        started = time.monotonic()
+        attempt = 0
+        while True:
+            attempt += 1
             breaker.before(operation)
             try:
                 waited = await route.quota.take(operation)
@@ -383,12 +394,18 @@ class ConnectClient:
                     # Connect's own 429: the account's quota is spent by others too.
                     await route.quota.throttled(operation)
                 pause = random.uniform(0, min(_BACKOFF_CAP, _BACKOFF_BASE * 2**attempt))
-                if attempt == self._attempts or pause >= deadline.remaining():
+                if pause >= deadline.remaining():
                     raise
-                if isinstance(error, UpstreamUnavailable) and not replay_safe:
-                    raise  # it may have been carried out: never sent again blindly
+                if isinstance(error, UpstreamUnavailable):
+                    if attempt >= self._attempts or not replay_safe:
+                        raise  # not replay_safe: it may have been carried out, never resent
+                elif attempt >= self._attempts and not (
+                    absorbs
+                    and attempt < _MOST_THROTTLED_ATTEMPTS
+                    and time.monotonic() + pause - started < route.quota.wait
+                ):
+                    raise
                 await asyncio.sleep(pause)
-        raise AssertionError("unreachable: the last attempt returns or raises")
 
     async def _send(
         self,

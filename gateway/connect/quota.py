@@ -8,10 +8,14 @@ GATEWAY_WORKERS processes share it).
 
 Connect counts its quota per account, for every caller in it (contact flows' Lambdas too):
 a 429 from Connect means someone else is spending it. The guard then lowers the
-operation's rate for all replicas (its factor, shared in Redis beside the bucket) by half,
-at most once a second and down to a tenth, and raises it back by `RECOVERY` of the rate a
-second while no 429 comes (additive increase, multiplicative decrease, as TCP shares a
-link with strangers). Background work (refreshes) takes a turn only when one is free now:
+operation's rate for all replicas (its factor, shared in Redis beside the bucket) by 30 %
+(CUBIC's decrease: halving left a neighbour's 5 DescribeContact/s beside the gateway's 8
+with the gateway's clients refused), at most once every two seconds (the 429s of calls
+already out, and of the bucket's refill, are one event) and down to a tenth, and raises it
+back by `RECOVERY` of the rate a second while no 429 comes (additive increase,
+multiplicative decrease, as TCP shares a link with strangers). The client calls Connect
+throttles anyway are retried, each taking its turn, while the caller's wait allows
+(connect/client.py). Background work (refreshes) takes a turn only when one is free now:
 it never queues ahead of a client waiting for one."""
 
 from __future__ import annotations
@@ -30,10 +34,10 @@ from gateway.shared.coordination import RETRY_SECONDS, Coordinator, Unavailable
 
 __all__ = ["DECREASE", "FLOOR", "RECOVERY", "Quota", "background"]
 
-DECREASE = 0.5  # the factor a 429 from Connect multiplies the rate by
+DECREASE = 0.7  # the factor a 429 from Connect multiplies the rate by
 FLOOR = 0.1  # the least factor
 RECOVERY = 0.02  # of the rate, added back each second without a 429 (0.1 -> 1 in 45 s)
-_DECREASE_EVERY = 1.0  # seconds: the 429s of calls already out count as one
+_DECREASE_EVERY = 2.0  # seconds: the 429s of calls already out count as one
 _BACKGROUND: ContextVar[bool] = ContextVar("background", default=False)
 
 

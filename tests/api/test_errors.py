@@ -112,6 +112,43 @@ def test_retries_absorb_a_passing_throttle(
     assert emulator.calls() == 2
 
 
+def test_with_the_quota_guard_on_a_neighbours_throttling_is_absorbed_past_the_attempts(
+    start_gateway: Callable[..., Gateway], emulator: Emulator
+) -> None:
+    # Connect's 429s mean another caller spends the account's quota: each retry takes its
+    # turn of the guard (slowed by the 429s), so the read is answered, not refused.
+    gateway = start_gateway(connect_max_attempts=1, quota_rate=50.0, quota_burst=50)
+    contact = deepest(emulator.contacts())[0]
+    emulator.fault(operation="DescribeContact", error="ThrottlingException", times=4)
+
+    assert gateway.query(CONTACT, id=contact["id"]) == {"data": {"contact": {"id": contact["id"]}}}
+    assert emulator.calls() == 5
+
+
+def test_throttling_past_the_callers_wait_is_the_error(
+    start_gateway: Callable[..., Gateway], emulator: Emulator
+) -> None:
+    gateway = start_gateway(
+        connect_max_attempts=1, quota_rate=50.0, quota_burst=50, quota_wait_seconds=0.5
+    )
+    contact = deepest(emulator.contacts())[0]
+    emulator.fault(operation="DescribeContact", error="ThrottlingException")
+
+    assert _codes(gateway.query(CONTACT, id=contact["id"])) == ["UPSTREAM_THROTTLED"]
+    assert 2 <= emulator.calls() < 20  # retried, within half a second
+
+
+def test_failures_are_retried_only_up_to_the_attempts_even_with_the_guard(
+    start_gateway: Callable[..., Gateway], emulator: Emulator
+) -> None:
+    gateway = start_gateway(connect_max_attempts=2, quota_rate=50.0, quota_burst=50)
+    contact = deepest(emulator.contacts())[0]
+    emulator.fault(operation="DescribeContact", error="InternalServiceException")
+
+    assert _codes(gateway.query(CONTACT, id=contact["id"])) == ["UPSTREAM_UNAVAILABLE"]
+    assert emulator.calls() == 2
+
+
 def test_unreachable_connect(start_gateway: Callable[..., Gateway]) -> None:
     gateway = start_gateway(connect_endpoint_url="http://127.0.0.1:9", connect_connect_timeout=1)
 

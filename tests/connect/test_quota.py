@@ -10,7 +10,15 @@ import time
 
 import pytest
 
-from gateway.connect.quota import FLOOR, RECOVERY, Quota, _Adaptive, background
+from gateway.connect.quota import (
+    _DECREASE_EVERY,
+    DECREASE,
+    FLOOR,
+    RECOVERY,
+    Quota,
+    _Adaptive,
+    background,
+)
 from gateway.core.errors import UpstreamThrottled
 from gateway.core.rates import Rates
 from gateway.shared.coordination import Coordinator
@@ -199,7 +207,7 @@ async def test_after_an_outage_a_replica_keeps_to_its_own_share_for_a_while(
 
 
 @pytest.mark.redis
-async def test_a_429_from_connect_halves_the_rate_for_every_replica(
+async def test_a_429_from_connect_lowers_the_rate_for_every_replica(
     redis_namespace: str, shared_url: str
 ) -> None:
     redis = Coordinator(shared_url, redis_namespace, 1.0, cluster="auto")
@@ -209,9 +217,9 @@ async def test_a_429_from_connect_halves_the_rate_for_every_replica(
         await one.take("DescribeContact")
         await one.throttled("DescribeContact")
         await one.throttled("DescribeContact")  # the same burst of 429s: counted once
-        # The bucket is empty and refills at half the rate: 5 a second.
+        # The bucket is empty and refills at the lowered rate: 7 a second.
         waits = [await other.take("DescribeContact") for _ in range(3)]
-        assert [round(w, 1) for w in waits] == [0.2, 0.2, 0.2]
+        assert [round(w, 2) for w in waits] == [round(1 / (10 * DECREASE), 2)] * 3
         assert await other.take("SearchContacts") == 0.0, "other operations untouched"
     finally:
         await redis.close()
@@ -221,11 +229,11 @@ def test_the_rate_recovers_a_little_each_second_without_a_429() -> None:
     quota = Quota(Rates.uniform(10, 10), 5)
     quota._adaptive["DescribeContact"] = adaptive = _Adaptive()
     adaptive.throttled()
-    assert quota.factor("DescribeContact") == pytest.approx(0.5, abs=0.01)
+    assert quota.factor("DescribeContact") == pytest.approx(DECREASE, abs=0.01)
     adaptive.at -= 10  # ten seconds later
-    assert quota.factor("DescribeContact") == pytest.approx(0.5 + 10 * RECOVERY, abs=0.01)
+    assert quota.factor("DescribeContact") == pytest.approx(DECREASE + 10 * RECOVERY, abs=0.01)
     for _ in range(10):
-        adaptive.cut -= 1
+        adaptive.cut -= _DECREASE_EVERY
         adaptive.throttled()
     assert quota.factor("DescribeContact") == pytest.approx(FLOOR, abs=0.01)
 
