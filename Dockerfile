@@ -23,14 +23,20 @@ FROM python:3.11-slim
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     PATH=/opt/gateway/bin:$PATH \
-    TMPDIR=/tmp
+    TMPDIR=/var/lib/gateway
 COPY --from=build /opt/gateway /opt/gateway
-RUN useradd --system --uid 10001 --no-create-home gateway
+RUN useradd --system --uid 10001 --no-create-home gateway \
+    && mkdir -p /var/lib/gateway \
+    && chown 10001:10001 /var/lib/gateway \
+    && chmod 0700 /var/lib/gateway
 
 # The root filesystem may be read-only (ECS readonlyRootFilesystem): the only place written
-# is /tmp, a volume. The CLI makes the metrics directory of `serve --workers N`
-# (PROMETHEUS_MULTIPROC_DIR) under it; on Fargate the bind mount takes /tmp's mode (1777).
-VOLUME ["/tmp"]
+# is /var/lib/gateway, a volume owned by the gateway's user (Fargate's bind mount keeps the
+# image directory's owner and mode, where /tmp may come root-owned 0755): TMPDIR, the API
+# keys file the task writes, and the metrics directory of `serve --workers N`
+# (PROMETHEUS_MULTIPROC_DIR) the CLI makes under TMPDIR. /tmp stays a volume for anything
+# that writes there regardless.
+VOLUME ["/var/lib/gateway", "/tmp"]
 USER 10001:10001
 EXPOSE 8000
 # SIGTERM: no new connections, requests in flight finish (GATEWAY_SHUTDOWN_SECONDS).

@@ -30,6 +30,7 @@ from packaging.requirements import Requirement
 from gateway.data.kinds import KINDS
 from gateway.data.search import SEARCH
 from gateway.data.writes import WRITES
+from tests.cfn import Stack
 
 ROOT = Path(__file__).parents[1]
 GATEWAY = ROOT / "gateway"
@@ -337,8 +338,10 @@ def test_every_gateway_variable_of_the_template_is_a_setting() -> None:
         n for n in gateway_names if n.removeprefix("GATEWAY_").lower() not in _settings_fields()
     }
     assert unknown == set()
-    for needed in ("GATEWAY_INSTANCES", "GATEWAY_CACHE_URL", "GATEWAY_CURSOR_SECRET"):
+    for needed in ("GATEWAY_INSTANCES", "GATEWAY_CURSOR_SECRET", "GATEWAY_API_KEYS_FILE"):
         assert needed in gateway_names
+    # GATEWAY_CACHE_URL is built at start-up, with the cache user's password (below).
+    assert {"CACHE_ADDRESS", "CACHE_USERNAME", "CACHE_PASSWORD"} <= set(names)
 
 
 def test_container_is_read_only_non_root_and_health_checked() -> None:
@@ -346,8 +349,11 @@ def test_container_is_read_only_non_root_and_health_checked() -> None:
     assert container["ReadonlyRootFilesystem"] is True
     assert container["User"].split(":")[0] not in ("0", "root")
     assert container["MountPoints"] == [
-        {"SourceVolume": "tmp", "ContainerPath": "/tmp", "ReadOnly": False}
+        {"SourceVolume": "state", "ContainerPath": "/var/lib/gateway", "ReadOnly": False},
+        {"SourceVolume": "tmp", "ContainerPath": "/tmp", "ReadOnly": False},
     ]
+    [keys_file] = [e for e in container["Environment"] if e["Name"] == "GATEWAY_API_KEYS_FILE"]
+    assert keys_file["Value"].startswith("/var/lib/gateway/")
     assert container["PortMappings"][0]["ContainerPort"] == 8000
     target_group = template()["Resources"]["TargetGroup"]["Properties"]
     assert target_group["HealthCheckPath"] == "/readyz"
@@ -361,26 +367,33 @@ def test_the_start_up_command_writes_the_api_keys_file(tmp_path: Path) -> None:
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
     fake = bin_dir / "connect-gateway"
-    fake.write_text(
-        f"#!{sys.executable}\nimport json, os, sys\n"
-        "print(json.dumps({'argv': sys.argv[1:], 'env': sorted(os.environ)}))\n"
-    )
-    fake.chmod(0o755)
     keys_file = tmp_path / "api-keys.json"
     dashboard = {"id": "dashboard", "sha256": "ab" * 32, "scopes": ["contacts:read"]}
+    fake.write_text(
+        f"#!{sys.executable}\nimport json, os, sys\n"
+        "print(json.dumps({'argv': sys.argv[1:], 'env': sorted(os.environ),"
+        " 'cache': os.environ['GATEWAY_CACHE_URL']}))\n"
+    )
+    fake.chmod(0o755)
     env = {
         "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}",
         "GATEWAY_API_KEYS_FILE": str(keys_file),
         "API_KEYS_JSON": json.dumps({"keys": [dashboard]}),
         "EVENTS_API_KEY": "the-events-key",
+        "CACHE_ADDRESS": "gw.serverless.use1.cache.amazonaws.com:6379",
+        "CACHE_USERNAME": "gateway",
+        "CACHE_PASSWORD": "p@ss/word:1",
     }
     done = subprocess.run(
         [sys.executable, "-c", command[2]], env=env, capture_output=True, text=True, check=True
     )
     shown = json.loads(done.stdout)
     assert shown["argv"] == ["serve", "--host", "0.0.0.0", "--port", "8000"]
-    assert "API_KEYS_JSON" not in shown["env"]
-    assert "EVENTS_API_KEY" not in shown["env"]
+    for secret in ("API_KEYS_JSON", "EVENTS_API_KEY", "CACHE_PASSWORD", "CACHE_USERNAME"):
+        assert secret not in shown["env"]
+    assert shown["cache"] == (
+        "rediss://gateway:p%40ss%2Fword%3A1@gw.serverless.use1.cache.amazonaws.com:6379/0"
+    )
     assert stat.S_IMODE(keys_file.stat().st_mode) == 0o600
     events = {
         "id": "eventbridge",
@@ -392,17 +405,219 @@ def test_the_start_up_command_writes_the_api_keys_file(tmp_path: Path) -> None:
 
 def test_contact_events_go_only_for_the_instances_to_events() -> None:
     resources = template()["Resources"]
-    pattern = resources["ContactEventsRule"]["Properties"]["EventPattern"]
+    alone = Stack(template(), **REQUIRED)
+    pattern = alone.resource("ContactEventsRule")["EventPattern"]  # type: ignore[index]
     assert pattern == {
         "source": ["aws.connect"],
         "detail-type": ["Amazon Connect Contact Event"],
-        "detail": {"instanceArn": {"Ref": "InstanceArns"}},
+        "detail": {"instanceArn": [INSTANCE]},
     }
+    assert alone.resource("EventBusPolicy") is None  # no other account may put events
     destination = resources["EventsApiDestination"]["Properties"]
     assert destination["InvocationEndpoint"] == {"Fn::Sub": "https://${DomainName}/events"}
     auth = resources["EventsConnection"]["Properties"]["AuthParameters"]["ApiKeyAuthParameters"]
     assert auth["ApiKeyName"] == "X-API-Key"
     assert "resolve:secretsmanager:${EventsApiKeySecret}" in auth["ApiKeyValue"]["Fn::Sub"]
+
+
+INSTANCE = "arn:aws:connect:us-east-1:111111111111:instance/aaaaaaaa-0000-4000-8000-000000000001"
+OTHER = "arn:aws:connect:eu-west-2:222222222222:instance/bbbbbbbb-0000-4000-8000-000000000002"
+REQUIRED = {
+    "InstanceArns": INSTANCE,
+    "DomainName": "gateway.example.com",
+    "HostedZoneId": "Z0123456789ABCDEFGHIJ",
+    "ImageUri": "111111111111.dkr.ecr.us-east-1.amazonaws.com/connect-graphql-gateway:1",
+}
+"""The parameters without a default (and a zone, so that the certificate is requested)."""
+
+FARGATE = {  # Fargate's CPU and memory pairs (MiB), as AWS documents them
+    256: {512, 1024, 2048},
+    512: set(range(1024, 4097, 1024)),
+    1024: set(range(2048, 8193, 1024)),
+    2048: set(range(4096, 16385, 1024)),
+    4096: set(range(8192, 30721, 1024)),
+}
+
+
+def _allowed(parameter: str) -> list[str]:
+    return [str(v) for v in template()["Parameters"][parameter]["AllowedValues"]]
+
+
+def test_the_defaults_create_in_a_fresh_account() -> None:
+    stack = Stack(template(), **REQUIRED)
+    assert stack.refused() == []
+    assert stack.condition("CreateNetwork")  # its own VPC: a fresh account has none to give
+    assert stack.resource("Vpc") is not None
+    service = stack.resource("Service")
+    assert service is not None
+    network = service["NetworkConfiguration"]["AwsvpcConfiguration"]
+    assert network["AssignPublicIp"] == "DISABLED"
+    assert network["Subnets"] == ["<Ref PrivateSubnet1>", "<Ref PrivateSubnet2>"]
+
+    def endpoints(stack: Stack) -> set[str]:
+        return {
+            found["ServiceName"]
+            for name, resource in template()["Resources"].items()
+            if resource["Type"] == "AWS::EC2::VPCEndpoint"
+            and (found := stack.resource(name)) is not None
+        }
+
+    assert endpoints(stack) == {"com.amazonaws.us-east-1.s3"}  # the rest through the NAT
+    private = Stack(template(), **REQUIRED, InterfaceEndpoints="on")
+    assert endpoints(private) == {
+        f"com.amazonaws.us-east-1.{service}"
+        for service in ("s3", "ecr.api", "ecr.dkr", "logs", "secretsmanager", "sts")
+    }
+    assert stack.resource("NatGateway1") is not None  # Connect has no endpoint: NAT
+    listener = stack.resource("HttpsListener")
+    assert listener["Certificates"] == [{"CertificateArn": "<Ref Certificate>"}]  # type: ignore[index]
+
+
+def test_the_rules_refuse_every_cpu_and_memory_pair_fargate_does_not_run() -> None:
+    for cpu in _allowed("TaskCpu"):
+        for memory in _allowed("TaskMemory"):
+            refused = Stack(template(), **REQUIRED, TaskCpu=cpu, TaskMemory=memory).refused()
+            valid = int(memory) in FARGATE[int(cpu)]
+            assert (refused == []) == valid, (cpu, memory, refused)
+            if not valid:
+                [why] = refused
+                assert why.startswith(f"With TaskCpu {cpu}, TaskMemory must be "), why
+
+
+def test_the_rules_refuse_a_max_count_below_the_desired_count() -> None:
+    for desired in _allowed("DesiredCount"):
+        for most in _allowed("MaxCount"):
+            refused = Stack(template(), **REQUIRED, DesiredCount=desired, MaxCount=most).refused()
+            if int(most) < int(desired):
+                assert refused == [f"MaxCount must be at least DesiredCount ({desired})."]
+            else:
+                assert refused == [], (desired, most)
+
+
+def test_auto_scaling_owns_the_task_count() -> None:
+    stack = Stack(template(), **REQUIRED, DesiredCount="3", MaxCount="8")
+    assert "DesiredCount" not in stack.resource("Service")  # type: ignore[operator]
+    target = stack.resource("ScalableTarget")
+    assert (target["MinCapacity"], target["MaxCapacity"]) == ("3", "8")  # type: ignore[index]
+
+
+def test_the_rules_want_the_subnets_of_a_network_given_and_a_certificate_or_zone() -> None:
+    existing = {**REQUIRED, "Network": "existing"}
+    assert Stack(template(), **existing).refused() == [
+        "Network=existing needs VpcId.",
+        "Network=existing needs PrivateSubnetIds.",
+        "Network=existing needs PublicSubnetIds.",
+    ]
+    given = existing | {
+        "VpcId": "vpc-0123456789abcdef0",
+        "PrivateSubnetIds": "subnet-0123456789abcdef0,subnet-0123456789abcdef1",
+        "PublicSubnetIds": "subnet-0123456789abcdef2,subnet-0123456789abcdef3",
+    }
+    stack = Stack(template(), **given)
+    assert stack.refused() == []
+    assert stack.resource("Vpc") is None
+    subnets = stack.resource("Cache")["SubnetIds"]  # type: ignore[index]
+    assert subnets == given["PrivateSubnetIds"].split(",")
+    no_zone = {k: v for k, v in REQUIRED.items() if k != "HostedZoneId"}
+    assert Stack(template(), **no_zone).refused() == [
+        "Without CertificateArn the stack requests a certificate validated in HostedZoneId: "
+        "give one of them."
+    ]
+    certificate = "arn:aws:acm:us-east-1:111111111111:certificate/abc"
+    assert Stack(template(), **no_zone, CertificateArn=certificate).refused() == []
+
+
+def test_a_trial_in_the_default_vpc_gives_the_tasks_public_ips() -> None:
+    public = {
+        **REQUIRED,
+        "Network": "public",
+        "VpcId": "vpc-0123456789abcdef0",
+        "PublicSubnetIds": "subnet-0123456789abcdef2,subnet-0123456789abcdef3",
+    }
+    stack = Stack(template(), **public)
+    assert stack.refused() == []
+    network = stack.resource("Service")["NetworkConfiguration"]["AwsvpcConfiguration"]  # type: ignore[index]
+    assert network["AssignPublicIp"] == "ENABLED"
+    assert network["Subnets"] == public["PublicSubnetIds"].split(",")
+
+
+def test_other_accounts_events_are_let_in_and_matched() -> None:
+    stack = Stack(
+        template(), **REQUIRED, EventSourceAccounts="222222222222", OtherAccountInstanceArns=OTHER
+    )
+    assert stack.refused() == []
+    pattern = stack.resource("ContactEventsRule")["EventPattern"]  # type: ignore[index]
+    assert pattern["detail"]["instanceArn"] == [INSTANCE, OTHER]
+    policy = stack.resource("EventBusPolicy")
+    assert policy is not None
+    statement = policy["Statement"]
+    assert statement["Principal"] == {"AWS": ["222222222222"]}
+    assert statement["Action"] == "events:PutEvents"
+    assert statement["Condition"] == {"StringEquals": {"events:source": "aws.connect"}}
+    assert Stack(template(), **REQUIRED, EventSourceAccounts="222222222222").refused() == [
+        "EventSourceAccounts needs OtherAccountInstanceArns (their instances)."
+    ]
+    outputs = template()["Outputs"]
+    assert {"TaskRoleArn", "EventsConnectionName", "EventBusArn"} <= outputs.keys()
+
+
+def test_the_cache_takes_only_the_gateways_password_authenticated_user() -> None:
+    stack = Stack(template(), **REQUIRED)
+    cache = stack.resource("Cache")
+    assert cache is not None
+    assert cache["UserGroupId"] == "<Ref CacheUserGroup>"
+    assert cache["Engine"] == "valkey"
+    assert cache["MajorEngineVersion"] == "8"
+    assert cache["KmsKeyId"] == "<Ref DataKey>"
+    assert set(cache["CacheUsageLimits"]) == {"DataStorage", "ECPUPerSecond"}
+    group = stack.resource("CacheUserGroup")
+    assert group["UserIds"] == ["<Ref CacheDisabledDefaultUser>", "<Ref CacheUser>"]  # type: ignore[index]
+    default = stack.resource("CacheDisabledDefaultUser")
+    assert default["UserName"] == "default"  # type: ignore[index]
+    assert default["AccessString"].startswith("off ")  # type: ignore[index]
+    user = stack.resource("CacheUser")
+    assert user["AuthenticationMode"]["Type"] == "password"  # type: ignore[index]
+    assert "-@dangerous" in user["AccessString"]  # type: ignore[index]
+    assert "CachePasswordSecret" in user["AuthenticationMode"]["Passwords"][0]  # type: ignore[index]
+
+
+def test_what_outlives_the_stack_is_kept_and_what_fails_is_alarmed() -> None:
+    resources = template()["Resources"]
+    for name in ("LogGroup", "EventsDeadLetterQueue", "DataKey"):
+        assert resources[name]["DeletionPolicy"] == "Retain", name
+        assert resources[name]["UpdateReplacePolicy"] == "Retain", name
+    metrics = {
+        (r["Properties"]["Namespace"], r["Properties"]["MetricName"])
+        for r in resources.values()
+        if r["Type"] == "AWS::CloudWatch::Alarm"
+    }
+    assert metrics == {
+        ("AWS/SQS", "ApproximateNumberOfMessagesVisible"),
+        ("AWS/Events", "FailedInvocations"),
+        ("AWS/ApplicationELB", "HTTPCode_Target_5XX_Count"),
+        ("AWS/ApplicationELB", "HTTPCode_ELB_5XX_Count"),
+        ("AWS/ApplicationELB", "UnHealthyHostCount"),
+    }
+
+
+def test_recordings_are_read_under_their_prefix_and_decrypted_in_their_region() -> None:
+    stack = Stack(
+        template(), **REQUIRED, RecordingsBucket="recordings", RecordingsPrefix="connect/a/",
+        RecordingsBucketRegion="eu-west-2",
+        RecordingsKmsKeyArn="arn:aws:kms:eu-west-2:111111111111:key/abcd-1234",
+    )  # fmt: skip
+    role = stack.resource("TaskRole")
+    assert role is not None
+    statements = {s["Sid"]: s for s in role["Policies"][0]["PolicyDocument"]["Statement"]}
+    assert statements["ReadRecordingsAndAnalysisFiles"]["Resource"] == (
+        "arn:aws:s3:::recordings/connect/a/*"
+    )
+    assert statements["FindAnalysisFiles"]["Condition"] == {
+        "StringLike": {"s3:prefix": "connect/a/*"}
+    }
+    assert statements["DecryptRecordingsThroughS3"]["Condition"] == {
+        "StringEquals": {"kms:ViaService": "s3.eu-west-2.amazonaws.com"}
+    }
 
 
 # --- The image's lockfiles -------------------------------------------------------------------
@@ -469,3 +684,65 @@ def test_the_instances_variable_is_the_instance_arns_then_the_cross_account_ones
         ]
     }
     # What it joins to parses: tests/core/test_settings.py (the template's form).
+
+
+# --- scripts/deploy --------------------------------------------------------------------------
+
+
+def _deploy(*arguments: str) -> subprocess.CompletedProcess[str]:
+    # No aws or docker on this PATH: a dry run must not need them.
+    env = {"PATH": "/usr/bin:/bin", "HOME": os.environ.get("HOME", "/tmp")}
+    return subprocess.run(
+        [str(ROOT / "scripts" / "deploy"), "--dry-run", *arguments],
+        capture_output=True, text=True, env=env, cwd=ROOT, timeout=60, check=False,
+    )  # fmt: skip
+
+
+def test_the_deploy_script_prints_every_command_from_build_to_url() -> None:
+    done = _deploy(
+        "--region", "eu-west-2", "--domain", "gateway.example.com", "--instance-arns", INSTANCE,
+        "--hosted-zone-id", "Z0123456789ABCDEFGHIJ", "--tag", "v1", "--platform", "linux/arm64",
+        "--parameter", "AlarmEmail=ops@example.com",
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == "https://gateway.example.com/graphql\n"
+    commands = [line[2:] for line in done.stderr.splitlines() if line.startswith("+ ")]
+    steps = [
+        "aws sts get-caller-identity",
+        "aws ecr create-repository --region eu-west-2 --repository-name connect-graphql-gateway",
+        "aws ecr get-login-password --region eu-west-2 | docker login",
+        "docker buildx build --platform linux/arm64 --tag",
+        "aws ecr describe-images --region eu-west-2",
+        "aws cloudformation validate-template --region eu-west-2",
+        "aws cloudformation deploy --region eu-west-2 --stack-name connect-gateway",
+        "aws cloudformation describe-stacks --region eu-west-2",
+    ]
+    assert len(commands) == len(steps), commands
+    for command, step in zip(commands, steps, strict=True):
+        assert command.startswith(step), (command, step)
+    deploy = commands[6]
+    for parameter in (
+        f"InstanceArns={INSTANCE}", "DomainName=gateway.example.com", "CpuArchitecture=ARM64",
+        "Network=create", "HostedZoneId=Z0123456789ABCDEFGHIJ", "AlarmEmail=ops@example.com",
+        "--capabilities CAPABILITY_IAM",
+    ):  # fmt: skip
+        assert parameter in deploy, parameter
+    # The image by digest, so that a task never runs another build of the same tag.
+    assert "connect-graphql-gateway@sha256:" in deploy
+
+
+def test_the_deploy_script_refuses_a_certificate_of_another_region() -> None:
+    done = _deploy(
+        "--region", "us-east-1", "--domain", "gateway.example.com", "--instance-arns", INSTANCE,
+        "--certificate-arn", "arn:aws:acm:eu-west-1:111111111111:certificate/abc",
+    )  # fmt: skip
+    assert done.returncode == 1
+    assert "the certificate is in eu-west-1, the stack in us-east-1" in done.stderr
+
+
+def test_the_deploy_script_wants_a_certificate_or_a_zone() -> None:
+    done = _deploy(
+        "--region", "us-east-1", "--domain", "g.example.com", "--instance-arns", INSTANCE
+    )
+    assert done.returncode == 2
+    assert "--hosted-zone-id" in done.stderr

@@ -26,8 +26,15 @@ def test_slim_base_non_root_user() -> None:
 
 
 def test_read_only_root_filesystem_and_stop_signal() -> None:
-    # The only writable place is the /tmp volume; SIGTERM starts the graceful shutdown.
-    assert _instructions("VOLUME") == ['["/tmp"]']
+    # The only writable places are volumes: the gateway's own directory (owned by its user,
+    # 0700, which a Fargate bind mount keeps) as TMPDIR, and /tmp; SIGTERM starts the
+    # graceful shutdown.
+    assert _instructions("VOLUME") == ['["/var/lib/gateway", "/tmp"]']
+    assert "TMPDIR=/var/lib/gateway" in DOCKERFILE
+    assert "chown 10001:10001 /var/lib/gateway" in DOCKERFILE
+    assert "chmod 0700 /var/lib/gateway" in DOCKERFILE
+    [user] = _instructions("USER")
+    assert user == "10001:10001"
     assert _instructions("STOPSIGNAL") == ["SIGTERM"]
 
 
