@@ -72,6 +72,22 @@ def test_center_benchmark_runs_a_small_center_and_prints_its_targets() -> None:
     assert any(line.startswith("freshness:") for line in lines)
 
 
+@pytest.mark.skipif(shutil.which("redis-server") is None, reason="needs redis-server on PATH")
+def test_neighbour_benchmark_prints_its_three_figures() -> None:
+    command = [
+        sys.executable, str(ROOT / "benchmarks" / "neighbour.py"), "--requests", "60",
+        "--clients", "4", "--neighbour-rate", "2",
+    ]  # fmt: skip
+    result = subprocess.run(command, capture_output=True, text=True, timeout=180, cwd=ROOT)
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    lines = result.stdout.splitlines()
+    [errors] = [line for line in lines if line.startswith("client reads with an error")]
+    assert "0 of 60" in errors, errors
+    assert any(line.startswith("the gateway's calls answered 429") for line in lines)
+    assert any(line.startswith("the neighbour's calls answered 429") for line in lines)
+
+
 def test_warm_path_benchmark_prints_every_figure() -> None:
     command = [
         sys.executable, str(ROOT / "benchmarks" / "warm_path.py"), "--seconds", "1",

@@ -36,7 +36,7 @@ __all__ = ["DECREASE", "FLOOR", "RECOVERY", "Quota", "background"]
 
 DECREASE = 0.7  # the factor a 429 from Connect multiplies the rate by
 FLOOR = 0.1  # the least factor
-RECOVERY = 0.02  # of the rate, added back each second without a 429 (0.1 -> 1 in 45 s)
+RECOVERY = 0.01  # of the rate, added back each second without a 429 (0.7 -> 1 in 30 s)
 _DECREASE_EVERY = 2.0  # seconds: the 429s of calls already out count as one
 _BACKGROUND: ContextVar[bool] = ContextVar("background", default=False)
 

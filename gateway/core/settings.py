@@ -96,6 +96,7 @@ class Settings(BaseSettings):
     stale_if_error_seconds: float = Field(default=3600, ge=0)
     response_cache: bool = True
     response_cache_mb: float = Field(default=64, gt=0, le=65536)
+    memory_cache_mb: float = Field(default=64, gt=0, le=65536)
 
     quotas: Annotated[dict[str, Rate], NoDecode] = Field(default_factory=dict)
     quota_rate: float | Literal["off"] | None = None

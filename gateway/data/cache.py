@@ -19,13 +19,19 @@ from aiocache.serializers import NullSerializer
 
 from gateway.shared.coordination import Coordinator, Unavailable
 
-__all__ = ["DECODED", "Cache", "Generation"]
+__all__ = ["DECODED", "DECODED_BYTES", "Cache", "Generation"]
 
 DECODED = 1024
 """How many entries a process keeps decoded (the warm set), besides their JSON text."""
 
+DECODED_BYTES = 4 * 2**20
+"""The most JSON text those decoded entries come from (a decoded value takes a few times
+its text): large entries (search pages) leave room for fewer."""
+
 
 _GENERATIONS = 20_000  # keys whose local generation is remembered (see `generation`)
+_MEMORY_ENTRY = 600  # bytes a memory entry costs besides its text and key: aiocache's
+# namespaced key and dict slots, its TTL's timer handle, this index's slot
 
 
 @dataclass(frozen=True)
@@ -42,7 +48,10 @@ def _dump(value: Any) -> str:
 
 
 class Cache:
-    def __init__(self, coordinator: Coordinator) -> None:
+    def __init__(self, coordinator: Coordinator, memory_bytes: int = 64 * 2**20) -> None:
+        """`memory_bytes` bounds the JSON text the process's own memory cache holds (the
+        cache itself without Redis, Redis's stand-in while it is unreachable): past it the
+        least recently written entries go."""
         self.coordinator = self._redis = coordinator
         self._memory: Any = AioCache.from_url("memory://")
         # JSON in memory too: a record as a string takes a quarter of the memory it takes as
@@ -53,6 +62,12 @@ class Cache:
         # object each time (which they treat as read-only), so what is built from it can
         # be kept too (gateway/api/members.py keeps the converted nodes).
         self._decoded: OrderedDict[str, tuple[str | bytes, Any]] = OrderedDict()
+        self._decoded_bytes = 0
+        # The memory cache's keys, least recently written first, with their text's size:
+        # aiocache's memory backend has TTLs but no bound.
+        self._written: OrderedDict[str, int] = OrderedDict()
+        self._written_bytes = 0
+        self._memory_bytes = memory_bytes
         self._generations: OrderedDict[str, int] = OrderedDict()
         self._epoch = 0  # moved on by forget_all_local: every key's generation at once
         self._memory.namespace = coordinator.namespace
@@ -88,8 +103,8 @@ class Cache:
                 return False
         if await self._memory.get(key) is not None:
             return False
-        self._generations[key] = self._generations.get(key, 0) + 1
-        await self._memory.set(key, _dump(value), ttl=seconds)
+        self._bump_generation(key)
+        await self._memory_set(key, _dump(value), seconds)
         return True
 
     async def replace(
@@ -109,8 +124,8 @@ class Cache:
             return replaced
         if await self._memory.get(key) != expected:
             return False
-        self._generations[key] = self._generations.get(key, 0) + 1
-        await self._memory.set(key, _dump(value), ttl=seconds)
+        self._bump_generation(key)
+        await self._memory_set(key, _dump(value), seconds)
         return True
 
     async def get(self, key: str) -> Any | None:
@@ -132,10 +147,31 @@ class Cache:
             self._decoded.move_to_end(key)
             return decoded[1]
         value = json.loads(raw)
+        self._forget_decoded(key)
         self._decoded[key] = (raw, value)
-        if len(self._decoded) > DECODED:
-            self._decoded.popitem(last=False)
+        self._decoded_bytes += len(raw)
+        while len(self._decoded) > DECODED or self._decoded_bytes > DECODED_BYTES:
+            oldest = next(iter(self._decoded))
+            self._forget_decoded(oldest)
         return value
+
+    def _forget_decoded(self, key: str) -> None:
+        dropped = self._decoded.pop(key, None)
+        if dropped is not None:
+            self._decoded_bytes -= len(dropped[0])
+
+    async def _memory_set(self, key: str, text: str, seconds: int) -> None:
+        """Writes to the memory cache, then drops the least recently written entries past
+        its bound."""
+        await self._memory.set(key, text, ttl=seconds)
+        size = len(text) + len(key) + _MEMORY_ENTRY
+        self._written_bytes += size - self._written.pop(key, 0)
+        self._written[key] = size
+        while self._written_bytes > self._memory_bytes and len(self._written) > 1:
+            oldest, size = self._written.popitem(last=False)
+            self._written_bytes -= size
+            self._forget_decoded(oldest)
+            await self._memory.delete(oldest)
 
     async def set(self, key: str, value: Any, ttl: float) -> None:
         if ttl <= 0:
@@ -150,7 +186,7 @@ class Cache:
                 pass
             else:
                 return
-        await self._memory.set(key, _dump(value), ttl=seconds)
+        await self._memory_set(key, _dump(value), seconds)
 
     async def store(
         self, key: str, value: Any, overtaken: Any, ttl: float, generation: Generation
@@ -168,7 +204,7 @@ class Cache:
                 pass
         fresh = self.generation(key) == generation.local
         if fresh or await self._memory.get(key) is None:
-            await self._memory.set(key, _dump(value if fresh else overtaken), ttl=seconds)
+            await self._memory_set(key, _dump(value if fresh else overtaken), seconds)
         return fresh
 
     def generation(self, key: str) -> int:
@@ -182,10 +218,16 @@ class Cache:
         """Drops `keys` from this process's memory (the cache itself, or Redis's stand-in)
         and moves on their local generations."""
         for key in keys:
-            self._generations[key] = self._generations.get(key, 0) + 1
-            self._generations.move_to_end(key)
-            self._decoded.pop(key, None)
+            self._bump_generation(key)
+            self._forget_decoded(key)
+            self._written_bytes -= self._written.pop(key, 0)
             await self._memory.delete(key)
+
+    def _bump_generation(self, key: str) -> None:
+        """Moves on the key's local generation; past `_GENERATIONS` keys the least recently
+        moved are forgotten."""
+        self._generations[key] = self._generations.get(key, 0) + 1
+        self._generations.move_to_end(key)
         while len(self._generations) > _GENERATIONS:
             self._generations.popitem(last=False)
 
@@ -195,6 +237,9 @@ class Cache:
         missed invalidations (its subscription was lost and is back)."""
         self._epoch += 1 << 32
         self._decoded.clear()
+        self._decoded_bytes = 0
+        self._written.clear()
+        self._written_bytes = 0
         await self._memory.clear()
 
     async def invalidate_shared(self, keys: list[str]) -> None:

@@ -13,6 +13,7 @@ budget. A request that started before a drop of one of its tags does not store i
 from __future__ import annotations
 
 import hashlib
+import sys
 from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -28,7 +29,7 @@ __all__ = ["MAX_TTL", "Cached", "ResponseCache", "headers_of", "replay", "reques
 MAX_TTL = 3600.0
 """The longest a response is kept, even one that holds no entity."""
 
-_ENTRY_OVERHEAD = 512  # bytes an entry costs besides its body and tags (key, objects, links)
+_SLOT = 104  # bytes a key costs in an OrderedDict (hash table slot, order links), or in a set
 _REMEMBERED_DROPS = 10_000
 
 
@@ -105,13 +106,14 @@ class ResponseCache:
         tags = frozenset(tags)
         if ttl <= 0 or self._dropped_since(tags, since):
             return False
-        cost = len(body) + len(key) + sum(len(tag) + 64 for tag in tags) + _ENTRY_OVERHEAD
+        headers = tuple(headers)
+        cost = _footprint(key, body, headers, tags)
         if cost > self.max_bytes:
             return False
         if key in self._entries:
             self._remove(key)
         expires = self._clock.monotonic() + min(ttl, MAX_TTL)
-        self._entries[key] = Cached(body, tuple(headers), tags, expires, cost, operation)
+        self._entries[key] = Cached(body, headers, tags, expires, cost, operation)
         self.bytes += cost
         for tag in tags:
             self._by_tag.setdefault(tag, set()).add(key)
@@ -172,6 +174,26 @@ class ResponseCache:
     def _gauge(self) -> None:
         if self._metrics is not None:
             self._metrics.response_bytes.set(self.bytes)
+
+
+def _footprint(
+    key: str, body: bytes, headers: tuple[tuple[str, str], ...], tags: frozenset[str]
+) -> int:
+    """The bytes an entry keeps alive, as Python counts them (`sys.getsizeof`): its body,
+    key, headers, tags and their sets, the entry itself and its places in the indexes
+    (`tests/data/test_responses.py` holds this to tracemalloc's count, within 10 %)."""
+    size = sys.getsizeof(body) + sys.getsizeof(key) + _SLOT + _CACHED
+    size += sys.getsizeof(headers) + sum(
+        sys.getsizeof(pair) + sys.getsizeof(pair[0]) + sys.getsizeof(pair[1]) for pair in headers
+    )
+    # Each tag: its string (the frozenset's own table is its getsizeof), and the tag's index
+    # entry: a set of its own, as for a tag no other entry holds (the most it can cost).
+    size += sys.getsizeof(tags) + sum(sys.getsizeof(tag) + _SLOT + _TAG_SET for tag in tags)
+    return size
+
+
+_CACHED = 352  # a Cached instance (a frozen dataclass without slots: the object and its dict)
+_TAG_SET = 216  # a set of one, as `_by_tag` makes one for a tag no other entry holds
 
 
 async def request_key(request: Request, scope_key: str, instance: str | None) -> str | None:

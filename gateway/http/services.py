@@ -49,7 +49,7 @@ async def build_services(
         cluster=settings.cache_cluster,
     )
     await redis.connect()  # a cluster with a database other than 0 stops the start
-    cache = Cache(redis)
+    cache = Cache(redis, int(settings.memory_cache_mb * 2**20))
     rates = settings.rates
     # Token grants reach Connect with some jitter: keep a little under its quota.
     guarded = (

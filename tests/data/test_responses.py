@@ -4,8 +4,11 @@ dropped when an entity they hold changes; errors, searches and no-cache requests
 from __future__ import annotations
 
 import json
+import os
 import re
 import time
+import tracemalloc
+import uuid
 from collections.abc import Callable
 from pathlib import Path
 
@@ -275,7 +278,9 @@ def test_an_answer_begun_before_a_drop_of_its_entity_is_not_kept() -> None:
 
 def test_least_recently_used_go_first_past_the_budget() -> None:
     body = b"x" * 1000
-    cache = ResponseCache(3 * 1700)
+    one = ResponseCache(1 << 20)
+    one.put("a", body, [], ["contact:i:a"], ttl=60, since=0)
+    cache = ResponseCache(3 * one.bytes)  # room for three such entries
     for key in "abc":
         assert cache.put(key, body, [], [f"contact:i:{key}"], ttl=60, since=0)
     cache.get("a")
@@ -300,3 +305,27 @@ def test_clear_drops_every_response_and_refuses_those_in_the_making() -> None:
     assert cache.bytes == 0
     assert not cache.put("late", b"{}", [], ["contact:i:b"], ttl=60, since=since)
     assert cache.put("new", b"{}", [], ["contact:i:b"], ttl=60, since=cache.epoch)
+
+
+def test_the_budget_bounds_the_memory_the_entries_really_hold() -> None:
+    # Filled well past its budget with entries as the view stores them (a body, four
+    # headers, six tags of their own), the cache holds no more than its budget as
+    # tracemalloc counts it (and not much less: the accounting is the real footprint).
+    budget = 2_000_000
+    tracemalloc.start()
+    try:
+        cache = ResponseCache(budget)
+        before = tracemalloc.get_traced_memory()[0]
+        for n in range(5000):
+            body = os.urandom(100 + n % 1400)
+            tags = [f"contact:{'i' * 36}:{uuid.uuid4()}" for _ in range(6)]
+            headers = [
+                ("content-type", "application/json"), ("cache-control", "no-store"),
+                ("content-length", str(len(body))), ("x-request-id", uuid.uuid4().hex),
+            ]  # fmt: skip
+            assert cache.put(ResponseCache.key(str(n)), body, headers, tags, 60, cache.epoch)
+        held = tracemalloc.get_traced_memory()[0] - before
+    finally:
+        tracemalloc.stop()
+    assert cache.bytes <= budget
+    assert 0.7 * budget <= held <= 1.05 * budget, held
