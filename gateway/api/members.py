@@ -33,7 +33,7 @@ from gateway.api.enums import enum_value
 from gateway.api.personal import PERSONAL_NOTE, PersonalData
 from gateway.connect.model import Shape, doc, model
 from gateway.core.records import Record
-from gateway.data.cache import DECODED
+from gateway.data.cache import DECODED, when_dropped
 from gateway.data.kinds import Kind
 
 __all__ = [
@@ -106,6 +106,33 @@ def _readers(cls: type[Node]) -> dict[str, tuple[str, Convert]]:
 # are converted once per process, not once per request. Only complete records: a summary's
 # node holds a request's loader.
 _kept: OrderedDict[tuple[type[Any], str, int], tuple[Record, Any]] = OrderedDict()
+# The keys of `_kept` by record identity: when the cache drops a record (a newer one replaced
+# it, or it was evicted), its nodes go too. Kept past that, the old records of refetched
+# contacts stayed alive until DECODED newer nodes pushed them out (issue 31's growth).
+_kept_by_record: dict[int, list[tuple[type[Any], str, int]]] = {}
+
+
+def _forget_nodes(value: Any) -> None:
+    """Drops the nodes of a record the cache no longer hands out (a list's: its items')."""
+    for record in value if isinstance(value, list) else (value,):
+        for key in _kept_by_record.pop(id(record), ()):
+            _kept.pop(key, None)
+
+
+when_dropped(_forget_nodes)
+
+
+def _keep(key: tuple[type[Any], str, int], record: Record, node: Any) -> None:
+    if key not in _kept:
+        _kept_by_record.setdefault(key[2], []).append(key)
+    _kept[key] = (record, node)
+    while len(_kept) > DECODED:
+        oldest, _ = _kept.popitem(last=False)
+        keys = _kept_by_record.get(oldest[2])
+        if keys is not None:
+            keys.remove(oldest)
+            if not keys:
+                del _kept_by_record[oldest[2]]
 
 
 @dataclass(frozen=True)
@@ -145,9 +172,7 @@ class Node:
         node._complete = place.complete
         node._place = Place(place.instance) if place.summary is not None else place
         if shared:
-            _kept[(cls, place.instance, id(record))] = (record, node)
-            if len(_kept) > DECODED:
-                _kept.popitem(last=False)
+            _keep((cls, place.instance, id(record)), record, node)
         return node  # type: ignore[no-any-return]
 
     def __getattr__(self, name: str) -> Any:

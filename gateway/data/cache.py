@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import math
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,7 +20,7 @@ from aiocache.serializers import NullSerializer
 
 from gateway.shared.coordination import Coordinator, Unavailable
 
-__all__ = ["DECODED", "DECODED_BYTES", "Cache", "Generation"]
+__all__ = ["DECODED", "DECODED_BYTES", "Cache", "Generation", "when_dropped"]
 
 DECODED = 1024
 """How many entries a process keeps decoded (the warm set), besides their JSON text."""
@@ -30,6 +31,16 @@ its text): large entries (search pages) leave room for fewer."""
 
 
 _GENERATIONS = 20_000  # keys whose local generation is remembered (see `generation`)
+_DROPPED: list[Callable[[Any], None]] = []
+
+
+def when_dropped(callback: Callable[[Any], None]) -> None:
+    """Calls `callback(value)` whenever any cache of this process stops handing out a
+    decoded value (evicted, replaced by a newer text, forgotten): what is kept per value
+    (gateway/api/members.py's converted nodes) goes with it instead of keeping it alive."""
+    _DROPPED.append(callback)
+
+
 _MEMORY_ENTRY = 600  # bytes a memory entry costs besides its text and key: aiocache's
 # namespaced key and dict slots, its TTL's timer handle, this index's slot
 
@@ -159,6 +170,8 @@ class Cache:
         dropped = self._decoded.pop(key, None)
         if dropped is not None:
             self._decoded_bytes -= len(dropped[0])
+            for callback in _DROPPED:
+                callback(dropped[1])
 
     async def _memory_set(self, key: str, text: str, seconds: int) -> None:
         """Writes to the memory cache, then drops the least recently written entries past
@@ -236,8 +249,8 @@ class Cache:
         (a fetch in flight stores what it got as overtaken): for when this process may have
         missed invalidations (its subscription was lost and is back)."""
         self._epoch += 1 << 32
-        self._decoded.clear()
-        self._decoded_bytes = 0
+        for key in list(self._decoded):
+            self._forget_decoded(key)
         self._written.clear()
         self._written_bytes = 0
         await self._memory.clear()

@@ -5,8 +5,13 @@ by their count; past a bound the least recently written or read go."""
 
 from __future__ import annotations
 
+import gc
 import tracemalloc
+import weakref
 
+from gateway.api import members
+from gateway.api.contact import Contact
+from gateway.api.members import Place
 from gateway.data import cache as cache_module
 from gateway.data.cache import DECODED, DECODED_BYTES, Cache
 from gateway.shared.coordination import Coordinator
@@ -80,3 +85,22 @@ async def test_local_generations_are_bounded_without_redis_too() -> None:
     for n in range(cache_module._GENERATIONS + 500):
         await cache.create(f"contact:{n}", False, _record(n, 1), ttl=60)
     assert len(cache._generations) == cache_module._GENERATIONS
+
+
+async def test_a_replaced_record_takes_its_converted_nodes_with_it() -> None:
+    # The nodes api/members.py keeps per record go when the cache drops the record: a
+    # refetched contact's old record is not kept alive by them.
+    cache = _memory_cache(64 * 2**20)
+    await cache.set("contact:v2:i:c1", {"Id": "c1", "Channel": "VOICE"}, ttl=60)
+    old = await cache.get("contact:v2:i:c1")
+    node = Contact.of(old, Place("i"))
+    assert Contact.of(old, Place("i")) is node  # converted once while the record lives
+    gone = weakref.ref(node)
+    await cache.set("contact:v2:i:c1", {"Id": "c1", "Channel": "CHAT"}, ttl=60)
+    new = await cache.get("contact:v2:i:c1")
+    assert new is not old
+    assert id(old) not in members._kept_by_record
+    del node, old
+    gc.collect()
+    assert gone() is None
+    assert Contact.of(new, Place("i")).channel.value == "CHAT"
