@@ -18,7 +18,7 @@ JSON, a body over the limit, a query too deep, too many aliases, a non-string
 operationName, deeply nested variables, an oversized contact ID, variables of the wrong
 type). Meanwhile, in turn every --fault-every seconds: 500s, answers slower than the read
 timeout, injected throttling (ThrottlingException), 500s on SearchContacts; and at half
-time a Redis restart (killed, back 10 s later on the same port).
+time (--restart-at) a Redis restart (killed, back 10 s later on the same port).
 
 The replicas run under tracemalloc (benchmarks/traced_serve.py, --frames frames a trace;
 0: without it): a snapshot of each at 30 % of the run and one at its end, compared by
@@ -299,7 +299,7 @@ class Soak:
         restarted = False
         turn = 0
         async with httpx.AsyncClient(base_url=self.emulator_url, timeout=10) as http:
-            halfway = time.monotonic() + (until - time.monotonic()) / 2
+            halfway = time.monotonic() + (until - time.monotonic()) * self.args.restart_at
             while time.monotonic() + self.args.fault_every < until:
                 await asyncio.sleep(self.args.fault_every)
                 if not restarted and time.monotonic() >= halfway:
@@ -425,6 +425,9 @@ def main() -> None:
     )
     parser.add_argument(
         "--frames", type=int, default=1, help="tracemalloc frames a trace (0: no tracemalloc)"
+    )
+    parser.add_argument(
+        "--restart-at", type=float, default=0.5, help="when Redis restarts, a fraction of the run"
     )
     parser.add_argument("--logs", type=Path, help="keep the servers' logs here")
     args = parser.parse_args()
