@@ -58,6 +58,7 @@ __all__ = [
     "RecordingInfo",
     "contact_link",
     "load_contact",
+    "load_directory",
 ]
 
 MAX_CHAIN = 50
@@ -349,10 +350,15 @@ class Contact(ContactMembers):
         entity_id = None if info_record is None else info_record.get("Id")
         if entity_id is None:
             return None
-        record = await loader.load((self._instance, entity_id))
-        if record is None:
-            raise NotFound(f"{what} {entity_id!r} was not found in instance {self._instance!r}")
-        return record
+        return await load_directory(loader, self._instance, entity_id, what)
+
+
+async def load_directory(loader: Loader, instance: str, entity_id: str, what: str) -> Any:
+    """The record (agent, queue) of `entity_id` in `instance`; NOT_FOUND if Connect has none."""
+    record = await loader.load((instance, entity_id))
+    if record is None:
+        raise NotFound(f"{what} {entity_id!r} was not found in instance {instance!r}")
+    return record
 
 
 def _reference_type(summary: dict[str, Any]) -> str:

@@ -28,12 +28,12 @@ from strawberry.federation.schema_directives import Key
 from strawberry.types.base import StrawberryObjectDefinition
 
 from gateway.api import inputs
-from gateway.api.contact import Agent, Contact, Queue, load_contact
+from gateway.api.contact import Agent, Contact, Queue, load_contact, load_directory
 from gateway.api.context import Info
 from gateway.api.members import Node, Place
 from gateway.api.permissions import check_read
 from gateway.api.query import Query
-from gateway.core.errors import BadUserInput, NotFound
+from gateway.core.errors import BadUserInput
 from gateway.data.kinds import AGENT, QUEUE, Kind
 
 __all__ = ["ENTITIES", "MAX_REPRESENTATIONS", "FederatedQuery", "entity_definition"]
@@ -61,9 +61,7 @@ class Entity:
 
 def _directory(kind: Kind, type_: type[Node], what: str) -> Callable[..., Awaitable[Any]]:
     async def load(info: Info, instance: str, entity_id: str) -> Any:
-        record = await info.context.loaders[kind].load((instance, entity_id))
-        if record is None:
-            raise NotFound(f"{what} {entity_id!r} was not found in instance {instance!r}")
+        record = await load_directory(info.context.loaders[kind], instance, entity_id, what)
         return type_.of(record, Place(instance))
 
     return load

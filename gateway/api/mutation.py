@@ -295,7 +295,6 @@ INPUTS: Mapping[str, type] = {
     "UpdateContactEvaluation": UpdateContactEvaluationInput,
     "SubmitContactEvaluation": SubmitContactEvaluationInput,
 }
-
 """Each write's input; tests/connect/test_wire.py checks each against its request shape."""
 
 

@@ -31,6 +31,8 @@ its text): large entries (search pages) leave room for fewer."""
 
 
 _GENERATIONS = 20_000  # keys whose local generation is remembered (see `generation`)
+_MEMORY_ENTRY = 600  # bytes a memory entry costs besides its text and key: aiocache's
+# namespaced key and dict slots, its TTL's timer handle, this index's slot
 _DROPPED: list[Callable[[Any], None]] = []
 
 
@@ -39,10 +41,6 @@ def when_dropped(callback: Callable[[Any], None]) -> None:
     decoded value (evicted, replaced by a newer text, forgotten): what is kept per value
     (gateway/api/members.py's converted nodes) goes with it instead of keeping it alive."""
     _DROPPED.append(callback)
-
-
-_MEMORY_ENTRY = 600  # bytes a memory entry costs besides its text and key: aiocache's
-# namespaced key and dict slots, its TTL's timer handle, this index's slot
 
 
 @dataclass(frozen=True)
