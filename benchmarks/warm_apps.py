@@ -1,12 +1,18 @@
-"""The two reference servers of benchmarks/warm_path.py, both holding the contacts in a dict
-(Connect's JSON records, as DescribeContact answers them), both on Starlette and uvicorn:
+"""The reference servers of benchmarks/warm_path.py, on Starlette and uvicorn. Two hold the
+contacts in a dict (Connect's JSON records, as DescribeContact answers them):
 
 - naive: the afternoon prototype: Strawberry types with one resolver per field, reading the
   record; strawberry's defaults (no parser or validation cache);
 - raw: graphql-core alone on camelCase dicts (its default resolver reads keys), the parsed
   and validated document kept per query text: the floor of executing this query in Python.
 
-    .venv/bin/python benchmarks/warm_apps.py naive|raw RECORDS.json PORT
+The third holds one answer:
+
+- bare: a Starlette endpoint that reads the body and returns the bytes of the file it was
+  given (the gateway's answer to the benchmark's query), as `application/json`: the floor
+  of answering over HTTP in Python, which a response cache hit is measured against.
+
+    .venv/bin/python benchmarks/warm_apps.py naive|raw|bare RECORDS.json|ANSWER PORT
 """
 
 from __future__ import annotations
@@ -28,11 +34,11 @@ from graphql import (
 )
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from strawberry.asgi import GraphQL
 
-__all__ = ["naive_app", "raw_app"]
+__all__ = ["bare_app", "naive_app", "raw_app"]
 
 Record = dict[str, Any]
 
@@ -221,11 +227,25 @@ def raw_app(records: dict[str, Record]) -> Starlette:
     )
 
 
+def bare_app(answer: bytes) -> Starlette:
+    async def endpoint(request: Request) -> Response:
+        await request.body()
+        return Response(answer, media_type="application/json")
+
+    return Starlette(
+        routes=[Route("/graphql", endpoint, methods=["POST"]), Route("/healthz", _healthz)]
+    )
+
+
 def main() -> None:
     kind, path, port = sys.argv[1], sys.argv[2], int(sys.argv[3])
-    with open(path) as file:
-        records: dict[str, Record] = json.load(file)
-    app = naive_app(records) if kind == "naive" else raw_app(records)
+    if kind == "bare":
+        with open(path, "rb") as answer:
+            app = bare_app(answer.read())
+    else:
+        with open(path) as file:
+            records: dict[str, Record] = json.load(file)
+        app = naive_app(records) if kind == "naive" else raw_app(records)
     uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
 
 

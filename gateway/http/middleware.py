@@ -10,7 +10,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from gateway.observability.logs import request_id
 
-__all__ = ["RequestIdMiddleware"]
+__all__ = ["RequestIdMiddleware", "request_id_of"]
 
 _VALID = re.compile(r"^[A-Za-z0-9._-]{1,128}$")
 
@@ -26,8 +26,7 @@ class RequestIdMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        given = dict(scope["headers"]).get(b"x-request-id", b"").decode("latin-1")
-        rid = given if _VALID.match(given) else uuid.uuid4().hex
+        rid = request_id_of(dict(scope["headers"]).get(b"x-request-id"))
         token = request_id.set(rid)
 
         async def send_with_id(message: Message) -> None:
@@ -39,3 +38,12 @@ class RequestIdMiddleware:
             await self.app(scope, receive, send_with_id)
         finally:
             request_id.reset(token)
+
+
+def request_id_of(given: bytes | None) -> str:
+    """The caller's X-Request-ID when it is sane, else a new one."""
+    if given:
+        text = given.decode("latin-1")
+        if _VALID.match(text):
+            return text
+    return uuid.uuid4().hex

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from starlette.requests import HTTPConnection
+from starlette.types import Scope
 
 from gateway.core.caller import NOBODY, Caller
 from gateway.data.cache import Cache
@@ -25,7 +26,15 @@ from gateway.data.writes import Writer
 from gateway.http.auth.authenticator import Authenticator
 from gateway.observability.audit import Audit
 
-__all__ = ["SERVICES", "RequestState", "Services", "caller_of", "request_state", "services_of"]
+__all__ = [
+    "SERVICES",
+    "RequestState",
+    "Services",
+    "caller_of",
+    "request_state",
+    "scope_state",
+    "services_of",
+]
 
 SERVICES = "gateway.services"
 _REQUEST = "gateway.request"
@@ -56,6 +65,8 @@ class RequestState:
     no_cache_refused: bool = False  # it asked for fresh data past the caller's allowance
     request_error: bool = False  # GraphQL over HTTP's "request error": no execution
     counted_caller: str | None = None  # a websocket's place in its caller's count
+    response_key: str | None = None  # its response cache key, once computed
+    looked_up: bool = False  # the hit path looked it up (and missed)
 
 
 def services_of(connection: HTTPConnection) -> Services:
@@ -64,9 +75,12 @@ def services_of(connection: HTTPConnection) -> Services:
 
 
 def request_state(connection: HTTPConnection) -> RequestState:
-    state: RequestState = connection.scope.setdefault("state", {}).setdefault(
-        _REQUEST, RequestState()
-    )
+    return scope_state(connection.scope)
+
+
+def scope_state(scope: Scope) -> RequestState:
+    """The request's state, for middleware that holds the ASGI scope."""
+    state: RequestState = scope.setdefault("state", {}).setdefault(_REQUEST, RequestState())
     return state
 
 

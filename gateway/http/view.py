@@ -144,20 +144,24 @@ class GraphQLView(HTTPProtocol, GraphQL[Context, None]):
         request = Request(scope, receive)
         response = self.refuse(request)
         if response is None:
-            response = self.finish(request, await self._answer(request))
-        # Contact data must not linger in browser or proxy caches.
-        response.headers["cache-control"] = "no-store"
+            response = await self._answer(request)
+        else:
+            response.headers["cache-control"] = "no-store"
         await response(scope, receive, send)
 
     async def _answer(self, request: Request) -> Response:
-        """From the response cache when it has the answer, else executed (and kept)."""
+        """From the response cache when it has the answer, else executed (and kept). A POST
+        the hit path (gateway/http/hits.py) looked up and missed comes with its key."""
         started = time.perf_counter()
         responses = services_of(request).responses
         if responses is None:
-            return await self._execute(request)
+            return self._finished(request, await self._execute(request))
         caller = caller_of(request)
-        key = await request_key(request, caller.scope_key, self.settings.default_instance)
-        if key is not None:
+        state = request_state(request)
+        key = state.response_key
+        if key is None:
+            key = await request_key(request, caller.scope_key, self.settings.default_instance)
+        if key is not None and not state.looked_up:
             if _no_cache(request.headers):
                 responses.count_bypass()
             elif (entry := responses.get(key)) is not None:
@@ -167,8 +171,7 @@ class GraphQLView(HTTPProtocol, GraphQL[Context, None]):
                 Audit.of_tags(caller.id, entry.tags).write(entry.operation, 0)
                 return replay(entry)
         since = responses.epoch
-        response = await self._execute(request)
-        state = request_state(request)
+        response = self._finished(request, await self._execute(request))
         if key is not None and response.status_code == 200 and state.reusable:
             assert state.loaders is not None  # a reusable answer was executed
             reads = state.loaders.reads
@@ -177,6 +180,13 @@ class GraphQLView(HTTPProtocol, GraphQL[Context, None]):
             responses.put(
                 key, bytes(response.body), headers, reads.tags, reads.fresh_for, since, operation
             )
+        return response
+
+    def _finished(self, request: Request, response: Response) -> Response:
+        """The answer as sent, and as the response cache keeps it."""
+        response = self.finish(request, response)
+        # Contact data must not linger in browser or proxy caches.
+        response.headers["cache-control"] = "no-store"
         return response
 
     async def _execute(self, request: Request) -> Response:

@@ -13,6 +13,10 @@ failed fetch (an error, a timeout, a body that is not a key set) keeps the keys 
 waits longer before the next: the cooldown (at least 1 s), doubled after each consecutive
 failure up to 5 minutes.
 
+A token that verified is remembered, by its SHA-256, until its `exp` (and the leeway):
+checked again, it costs a hash and a lookup. At most REMEMBERED_TOKENS are held, the least
+recently used forgotten first; a failure is never remembered.
+
 An unknown `kid` is 401 (Unauthenticated), with no fetch while the cooldown runs, whether
 the issuer is up or down: a stranger's tokens cost the issuer nothing. It is 503
 (UpstreamUnavailable) only when the token could be valid but cannot be checked: the fetch
@@ -24,9 +28,11 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import hashlib
 import logging
 import ssl
 import time
+from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any
 
@@ -36,9 +42,12 @@ import jwt
 from gateway.core.caller import Caller, is_scope_token
 from gateway.core.errors import Unauthenticated, UpstreamUnavailable
 
-__all__ = ["ALGORITHMS", "KeySet", "TokenVerifier", "scopes_of"]
+__all__ = ["ALGORITHMS", "REMEMBERED_TOKENS", "KeySet", "TokenVerifier", "scopes_of"]
 
 ALGORITHMS = ("RS256", "ES256")
+
+REMEMBERED_TOKENS = 10_000
+"""Verified tokens held (each a digest, a caller and an expiry: about 300 bytes)."""
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +56,7 @@ _MIN_BACKOFF_SECONDS = 1.0
 _MAX_BACKOFF_SECONDS = 300.0
 
 _Keys = dict[str, jwt.PyJWK]
+_Verified = tuple[Caller, float, str, jwt.PyJWK]  # the caller, valid until, its key's kid, key
 
 
 @functools.cache
@@ -68,6 +78,7 @@ class TokenVerifier:
         jwks_ttl_seconds: float = 300,
         refetch_seconds: float = 30,
         clock: Callable[[], float] = time.monotonic,
+        wall_clock: Callable[[], float] = time.time,
     ) -> None:
         self.issuer = issuer
         self.audience = audience
@@ -75,11 +86,30 @@ class TokenVerifier:
         self.audience_claim = audience_claim
         self.leeway = leeway_seconds
         self.jwks = KeySet(jwks_url, jwks_ttl_seconds, refetch_seconds, clock)
+        self._wall_clock = wall_clock  # what `exp` is counted in (PyJWT's, too)
+        self._verified: OrderedDict[bytes, _Verified] = OrderedDict()
 
     async def caller(self, token: str) -> Caller:
         """The caller this token names; Unauthenticated when it does not verify."""
+        digest = hashlib.sha256(token.encode("utf-8", "surrogateescape")).digest()
+        remembered = self._verified.get(digest)
+        if remembered is not None:
+            caller, until, kid, key = remembered
+            # Still unexpired, and its key still the issuer's (a refresh may retire it).
+            if self._wall_clock() <= until and self.jwks.held(kid) is key:
+                self._verified.move_to_end(digest)
+                return caller
+            del self._verified[digest]
         kid = _kid(token)
         key = await self.jwks.key(kid)
+        caller, expires = self._verify(token, key)
+        self._verified[digest] = (caller, expires + self.leeway, kid, key)
+        if len(self._verified) > REMEMBERED_TOKENS:
+            self._verified.popitem(last=False)
+        return caller
+
+    def _verify(self, token: str, key: jwt.PyJWK) -> tuple[Caller, float]:
+        """The caller, and the token's `exp`."""
         by_aud = self.audience_claim == "aud"
         try:
             claims = jwt.decode(
@@ -109,7 +139,7 @@ class TokenVerifier:
             ):
                 raise Unauthenticated(f"invalid token: {name} must be a number")
         # Namespaced: a subject can never pass for an API key's id (key:<id>).
-        return Caller(f"sub:{subject}", scopes_of(claims, self.scopes_claim))
+        return Caller(f"sub:{subject}", scopes_of(claims, self.scopes_claim)), claims["exp"]
 
 
 class KeySet:
@@ -121,6 +151,7 @@ class KeySet:
         ttl_seconds: float,
         refetch_seconds: float,
         clock: Callable[[], float] = time.monotonic,
+        wall_clock: Callable[[], float] = time.time,
     ) -> None:
         self.url = url
         self.ttl = ttl_seconds

@@ -6,11 +6,15 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Iterator
+from typing import Any
 
+import jwt
 import pytest
 
 from gateway.core.errors import Unauthenticated, UpstreamUnavailable
+from gateway.http.auth import tokens
 from gateway.http.auth.tokens import TokenVerifier, scopes_of
 from tests.http.auth.issuer import (
     AUDIENCE,
@@ -311,3 +315,64 @@ def test_scope_values_that_are_not_scope_tokens_are_ignored() -> None:
         "instance:*",
     }
     assert scopes_of({"scope": "contacts:read\ncontacts:pii"}, None) == frozenset()
+
+
+class DecodeCount:
+    """PyJWT's decode, counted: how many tokens were verified in full."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.calls = 0
+        real = jwt.decode
+
+        def counted(*args: Any, **kwargs: Any) -> Any:
+            self.calls += 1
+            return real(*args, **kwargs)
+
+        monkeypatch.setattr(jwt, "decode", counted)
+
+
+async def test_a_verified_token_is_remembered_until_its_exp(
+    issuer: FlakyIssuer, key: SigningKey, clock: Clock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    wall = Clock()
+    wall.now = time.time()
+    verifier = TokenVerifier(
+        issuer.url, ISSUER, AUDIENCE, leeway_seconds=30, clock=clock, wall_clock=wall
+    )
+    decoded = DecodeCount(monkeypatch)
+    token = key.sign(exp=int(wall.now) + 60)
+
+    for _ in range(3):
+        assert (await verifier.caller(token)).id == "sub:agent-7"
+    assert decoded.calls == 1, "verified once, then remembered"
+    another = key.sign(exp=int(wall.now) + 60, jti="another")
+    assert (await verifier.caller(another)).id == "sub:agent-7"
+    assert decoded.calls == 2, "another token is verified on its own"
+
+    wall.advance(60 + 30 + 1)  # past exp and the leeway
+    assert (await verifier.caller(token)).id == "sub:agent-7"  # (still valid by real time)
+    assert decoded.calls == 3, "past its exp, it is verified again"
+
+
+async def test_a_failed_token_is_never_remembered(
+    primed: TokenVerifier, key: SigningKey, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    decoded = DecodeCount(monkeypatch)
+    bad = key.sign(aud="another-api")
+    for _ in range(2):
+        with pytest.raises(Unauthenticated, match="Audience"):
+            await primed.caller(bad)
+    assert decoded.calls == 2
+
+
+async def test_remembered_tokens_are_bounded(
+    primed: TokenVerifier, key: SigningKey, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(tokens, "REMEMBERED_TOKENS", 2)
+    decoded = DecodeCount(monkeypatch)
+    first, second, third = (key.sign(sub=f"agent-{n}") for n in range(3))
+    for token in (first, second, third, third, second):
+        await primed.caller(token)
+    assert decoded.calls == 3
+    await primed.caller(first)  # the least recently used, forgotten
+    assert decoded.calls == 4

@@ -1,0 +1,224 @@
+"""The response cache's hit path: the first middleware of the app, so that a request the
+response cache answers costs what answering over HTTP costs, and no more.
+
+For `POST /graphql` (the requests desktops poll with), as soon as the caller and its scopes
+are known: the headers read in one pass, the caller authenticated (a known API key, or a
+token remembered since it verified), the body read once, the key computed once
+(`data.responses.request_key`'s parts), and on a hit the stored answer sent as it was sent
+the first time: its headers (media type, `Vary`, `Cache-Control: no-store`), the request
+id, CORS headers when the request has an `Origin`, and the gzipped copy stored beside it
+when the client accepts gzip. The request's counters, its latency and its audit line are
+written as for an executed answer. No GraphQL parsing, no Strawberry view, no context,
+loaders or deadline, and none of the other middleware: each of theirs is done here, only
+when it applies.
+
+Anything else goes down the general path untouched (the body replayed, the key handed on
+in the request's state, so it is not computed twice): a miss, GET, `Cache-Control:
+no-cache`, a body without a Content-Length or over GATEWAY_MAX_BODY_BYTES, no credentials
+or refused ones (the authentication middleware refuses them, with its audit line), and
+every request while tracing is on (a hit then gets its span there).
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import time
+
+from prometheus_client.metrics import MetricWrapperBase
+from starlette.datastructures import Headers
+from starlette.middleware.cors import CORSMiddleware
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from gateway.core.caller import EVERYONE, Caller
+from gateway.core.errors import GatewayError
+from gateway.core.settings import Settings
+from gateway.data.responses import Cached, ResponseCache
+from gateway.http.auth.authenticator import Authenticator
+from gateway.http.middleware import request_id_of
+from gateway.http.state import SERVICES, Services, scope_state
+from gateway.observability.audit import Audit
+from gateway.observability.logs import request_id
+from gateway.observability.metrics import Metrics
+
+__all__ = ["HitMiddleware"]
+
+_audit = logging.getLogger("gateway.audit")
+
+# The request headers the hit path reads (one pass over the list).
+_WANTED = frozenset(
+    {
+        b"accept",
+        b"accept-encoding",
+        b"authorization",
+        b"cache-control",
+        b"content-length",
+        b"content-type",
+        b"origin",
+        b"pragma",
+        b"x-api-key",
+        b"x-request-id",
+    }
+)
+_NO_ORIGIN = Headers(raw=[])
+_FRESH = (b"no-cache", b"no-store", b"max-age=0")
+
+
+class HitMiddleware:
+    def __init__(
+        self,
+        app: ASGIApp,
+        settings: Settings,
+        authenticator: Authenticator,
+        metrics: Metrics,
+        cors: CORSMiddleware,
+    ) -> None:
+        self.app = app
+        self.authenticator = authenticator
+        self.metrics = metrics
+        self.max_body = settings.max_body_bytes
+        self.instance = settings.default_instance or ""
+        self.cors = cors  # the app's own: its headers, its origin check
+        self._counted: dict[str, tuple[MetricWrapperBase, MetricWrapperBase]] = {}
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] != "POST" or scope["path"] != "/graphql":
+            await self.app(scope, receive, send)
+            return
+        services: Services = scope["state"][SERVICES]
+        responses = services.responses
+        if responses is None:
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        headers: dict[bytes, bytes] = {}
+        for name, value in scope["headers"]:
+            if name in _WANTED:
+                # Repeated headers: the first, as Starlette's Headers.get reads them.
+                headers.setdefault(name, value)
+        caller = await self._caller(headers)
+        length = _length(headers.get(b"content-length"))
+        if caller is None or length is None or length > self.max_body or _no_cache(headers):
+            await self.app(scope, receive, send)
+            return
+        body, receive = await _body(receive, length)
+        if body is None:  # the client went away, or sent other than it announced
+            await self.app(scope, receive, send)
+            return
+        key = ResponseCache.key(
+            caller.scope_key,
+            self.instance,
+            "POST",
+            headers.get(b"accept", b""),
+            headers.get(b"content-type", b""),
+            body,
+        )
+        entry = responses.get(key)
+        if entry is None:
+            # The general path executes it and keeps the answer under this key.
+            state = scope_state(scope)
+            state.response_key = key
+            state.looked_up = True
+            scope["state"]["caller"] = caller
+            await self.app(scope, receive, send)
+            return
+        rid = request_id_of(headers.get(b"x-request-id"))
+        token = request_id.set(rid)
+        try:
+            await self._replay(scope, entry, headers, rid, send)
+            self._count(entry, caller, started)
+        finally:
+            request_id.reset(token)
+
+    async def _caller(self, headers: dict[bytes, bytes]) -> Caller | None:
+        """The caller, or None for the general path (no credentials, or refused ones)."""
+        authenticator = self.authenticator
+        if not authenticator.required:
+            return EVERYONE
+        api_key = headers.get(b"x-api-key")
+        bearer: bytes | None = None
+        authorization = headers.get(b"authorization")
+        if authorization is not None:
+            scheme, _, token = authorization.partition(b" ")
+            bearer = token.strip() or None if scheme.lower() == b"bearer" else None
+        if not api_key and bearer is None:
+            return None
+        try:
+            return await authenticator.authenticate(
+                api_key.decode("latin-1") if api_key else None,
+                bearer.decode("latin-1") if bearer is not None else None,
+            )
+        except GatewayError:
+            return None
+
+    async def _replay(
+        self, scope: Scope, entry: Cached, headers: dict[bytes, bytes], rid: str, send: Send
+    ) -> None:
+        if entry.gzipped is not None and b"gzip" in headers.get(b"accept-encoding", b""):
+            body, stored = entry.gzipped, entry.gzip_headers
+        else:
+            body, stored = entry.body, entry.plain_headers
+        raw = [*stored, (b"x-request-id", rid.encode())]
+        # Starlette's CORS answer to a simple request (it adds `Vary: Origin` to every one).
+        origin = headers.get(b"origin")
+        only_origin = Headers(raw=[(b"origin", origin)]) if origin is not None else _NO_ORIGIN
+        cors_send = functools.partial(self.cors.send, send=send, request_headers=only_origin)
+        await cors_send({"type": "http.response.start", "status": 200, "headers": raw})
+        await send({"type": "http.response.body", "body": body})
+
+    def _count(self, entry: Cached, caller: Caller, started: float) -> None:
+        counted = self._counted.get(entry.operation)
+        if counted is None:
+            counted = self._counted[entry.operation] = (
+                self.metrics.requests.labels(entry.operation),
+                self.metrics.request_latency.labels(entry.operation),
+            )
+        requests, latency = counted
+        requests.inc()  # type: ignore[attr-defined]
+        latency.observe(time.perf_counter() - started)  # type: ignore[attr-defined]
+        if _audit.isEnabledFor(logging.INFO):
+            Audit.of_tags(caller.id, entry.tags).write(entry.operation, 0)
+
+
+def _length(value: bytes | None) -> int | None:
+    if value is None or not value.isdigit():
+        return None
+    return int(value)
+
+
+def _no_cache(headers: dict[bytes, bytes]) -> bool:
+    """Cache-Control (or Pragma) asks for fresh data: the general path counts the bypass."""
+    directives = headers.get(b"cache-control", b"") + b"," + headers.get(b"pragma", b"")
+    return any(d.strip().lower() in _FRESH for d in directives.split(b","))
+
+
+async def _body(receive: Receive, length: int) -> tuple[bytes | None, Receive]:
+    """The body as announced, and a receive that hands it on; None when the body is not
+    what Content-Length said (the general path then answers it, given what was read)."""
+    chunks: list[bytes] = []
+    size = 0
+    more = True
+    while more and size <= length:
+        message = await receive()
+        if message["type"] != "http.request":
+            return None, _replay_receive(message, receive)
+        chunk = message.get("body", b"")
+        chunks.append(chunk)
+        size += len(chunk)
+        more = message.get("more_body", False)
+    body = chunks[0] if len(chunks) == 1 else b"".join(chunks)
+    replayed = _replay_receive({"type": "http.request", "body": body, "more_body": more}, receive)
+    return (body if size == length and not more else None), replayed
+
+
+def _replay_receive(first: Message, receive: Receive) -> Receive:
+    sent = False
+
+    async def replay() -> Message:
+        nonlocal sent
+        if not sent:
+            sent = True
+            return first
+        return await receive()
+
+    return replay
