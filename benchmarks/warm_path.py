@@ -21,11 +21,11 @@ turns, so that the rest of the machine's load weighs on each alike) by --connect
 keep-alive connections from a load generator in its own process (benchmarks/load.py).
 It prints throughput, latency, the server's CPU per request (from /proc) and the load
 generator's, then the ratios against their targets (a cache hit's CPU per request against
-the bare endpoint's, the executed gateway's throughput against the naive app's); then the cold latency of `chain` on
-the demo's deepest chain (D contacts, each found only through the one after it: D
-DescribeContact calls in a row) with Cache-Control: no-cache, against D x the emulator's
-latency; then the RSS of a gateway process holding 10,000 cached contacts, and with its
-response cache full.
+the bare endpoint's, the executed gateway's throughput against the naive app's); then the
+cold latency of `chain` on the demo's deepest chain (D contacts, each found only through
+the one after it: D DescribeContact calls in a row) with Cache-Control: no-cache, against
+D x the emulator's latency; then the RSS of a gateway process holding 10,000 cached
+contacts, and with its response cache full.
 About a minute at the defaults. The quota guard is off: the emulator has no quota here.
 """
 

@@ -245,8 +245,7 @@ def _footprint(
             continue
         counted.add(id(pairs))
         size += _allocated(pairs) + sum(
-            _allocated(pair) + _allocated(pair[0]) + _allocated(pair[1])
-            for pair in pairs
+            _allocated(pair) + _allocated(pair[0]) + _allocated(pair[1]) for pair in pairs
         )
     # Each tag: its string (the frozenset's own table is its getsizeof), and the tag's index
     # entry: a set of its own, as for a tag no other entry holds (the most it can cost).
