@@ -344,11 +344,11 @@ def _measure_memory(records_file: Path) -> None:
         contacts = _rss()
         responses = ResponseCache(int(settings.response_cache_mb * 2**20))
         n = 0
-        while responses.bytes + len(body) + 1024 < responses.max_bytes:
+        while len(responses) == n:  # until the first eviction: the budget is full
             tags = [f"contact:{DEMO_INSTANCE_ID}:{n}-{k}" for k in range(4)]
             responses.put(f"key-{n}", body + str(n).encode(), [], tags, 900, responses.epoch)
             n += 1
-        return base, contacts, _rss(), n
+        return base, contacts, _rss(), len(responses)
 
     base, contacts, full, entries = asyncio.run(fill())
     print(f"RSS, a fresh process           {base / 2**20:.0f} MiB")

@@ -245,13 +245,27 @@ def _metrics_directory() -> str | None:
 
 
 class _Server(uvicorn.Server):
-    """Says where it serves once bound (the real port, also for --port 0)."""
+    """Says where it serves once bound (the real port, also for --port 0); at shutdown,
+    the requests it cancelled past GATEWAY_SHUTDOWN_SECONDS get to answer (uvicorn's 500)
+    before the app's services close."""
 
     on_bound: Callable[[str], None] | None = None
     says = "serving GraphQL at {url}/graphql"
 
     async def startup(self, sockets: list[socket.socket] | None = None) -> None:
         await super().startup(sockets)
+        app_shutdown = self.lifespan.shutdown
+
+        async def shutdown() -> None:
+            # uvicorn cancels the requests still running, then shuts the app down at once:
+            # a request whose cancellation takes a few turns (its fetch unwinding) would
+            # never answer. A second at most.
+            cancelled = [task for task in self.server_state.tasks if not task.done()]
+            if cancelled:
+                await asyncio.wait(cancelled, timeout=1.0)
+            await app_shutdown()
+
+        self.lifespan.shutdown = shutdown
         if self.started:
             host, port = self.servers[0].sockets[0].getsockname()[:2]
             print(f"connect-gateway: {self.says.format(url=_url(host, port))}", flush=True)

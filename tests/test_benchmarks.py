@@ -97,12 +97,14 @@ def test_warm_path_benchmark_prints_every_figure() -> None:
 
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
-    for name in ("gateway, executed", "gateway, cached", "naive Strawberry", "raw graphql-core"):
+    servers = ("gateway, executed", "gateway, cached", "naive Strawberry", "raw graphql-core")
+    for name in (*servers, "bare endpoint"):
         [row] = [line for line in lines if line.startswith(f"{name} ")]
         answered, failed = float(row.split()[2]), row.split()[-1]
         assert answered > 0, row
         assert failed == "0", row
-    for start in ("gateway executed / naive", "gateway cached / naive", "cold chain, D = "):
+    starts = ("cache hit / bare endpoint", "gateway executed / naive", "gateway cached / naive")
+    for start in (*starts, "cold chain, D = "):
         assert any(line.startswith(start) for line in lines), start
     assert any(line.startswith("RSS, response cache full") for line in lines)
 

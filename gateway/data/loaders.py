@@ -1,5 +1,5 @@
-"""Per-request DataLoaders over the entity store: within one request, each entity is
-loaded at most once however often the query names it, and sibling loads run together.
+"""Per-request loaders over the entity store: within one request, each entity is loaded
+at most once however often the query names it, and sibling loads run together.
 They also carry the request's freshness wish (Cache-Control: no-cache) down, note every
 stale value served, for the response's extensions, and note every entity read with how long
 it stays fresh, for the response cache."""
@@ -9,13 +9,11 @@ from __future__ import annotations
 import asyncio
 import math
 import time
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from strawberry.dataloader import DataLoader
-
-from gateway.data.kinds import CONTACT, KINDS, RAW_TRANSCRIPT, STORAGE, TRANSCRIPT, Kind
+from gateway.data.kinds import CONTACT, RAW_TRANSCRIPT, STORAGE, TRANSCRIPT, Kind
 from gateway.data.quality import CALL_RECORDINGS, TranscriptHint
 from gateway.data.store import EntityStore
 
@@ -23,8 +21,6 @@ __all__ = ["EntityKey", "Loader", "Loaders", "Reads", "Stale"]
 
 EntityKey = tuple[str, str]
 """(instance ID, entity ID)"""
-
-Loader = DataLoader[EntityKey, Any]
 
 
 @dataclass(frozen=True)
@@ -55,15 +51,72 @@ class Reads:
         self.fresh_for = min(self.fresh_for, fresh_for)
 
 
+class Loader:
+    """One kind's entities for one request: each key fetched once, by its first caller, in
+    that caller's own task (a warm read waits on nothing: no batch to schedule, no task of
+    its own), its value or error shared with every concurrent or later caller.
+
+    Connect has no batch read, so there is nothing to batch: siblings' loads run together
+    because graphql-core runs sibling fields together. A caller cancelled mid-fetch takes
+    only its own fetch with it: a caller waiting on that key fetches it again itself."""
+
+    def __init__(self, fetch: Callable[[str, str], Awaitable[Any]]) -> None:
+        self._fetch = fetch
+        self._known: dict[EntityKey, asyncio.Future[Any]] = {}
+
+    async def load(self, key: EntityKey) -> Any:
+        while (known := self._known.get(key)) is not None:
+            if known.done() and not known.cancelled():
+                return known.result()  # or raises the fetch's error, as it did
+            try:
+                # Shielded: a waiter cancelled does not cancel the fetch the others wait on.
+                return await asyncio.shield(known)
+            except asyncio.CancelledError:
+                task = asyncio.current_task()
+                if not known.cancelled() or (task is not None and task.cancelling()):
+                    raise
+                # Its fetcher was cancelled, not this caller: fetch it here instead.
+        future = asyncio.get_running_loop().create_future()
+        self._known[key] = future
+        try:
+            value = await self._fetch(*key)
+        except asyncio.CancelledError:
+            if self._known.get(key) is future:
+                del self._known[key]
+            future.cancel()
+            raise
+        except Exception as error:
+            future.set_exception(error)
+            future.exception()  # retrieved: no waiter need ever ask for it
+            raise
+        future.set_result(value)
+        return value
+
+    def prime(self, key: EntityKey, value: Any) -> None:
+        """`value` is what `key` loads to, unless it is loaded already."""
+        if key not in self._known:
+            future = asyncio.get_running_loop().create_future()
+            future.set_result(value)
+            self._known[key] = future
+
+    def clear_all(self) -> None:
+        self._known.clear()
+
+    def __len__(self) -> int:
+        """How many keys it has loaded (or is loading)."""
+        return len(self._known)
+
+
 @dataclass(frozen=True)
 class Loaders:
     """A loader per kind (`loaders[CONTACT]`: may answer only some members, see
-    gateway/data/sources.py), and `complete_contact`: a contact that answers every member.
-    The transcripts' loaders are keyed by contact, the evaluation's by
-    `<evaluationId>@<version>`, the storage configs' by resource type."""
+    gateway/data/sources.py), each made when the request first asks for it, and
+    `complete_contact`: a contact that answers every member. The transcripts' loaders are
+    keyed by contact, the evaluation's by `<evaluationId>@<version>`, the storage configs'
+    by resource type."""
 
-    by_kind: Mapping[str, Loader]
-    complete_contact: Loader
+    make: Callable[[Kind, bool], Loader]  # a new loader of that kind (complete or not)
+    by_kind: dict[str, Loader] = field(default_factory=dict)
     stale: list[Stale] = field(default_factory=list)
     reads: Reads = field(default_factory=Reads)
     now: Callable[[], float] = time.time  # the store's clock, that sources are kept by
@@ -72,7 +125,17 @@ class Loaders:
     opened: list[float] = field(default_factory=lambda: [time.time()])
 
     def __getitem__(self, kind: Kind) -> Loader:
-        return self.by_kind[kind.name]
+        loader = self.by_kind.get(kind.name)
+        if loader is None:
+            loader = self.by_kind[kind.name] = self.make(kind, False)
+        return loader
+
+    @property
+    def complete_contact(self) -> Loader:
+        loader = self.by_kind.get(_COMPLETE)
+        if loader is None:
+            loader = self.by_kind[_COMPLETE] = self.make(CONTACT, True)
+        return loader
 
     def as_of(self) -> float:
         """The moment this request's freshness is judged at."""
@@ -80,7 +143,7 @@ class Loaders:
 
     def clear(self) -> None:
         """Forgets what was loaded: a subscription's next push reads the store again."""
-        for loader in (*self.by_kind.values(), self.complete_contact):
+        for loader in self.by_kind.values():
             loader.clear_all()
         self.stale.clear()
         self.opened[0] = self.now()
@@ -90,7 +153,7 @@ class Loaders:
         stale: list[Stale] = []
         reads = Reads()
 
-        def loader(kind: Kind, *, complete: bool = False) -> Loader:
+        def loader(kind: Kind, complete: bool) -> Loader:
             transcript = kind in (TRANSCRIPT, RAW_TRANSCRIPT)
 
             async def one(instance: str, entity: str) -> Any:
@@ -110,22 +173,18 @@ class Loaders:
                     stale.append(Stale(kind.name, instance, entity, fetched.stale_age))
                 return fetched.value
 
-            async def load(keys: Sequence[EntityKey]) -> list[Any]:
-                values: list[Any] = await asyncio.gather(
-                    *(one(instance, entity) for instance, entity in keys), return_exceptions=True
-                )
-                return values
-
-            return DataLoader(load_fn=load)
+            return Loader(one)
 
         return cls(
-            by_kind={name: loader(kind) for name, kind in KINDS.items()},
-            complete_contact=loader(CONTACT, complete=True),
+            make=loader,
             stale=stale,
             reads=reads,
             now=store.clock.time,
             opened=[store.clock.time()],
         )
+
+
+_COMPLETE = "complete contact"  # complete_contact's place among the loaders (not a kind)
 
 
 def _storage(store: EntityStore, instance: str) -> Callable[[], Awaitable[Any]]:

@@ -18,6 +18,7 @@ from typing import Any
 from cross_web import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
+from strawberry.http import GraphQLRequestData
 from strawberry.schema.exceptions import InvalidOperationTypeError
 from strawberry.types import ExecutionResult
 from strawberry.types.execution import PreExecutionError
@@ -160,10 +161,47 @@ class HTTPProtocol:
         return response
 
     async def parse_http_body(self, request: Any) -> Any:
-        data = await super().parse_http_body(request)  # type: ignore[misc]
+        data = await self._json_post(request)
+        if data is None:
+            data = await super().parse_http_body(request)  # type: ignore[misc]
         if not isinstance(getattr(data, "operation_name", None), str | None):
             raise HTTPException(400, "The operation's `operationName` must be a string or null")
         return data
+
+    async def _json_post(self, request: Any) -> GraphQLRequestData | None:
+        """Strawberry's reading of a POST of JSON (the common request), without what it
+        does for the others (parsing Content-Type with the email package, looking for a
+        streaming transport in Accept); None for any other request: strawberry reads it."""
+        if request.method != "POST":
+            return None
+        media = (request.content_type or "").partition(";")[0].strip().lower()
+        accept = request.headers.get("accept") or ""
+        if media != JSON or "multipart" in accept or "event-stream" in accept:
+            return None
+        data = self.parse_json(await request.get_body())  # type: ignore[attr-defined]
+        if not isinstance(data, dict):
+            return None  # strawberry's own words for it
+        query, variables, extensions = (data.get(k) for k in ("query", "variables", "extensions"))
+        if not isinstance(query, str | None):
+            raise HTTPException(
+                400, "The GraphQL operation's `query` must be a string or null, if provided."
+            )
+        if not isinstance(variables, dict | None):
+            raise HTTPException(
+                400, "The GraphQL operation's `variables` must be an object or null, if provided."
+            )
+        if not isinstance(extensions, dict | None):
+            raise HTTPException(
+                400,
+                "The GraphQL operation's `extensions` must be an object or null, if provided.",
+            )
+        return GraphQLRequestData(
+            query=query,
+            variables=variables,
+            operation_name=data.get("operationName"),
+            extensions=extensions,
+            protocol="http",
+        )
 
     async def execute_single(self, request: Any, *args: Any, **kwargs: Any) -> ExecutionResult:
         try:
