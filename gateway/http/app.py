@@ -94,10 +94,12 @@ def create_app(settings: Settings, clock: Clock = SYSTEM) -> Starlette:
         "max_age": 600,
     }
     cors = CORSMiddleware(_no_app, **cors_options)  # the hit path's: the same answers
-    hits = [] if traced else [Middleware(HitMiddleware, settings, authenticator, metrics, cors)]
+    view = GraphQLView(schema, settings, metrics, assets, clock)
+    lane = Middleware(HitMiddleware, settings, authenticator, metrics, cors, view)
+    hits = [] if traced else [lane]
     return Starlette(
         routes=[
-            Route("/graphql", view := GraphQLView(schema, settings, metrics, assets, clock)),
+            Route("/graphql", view),
             WebSocketRoute("/graphql", view),
             Route("/healthz", healthz),
             Route("/readyz", readyz),

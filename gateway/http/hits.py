@@ -1,22 +1,25 @@
-"""The response cache's hit path: the first middleware of the app, so that a request the
-response cache answers costs what answering over HTTP costs, and no more.
+"""POST /graphql's own lane, the first middleware of the app: the response cache's hit path,
+and for a miss the shortest way to the view.
 
 For `POST /graphql` (the requests desktops poll with), as soon as the caller and its scopes
 are known: the headers read in one pass, the caller authenticated (a known API key, or a
 token remembered since it verified), the body read once, the key computed once
-(`data.responses.request_key`'s parts), and on a hit the stored answer sent as it was sent
-the first time: its headers (media type, `Vary`, `Cache-Control: no-store`), the request
-id, CORS headers when the request has an `Origin`, and the gzipped copy stored beside it
-when the client accepts gzip. The request's counters, its latency and its audit line are
-written as for an executed answer. No GraphQL parsing, no Strawberry view, no context,
-loaders or deadline, and none of the other middleware: each of theirs is done here, only
-when it applies.
+(`data.responses.request_key`'s parts). On a hit the stored answer goes as it was sent the
+first time: its headers (media type, `Vary`, `Cache-Control: no-store`), the request id,
+Starlette's CORS headers, and the gzipped copy stored beside it when the client accepts
+gzip; the request's counters, its latency and its audit line are written as for an
+executed answer. No GraphQL parsing, no Strawberry view, no context, loaders or deadline.
 
-Anything else goes down the general path untouched (the body replayed, the key handed on
-in the request's state, so it is not computed twice): a miss, GET, `Cache-Control:
-no-cache`, a body without a Content-Length or over GATEWAY_MAX_BODY_BYTES, no credentials
-or refused ones (the authentication middleware refuses them, with its audit line), and
-every request while tracing is on (a hit then gets its span there).
+A miss (or any POST when the response cache is off, or one with `Cache-Control:
+no-cache`) goes straight to the view, its key handed on in the request's state so that the
+view keeps the answer under it, and its answer through what the rest of the stack would
+add: Starlette's gzip responders, its CORS answer, the request id. The other middleware
+have nothing left to do for it (the body is read and bounded, the caller authenticated).
+
+Anything else takes the whole stack untouched (the body replayed when it was read): other
+paths and methods, a body without a Content-Length or over GATEWAY_MAX_BODY_BYTES, no
+credentials or refused ones (the authentication middleware refuses them, with its audit
+line), and every request while tracing is on (the lane is not installed then).
 """
 
 from __future__ import annotations
@@ -28,15 +31,16 @@ import time
 from prometheus_client.metrics import MetricWrapperBase
 from starlette.datastructures import Headers
 from starlette.middleware.cors import CORSMiddleware
+from starlette.middleware.gzip import GZipResponder, IdentityResponder
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from gateway.core.caller import EVERYONE, Caller
 from gateway.core.errors import GatewayError
 from gateway.core.settings import Settings
-from gateway.data.responses import Cached, ResponseCache
+from gateway.data.responses import GZIP_MINIMUM_BYTES, Cached, ResponseCache
 from gateway.http.auth.authenticator import Authenticator
 from gateway.http.middleware import request_id_of
-from gateway.http.state import SERVICES, Services, scope_state
+from gateway.http.state import SERVICES, scope_state
 from gateway.observability.audit import Audit
 from gateway.observability.logs import request_id
 from gateway.observability.metrics import Metrics
@@ -72,8 +76,10 @@ class HitMiddleware:
         authenticator: Authenticator,
         metrics: Metrics,
         cors: CORSMiddleware,
+        view: ASGIApp,
     ) -> None:
         self.app = app
+        self.view = view  # the GraphQL view, the route's app
         self.authenticator = authenticator
         self.metrics = metrics
         self.max_body = settings.max_body_bytes
@@ -85,11 +91,6 @@ class HitMiddleware:
         if scope["type"] != "http" or scope["method"] != "POST" or scope["path"] != "/graphql":
             await self.app(scope, receive, send)
             return
-        services: Services = scope["state"][SERVICES]
-        responses = services.responses
-        if responses is None:
-            await self.app(scope, receive, send)
-            return
         started = time.perf_counter()
         headers: dict[bytes, bytes] = {}
         for name, value in scope["headers"]:
@@ -98,37 +99,64 @@ class HitMiddleware:
                 headers.setdefault(name, value)
         caller = await self._caller(headers)
         length = _length(headers.get(b"content-length"))
-        if caller is None or length is None or length > self.max_body or _no_cache(headers):
+        if caller is None or length is None or length > self.max_body:
             await self.app(scope, receive, send)
             return
         body, receive = await _body(receive, length)
         if body is None:  # the client went away, or sent other than it announced
             await self.app(scope, receive, send)
             return
-        key = ResponseCache.key(
-            caller.scope_key,
-            self.instance,
-            "POST",
-            headers.get(b"accept", b""),
-            headers.get(b"content-type", b""),
-            body,
-        )
-        entry = responses.get(key)
-        if entry is None:
-            # The general path executes it and keeps the answer under this key.
-            state = scope_state(scope)
-            state.response_key = key
-            state.looked_up = True
-            scope["state"]["caller"] = caller
-            await self.app(scope, receive, send)
-            return
         rid = request_id_of(headers.get(b"x-request-id"))
         token = request_id.set(rid)
         try:
-            await self._replay(scope, entry, headers, rid, send)
-            self._count(entry, caller, started)
+            responses = scope["state"][SERVICES].responses
+            if responses is not None and not _no_cache(headers):
+                key = ResponseCache.key(
+                    caller.scope_key,
+                    self.instance,
+                    "POST",
+                    headers.get(b"accept", b""),
+                    headers.get(b"content-type", b""),
+                    body,
+                )
+                entry = responses.get(key)
+                if entry is not None:
+                    await self._replay(entry, headers, rid, send)
+                    self._count(entry, caller, started)
+                    return
+                # The view executes it and keeps the answer under this key.
+                state = scope_state(scope)
+                state.response_key = key
+                state.looked_up = True
+            scope["state"]["caller"] = caller
+            await self._execute(scope, receive, send, headers, rid)
         finally:
             request_id.reset(token)
+
+    async def _execute(
+        self, scope: Scope, receive: Receive, send: Send, headers: dict[bytes, bytes], rid: str
+    ) -> None:
+        """Straight to the view, with what the rest of the stack would add to its answer:
+        gzip (Starlette's own responders), CORS, the request id."""
+
+        async def with_id(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message["headers"] = [*message["headers"], (b"x-request-id", rid.encode())]
+            await send(message)
+
+        responder: ASGIApp
+        if b"gzip" in headers.get(b"accept-encoding", b""):
+            responder = GZipResponder(self.view, GZIP_MINIMUM_BYTES)
+        else:
+            responder = IdentityResponder(self.view, GZIP_MINIMUM_BYTES)
+        await responder(scope, receive, self._cors(headers, with_id))
+
+    def _cors(self, headers: dict[bytes, bytes], send: Send) -> Send:
+        """`send` through Starlette's CORS answer to a simple request (it adds `Vary:
+        Origin` to every one, and the allowed origin's headers when there is one)."""
+        origin = headers.get(b"origin")
+        only_origin = Headers(raw=[(b"origin", origin)]) if origin is not None else _NO_ORIGIN
+        return functools.partial(self.cors.send, send=send, request_headers=only_origin)
 
     async def _caller(self, headers: dict[bytes, bytes]) -> Caller | None:
         """The caller, or None for the general path (no credentials, or refused ones)."""
@@ -152,17 +180,14 @@ class HitMiddleware:
             return None
 
     async def _replay(
-        self, scope: Scope, entry: Cached, headers: dict[bytes, bytes], rid: str, send: Send
+        self, entry: Cached, headers: dict[bytes, bytes], rid: str, send: Send
     ) -> None:
         if entry.gzipped is not None and b"gzip" in headers.get(b"accept-encoding", b""):
             body, stored = entry.gzipped, entry.gzip_headers
         else:
             body, stored = entry.body, entry.plain_headers
         raw = [*stored, (b"x-request-id", rid.encode())]
-        # Starlette's CORS answer to a simple request (it adds `Vary: Origin` to every one).
-        origin = headers.get(b"origin")
-        only_origin = Headers(raw=[(b"origin", origin)]) if origin is not None else _NO_ORIGIN
-        cors_send = functools.partial(self.cors.send, send=send, request_headers=only_origin)
+        cors_send = self._cors(headers, send)
         await cors_send({"type": "http.response.start", "status": 200, "headers": raw})
         await send({"type": "http.response.body", "body": body})
 
