@@ -18,6 +18,7 @@ The third holds one answer:
 from __future__ import annotations
 
 import json
+import os
 import sys
 from datetime import datetime
 from functools import lru_cache
@@ -246,7 +247,10 @@ def main() -> None:
         with open(path) as file:
             records: dict[str, Record] = json.load(file)
         app = naive_app(records) if kind == "naive" else raw_app(records)
-    uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
+    # The gateway's own choice of loop (GATEWAY_EVENT_LOOP, as benchmarks/warm_path.py sets
+    # it for every server), so that each server runs on the same one.
+    loop: Any = os.environ.get("GATEWAY_EVENT_LOOP", "auto")
+    uvicorn.run(app, host="127.0.0.1", port=port, loop=loop, log_level="warning", access_log=False)
 
 
 if __name__ == "__main__":

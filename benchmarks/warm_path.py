@@ -2,7 +2,7 @@
 in memory, the same nested query over HTTP; then a cold chain, and memory.
 
     .venv/bin/python benchmarks/warm_path.py [--seconds 10] [--rounds 3] [--connections 16]
-        [--latency-ms 20] [--samples 5]
+        [--latency-ms 20] [--samples 5] [--loop auto|asyncio|uvloop]
 
 Starts, each a process of its own with one uvicorn worker on 127.0.0.1, against the
 emulator (`connect-gateway emulator --latency-ms`):
@@ -26,12 +26,15 @@ cold latency of `chain` on the demo's deepest chain (D contacts, each found only
 the one after it: D DescribeContact calls in a row) with Cache-Control: no-cache, against
 D x the emulator's latency; then the RSS of a gateway process holding 10,000 cached
 contacts, and with its response cache full.
-About a minute at the defaults. The quota guard is off: the emulator has no quota here.
+Every server runs on the event loop --loop names (GATEWAY_EVENT_LOOP: `auto` is uvloop
+when it is installed, the `fast` extra). About a minute at the defaults. The quota guard
+is off: the emulator has no quota here.
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import os
 import statistics
@@ -76,6 +79,7 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--latency-ms", type=float, default=20.0)
     parser.add_argument("--samples", type=int, default=5)
+    parser.add_argument("--loop", choices=("auto", "asyncio", "uvloop"), default="auto")
     parser.add_argument("--memory", help=argparse.SUPPRESS)  # the memory child's records
     args = parser.parse_args()
     if args.memory:
@@ -91,14 +95,15 @@ def main() -> None:
         records_file.write_text(json.dumps(records))
         body = {"query": QUERY, "variables": {"contactId": contact}}
         servers = [
-            _start(stack, logs, name, argv, env, body)
+            _start(stack, logs, name, argv, env | {"GATEWAY_EVENT_LOOP": args.loop}, body)
             for name, argv, env in _servers(emulator_url, records_file)
         ]
         # The bare endpoint answers with the bytes the gateway answers (a cache hit's).
         answer_file = logs / "answer.json"
         answer_file.write_bytes(httpx.post(f"{servers[1].url}/graphql", json=body).content)
         bare = [sys.executable, str(HERE / "warm_apps.py"), "bare", str(answer_file)]
-        servers.append(_start(stack, logs, "bare endpoint", bare, base_environment(), body))
+        bare_env = base_environment() | {"GATEWAY_EVENT_LOOP": args.loop}
+        servers.append(_start(stack, logs, "bare endpoint", bare, bare_env, body))
         rows = _drive_rounds(servers, body, args)
         chain_id, depth = _deepest_chain(contacts)
         cold = _cold_chain(stack, logs, emulator_url, chain_id, args.samples)
@@ -217,9 +222,12 @@ def _clock_ticks() -> int:
 
 
 def _report(rows: dict[str, tuple[Load, float]], args: argparse.Namespace) -> None:
+    loop = args.loop
+    if loop == "auto":
+        loop = "uvloop" if importlib.util.find_spec("uvloop") else "asyncio"
     print(
         f"the nested query, {args.connections} connections, {args.seconds:.0f} s each, "
-        "one uvicorn worker per server"
+        f"one uvicorn worker per server, on {loop}"
     )
     print(
         f"{'server':<20} {'req/s':>8} {'p50 ms':>7} {'p99 ms':>7} {'server CPU/req':>15} "

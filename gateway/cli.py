@@ -196,6 +196,7 @@ def serve_command(args: argparse.Namespace) -> int:
                 host=settings.host,
                 port=settings.port,
                 proxy_headers=True,
+                loop=settings.event_loop,
                 log_config=None,
                 access_log=False,
                 # SIGTERM: no new connections, requests in flight finish (websockets are
@@ -222,6 +223,7 @@ def serve_command(args: argparse.Namespace) -> int:
                 port=settings.port,
                 workers=settings.workers,
                 proxy_headers=True,
+                loop=settings.event_loop,
                 log_config=None,
                 access_log=False,
                 timeout_graceful_shutdown=settings.shutdown_seconds,

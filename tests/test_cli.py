@@ -81,6 +81,32 @@ def test_invalid_configuration_is_a_clear_message() -> None:
     assert "Traceback" not in result.stderr
 
 
+@pytest.mark.parametrize("loop", ["asyncio", "uvloop"])
+def test_the_event_loop_is_the_one_asked_for(loop: str) -> None:
+    process = Process("serve", "--port", "0", env=_env(GATEWAY_EVENT_LOOP=loop))
+    try:
+        match, _ = process.wait_for(r"serving GraphQL at (http://[\d.]+:\d+)/graphql")
+        answer = web.post(f"{match.group(1)}/graphql", json={"query": "{ __typename }"})
+        assert answer.json() == {"data": {"__typename": "Query"}}
+        maps = Path(f"/proc/{process.proc.pid}/maps").read_text()
+        assert ("uvloop/loop." in maps) == (loop == "uvloop"), "uvloop's extension loaded"
+    finally:
+        process.stop()
+
+
+def test_an_unknown_event_loop_is_a_clear_message() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "gateway", "serve"],
+        env=_env(GATEWAY_EVENT_LOOP="trio"),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode != 0
+    assert "GATEWAY_EVENT_LOOP" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
 async def _ask_all(url: str, ids: list[str]) -> list[dict[str, object]]:
     query = "query($id: ID!) { contact(contactId: $id) { id } }"
     async with web.AsyncClient(base_url=url, timeout=60) as client:

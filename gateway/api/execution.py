@@ -13,6 +13,11 @@ before, on values the gateway already holds. This module removes the work that r
   building a resolve info, a path or a completion; anything unusual (an error, an
   awaitable, a value the type refuses) takes graphql-core's general path, so the answer
   and its errors are the same as graphql-core's own.
+- **Sibling fields that need not wait run without a task.** graphql-core gathers a
+  selection's awaitable fields as tasks (a task each, scheduled, stepped, collected); a link
+  to a contact the cache holds never actually waits. `gather_eagerly` steps each one here
+  first, in a context of its own as a task would have: one that finishes costs no task,
+  one that waits goes on in a task from where it stopped.
 - **Field collection is memoized across requests** for a document without `@skip`,
   `@include`, `@defer` or `@stream` (then it depends on nothing but the document): each
   selection set is collected once per process, not once per request.
@@ -23,9 +28,12 @@ one and compares the answers.
 
 from __future__ import annotations
 
+import asyncio
+import contextvars
 import functools
 import weakref
 from collections.abc import Callable
+from types import CoroutineType
 from typing import Any, NamedTuple
 
 from graphql import (
@@ -190,7 +198,7 @@ class GatewayExecutor(StrawberryGraphQLCoreExecutionContext):
                 field = awaitable_fields[0]
                 results[field] = await results[field]
             else:
-                awaited = await gather_with_cancel(*(results[f] for f in awaitable_fields))
+                awaited = await gather_eagerly([results[f] for f in awaitable_fields])
                 results.update(zip(awaitable_fields, awaited, strict=True))
             return results
 
@@ -216,6 +224,85 @@ class GatewayExecutor(StrawberryGraphQLCoreExecutionContext):
         if found is None:
             found = collected[key] = super().collect_subfields(return_type, field_details_list)
         return found
+
+
+async def gather_eagerly(awaitables: list[Any]) -> list[Any]:
+    """graphql-core's `gather_with_cancel` (results in order; the first error cancels the
+    rest and is raised), each coroutine first run here up to its first wait, in a copy of
+    the context (as a task runs it): one that finishes without waiting costs no task and no
+    turn of the loop; one that waits goes on in a task, from where it stopped."""
+    results: list[Any] = [None] * len(awaitables)
+    waiting: dict[int, asyncio.Future[Any]] = {}
+    loop = asyncio.get_running_loop()
+    for index, awaitable in enumerate(awaitables):
+        if not isinstance(awaitable, CoroutineType):
+            waiting[index] = asyncio.ensure_future(awaitable)
+            continue
+        context = contextvars.copy_context()
+        try:
+            yielded = context.run(awaitable.send, None)
+        except StopIteration as done:
+            results[index] = done.value
+            continue
+        except BaseException:
+            for rest in awaitables[index + 1 :]:
+                if isinstance(rest, CoroutineType):
+                    rest.close()  # never started
+            for future in waiting.values():
+                future.cancel()
+            if waiting:
+                await asyncio.gather(*waiting.values(), return_exceptions=True)
+            raise
+        task = loop.create_task(_resumed(awaitable, yielded), context=context)
+        task.add_done_callback(functools.partial(_unwind, awaitable))
+        waiting[index] = task
+    if waiting:
+        awaited = await gather_with_cancel(*waiting.values())
+        for index, value in zip(waiting, awaited, strict=True):
+            results[index] = value
+    return results
+
+
+async def _resumed(coroutine: Any, yielded: Any) -> Any:
+    """The rest of `coroutine`, which has just yielded `yielded` (the future it waits on,
+    or None for a bare yield) to the event loop: in a task, as if it had run there."""
+    while True:
+        try:
+            await _Yield(yielded)
+        except BaseException as error:  # a cancellation, thrown in while it waited
+            try:
+                yielded = coroutine.throw(error)
+            except StopIteration as done:
+                return done.value
+        else:
+            try:
+                yielded = coroutine.send(None)
+            except StopIteration as done:
+                return done.value
+
+
+def _unwind(coroutine: Any, task: asyncio.Task[Any]) -> None:
+    """A task cancelled before its first step never ran `_resumed`: the coroutine, still
+    where it stopped, is cancelled here (its handlers and cleanup run, as in a task)."""
+    if coroutine.cr_frame is None or coroutine.cr_running:
+        return  # it finished (or unwound) in its task
+    try:
+        coroutine.throw(asyncio.CancelledError())
+    except BaseException:  # the cancellation, or whatever it ended with
+        return
+    coroutine.close()  # it waits again: nothing will ever resume it
+
+
+class _Yield:
+    """Hands a future a coroutine yielded on to the task that now runs it."""
+
+    __slots__ = ("future",)
+
+    def __init__(self, future: Any) -> None:
+        self.future = future
+
+    def __await__(self) -> Any:
+        yield self.future
 
 
 def _plain_leaf(source: Any, leaf: Leaf) -> Any:

@@ -154,6 +154,9 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=0, le=65535)
     workers: int = Field(default=1, ge=1, le=64)
+    # uvicorn's event loop: uvloop when installed (the `fast` extra, in the image), else
+    # asyncio's; or either by name.
+    event_loop: Literal["auto", "asyncio", "uvloop"] = "auto"
     example_contact_id: str | None = None
 
     @model_validator(mode="before")

@@ -28,7 +28,6 @@ import functools
 import logging
 import time
 
-from prometheus_client.metrics import MetricWrapperBase
 from starlette.datastructures import Headers
 from starlette.middleware.cors import CORSMiddleware
 from starlette.middleware.gzip import GZipResponder, IdentityResponder
@@ -85,7 +84,6 @@ class HitMiddleware:
         self.max_body = settings.max_body_bytes
         self.instance = settings.default_instance or ""
         self.cors = cors  # the app's own: its headers, its origin check
-        self._counted: dict[str, tuple[MetricWrapperBase, MetricWrapperBase]] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] != "POST" or scope["path"] != "/graphql":
@@ -192,15 +190,9 @@ class HitMiddleware:
         await send({"type": "http.response.body", "body": body})
 
     def _count(self, entry: Cached, caller: Caller, started: float) -> None:
-        counted = self._counted.get(entry.operation)
-        if counted is None:
-            counted = self._counted[entry.operation] = (
-                self.metrics.requests.labels(entry.operation),
-                self.metrics.request_latency.labels(entry.operation),
-            )
-        requests, latency = counted
-        requests.inc()  # type: ignore[attr-defined]
-        latency.observe(time.perf_counter() - started)  # type: ignore[attr-defined]
+        requests, latency = self.metrics.of_operation(entry.operation)
+        requests.inc()
+        latency.observe(time.perf_counter() - started)
         if _audit.isEnabledFor(logging.INFO):
             Audit.of_tags(caller.id, entry.tags).write(entry.operation, 0)
 

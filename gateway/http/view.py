@@ -165,9 +165,9 @@ class GraphQLView(HTTPProtocol, GraphQL[Context, None]):
             if _no_cache(request.headers):
                 responses.count_bypass()
             elif (entry := responses.get(key)) is not None:
-                self.metrics.requests.labels(entry.operation).inc()
-                latency = time.perf_counter() - started
-                self.metrics.request_latency.labels(entry.operation).observe(latency)
+                requests, latency = self.metrics.of_operation(entry.operation)
+                requests.inc()
+                latency.observe(time.perf_counter() - started)
                 Audit.of_tags(caller.id, entry.tags).write(entry.operation, 0)
                 return replay(entry)
         since = responses.epoch
@@ -256,8 +256,9 @@ class GraphQLView(HTTPProtocol, GraphQL[Context, None]):
             operation_name = None if sole is None or sole.name is None else sole.name.value
         name = self.metrics.operation_label(operation_name)
         state.operation_label = name
-        self.metrics.requests.labels(name).inc()
-        with self.metrics.request_latency.labels(name).time():
+        requests, latency = self.metrics.of_operation(name)
+        requests.inc()
+        with latency.time():
             result = await super().execute_operation(request, *args, **kwargs)
         errors = getattr(result, "errors", None) or []
         if state.audit is not None:

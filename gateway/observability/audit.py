@@ -76,6 +76,8 @@ class Audit:
         self.writes.append(":".join((operation, contact_id, "+".join(members) or "-")))
 
     def write(self, operation: str | None, errors: int) -> None:
+        if not log.isEnabledFor(logging.INFO):
+            return  # the line's fields are not even encoded
         recordings = ""
         if self.recordings:
             recordings = " recordings=" + ",".join(_encode(c) for c in self.recordings)

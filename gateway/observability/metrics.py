@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import re
+from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client.multiprocess import MultiProcessCollector, mark_process_dead
@@ -116,6 +117,7 @@ class Metrics:
             registry=registry,
         )
         self._names: set[str] = set()
+        self._operations: dict[str, tuple[Any, Any]] = {}
 
     def operation_label(self, name: str | None) -> str:
         """A bounded label for a client-chosen operation name."""
@@ -125,6 +127,17 @@ class Metrics:
             return "other"
         self._names.add(name)
         return name
+
+    def of_operation(self, label: str) -> tuple[Any, Any]:
+        """The request counter and latency histogram of an operation label (one of
+        `operation_label`'s, so bounded), looked up once per label, not per request."""
+        children = self._operations.get(label)
+        if children is None:
+            children = self._operations[label] = (
+                self.requests.labels(label),
+                self.request_latency.labels(label),
+            )
+        return children
 
     def count_invalidations(self, tags: list[str]) -> None:
         for tag in tags:
