@@ -15,10 +15,11 @@ import boto3
 import httpx
 import pytest
 
+from gateway.emulator import DEMO_INSTANCE_ID
 from gateway.http.view import EXAMPLE_QUERY
 from tests import web
 from tests.emulator.receiver import receiving
-from tests.support import Emulator, Process
+from tests.support import Emulator, Process, gateway_process
 
 SCHEMA = Path(__file__).parent.parent / "schema" / "schema.graphql"
 NAME = "query($id: ID!) { contact(contactId: $id) { id name } }"
@@ -82,16 +83,15 @@ def test_invalid_configuration_is_a_clear_message() -> None:
 
 
 @pytest.mark.parametrize("loop", ["asyncio", "uvloop"])
-def test_the_event_loop_is_the_one_asked_for(loop: str) -> None:
-    process = Process("serve", "--port", "0", env=_env(GATEWAY_EVENT_LOOP=loop))
-    try:
-        match, _ = process.wait_for(r"serving GraphQL at (http://[\d.]+:\d+)/graphql")
-        answer = web.post(f"{match.group(1)}/graphql", json={"query": "{ __typename }"})
+def test_the_event_loop_is_the_one_asked_for(loop: str, emulator: Emulator) -> None:
+    # Not the demo: its emulator runs in the process too, on a loop of its own choosing.
+    settings = {"connect_endpoint_url": emulator.url, "instance_id": DEMO_INSTANCE_ID}
+    with gateway_process(**settings, event_loop=loop) as gateway:
+        answer = gateway.http.post("/graphql", json={"query": "{ __typename }"})
         assert answer.json() == {"data": {"__typename": "Query"}}
-        maps = Path(f"/proc/{process.proc.pid}/maps").read_text()
+        assert gateway.process is not None
+        maps = Path(f"/proc/{gateway.process.proc.pid}/maps").read_text()
         assert ("uvloop/loop." in maps) == (loop == "uvloop"), "uvloop's extension loaded"
-    finally:
-        process.stop()
 
 
 def test_an_unknown_event_loop_is_a_clear_message() -> None:

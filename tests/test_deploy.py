@@ -653,15 +653,22 @@ def _constraints() -> dict[str, str]:
 
 def test_the_lockfile_covers_the_runtime_requirements_with_hashes() -> None:
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
-    runtime = {_name(r) for r in project["dependencies"]}
+    # The run-time dependencies, and the image's extra (uvloop).
+    image_extras = project["optional-dependencies"]["fast"]
+    runtime = {_name(r) for r in (*project["dependencies"], *image_extras)}
     locked = _locked(LOCK)
     assert runtime - locked.keys() == set(), "missing from the lock: run scripts/lock"
     for name, (_, hashes) in locked.items():
         assert hashes, name
         assert all(h.startswith("sha256:") for h in hashes), name
     # Only run-time dependencies: none of the test or dev tools.
-    extras = {_name(r) for group in project["optional-dependencies"].values() for r in group}
-    assert (extras - {"connect-graphql-gateway"}) & locked.keys() == set()
+    tools = {
+        _name(r)
+        for extra, group in project["optional-dependencies"].items()
+        if extra != "fast"
+        for r in group
+    }
+    assert (tools - {"connect-graphql-gateway"}) & locked.keys() == set()
     # The versions the tests run with.
     pins = _constraints()
     for name, (version, _) in locked.items():
