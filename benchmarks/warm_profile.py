@@ -34,10 +34,10 @@ PHASES: dict[str, Match] = {
         f.endswith("starlette/applications.py") and n == "__call__"
     ),
     "  response cache lookup": lambda f, n: (
-        f.endswith("gateway/data/responses.py") and n == "request_key"
+        f.endswith("gateway/data/responses.py") and n in ("key", "get")
     ),
-    "  strawberry: parse body": lambda f, n: (
-        f.endswith("http/async_base_view.py") and n == "parse_http_body"
+    "  parse body (http/protocol.py)": lambda f, n: (
+        f.endswith("gateway/http/protocol.py") and n == "parse_http_body"
     ),
     "  execute (GatewaySchema.execute)": lambda f, n: (
         f.endswith(("gateway/api/schema.py", "strawberry/schema/schema.py")) and n == "execute"
@@ -48,7 +48,7 @@ PHASES: dict[str, Match] = {
     "    execution (graphql-core's executor)": lambda f, n: (
         f.endswith("graphql/execution/executor.py") and n == "await_result"
     ),
-    "      link resolvers (DataLoader, store)": lambda f, n: (
+    "      link resolvers (loaders, store)": lambda f, n: (
         f.endswith("gateway/api/contact.py") and n == "load_contact"
     ),
     "      entity store reads": lambda f, n: f.endswith("gateway/data/store.py") and n == "get",
