@@ -38,6 +38,7 @@ from gateway.core.errors import GatewayError
 from gateway.core.settings import Settings
 from gateway.data.responses import GZIP_MINIMUM_BYTES, Cached, ResponseCache
 from gateway.http.auth.authenticator import Authenticator
+from gateway.http.bodies import replayed
 from gateway.http.middleware import request_id_of
 from gateway.http.state import SERVICES, scope_state
 from gateway.observability.audit import Audit
@@ -218,24 +219,11 @@ async def _body(receive: Receive, length: int) -> tuple[bytes | None, Receive]:
     while more and size <= length:
         message = await receive()
         if message["type"] != "http.request":
-            return None, _replay_receive(message, receive)
+            return None, replayed(message, receive)
         chunk = message.get("body", b"")
         chunks.append(chunk)
         size += len(chunk)
         more = message.get("more_body", False)
     body = chunks[0] if len(chunks) == 1 else b"".join(chunks)
-    replayed = _replay_receive({"type": "http.request", "body": body, "more_body": more}, receive)
-    return (body if size == length and not more else None), replayed
-
-
-def _replay_receive(first: Message, receive: Receive) -> Receive:
-    sent = False
-
-    async def replay() -> Message:
-        nonlocal sent
-        if not sent:
-            sent = True
-            return first
-        return await receive()
-
-    return replay
+    given = replayed({"type": "http.request", "body": body, "more_body": more}, receive)
+    return (body if size == length and not more else None), given

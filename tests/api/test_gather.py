@@ -55,25 +55,25 @@ async def test_one_that_does_not_wait_costs_no_task() -> None:
     assert len(tasks) == 1, "only the one that waited"
 
 
-async def test_an_error_cancels_the_rest_and_is_raised() -> None:
-    never = asyncio.Event()
-    waiting = waits(never, "never")
-    cancelled: list[bool] = []
+async def waits_for_ever(cancelled: list[bool]) -> None:
+    """Waits until cancelled, and says it was."""
+    try:
+        await asyncio.Event().wait()
+    except asyncio.CancelledError:
+        cancelled.append(True)
+        raise
 
-    async def watched() -> None:
-        try:
-            await never.wait()
-        except asyncio.CancelledError:
-            cancelled.append(True)
-            raise
+
+async def test_an_error_cancels_the_rest_and_is_raised() -> None:
+    cancelled: list[bool] = []
 
     async def fails() -> None:
         await asyncio.sleep(0)
         raise LookupError("no such contact")
 
     with pytest.raises(LookupError, match="no such contact"):
-        await gather_eagerly([watched(), fails(), waiting])
-    assert cancelled == [True]
+        await gather_eagerly([waits_for_ever(cancelled), fails(), waits_for_ever(cancelled)])
+    assert cancelled == [True, True]
 
 
 async def test_an_error_before_any_wait_closes_those_not_started() -> None:
@@ -101,17 +101,8 @@ async def test_each_runs_in_a_context_of_its_own() -> None:
 
 
 async def test_a_cancelled_gather_cancels_the_ones_waiting() -> None:
-    never = asyncio.Event()
     cancelled: list[bool] = []
-
-    async def watched() -> None:
-        try:
-            await never.wait()
-        except asyncio.CancelledError:
-            cancelled.append(True)
-            raise
-
-    gathering = asyncio.ensure_future(gather_eagerly([answer(1), watched()]))
+    gathering = asyncio.ensure_future(gather_eagerly([answer(1), waits_for_ever(cancelled)]))
     await asyncio.sleep(0)
     gathering.cancel()
     with pytest.raises(asyncio.CancelledError):

@@ -73,13 +73,19 @@ async def test_an_error_is_shared_and_kept() -> None:
     assert upstream.calls == [("i", "c-1")], "an error is the answer for this request"
 
 
-async def test_a_cancelled_fetcher_hands_the_key_to_its_waiters() -> None:
-    upstream = Upstream(hold=True)
+async def two_callers(upstream: Upstream) -> tuple[asyncio.Task[Any], asyncio.Task[Any]]:
+    """The first caller of a key (fetching it, held) and a second (waiting on it)."""
     loader = Loader(upstream)
     first = asyncio.create_task(loader.load(("i", "c-1")))
     await asyncio.sleep(0)
     waiter = asyncio.create_task(loader.load(("i", "c-1")))
     await asyncio.sleep(0)
+    return first, waiter
+
+
+async def test_a_cancelled_fetcher_hands_the_key_to_its_waiters() -> None:
+    upstream = Upstream(hold=True)
+    first, waiter = await two_callers(upstream)
 
     first.cancel()
     with pytest.raises(asyncio.CancelledError):
@@ -92,11 +98,7 @@ async def test_a_cancelled_fetcher_hands_the_key_to_its_waiters() -> None:
 
 async def test_a_cancelled_waiter_leaves_the_fetch_to_the_others() -> None:
     upstream = Upstream(hold=True)
-    loader = Loader(upstream)
-    first = asyncio.create_task(loader.load(("i", "c-1")))
-    await asyncio.sleep(0)
-    waiter = asyncio.create_task(loader.load(("i", "c-1")))
-    await asyncio.sleep(0)
+    first, waiter = await two_callers(upstream)
 
     waiter.cancel()
     with pytest.raises(asyncio.CancelledError):
