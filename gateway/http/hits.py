@@ -120,8 +120,9 @@ class HitMiddleware:
                 )
                 entry = responses.get(key)
                 if entry is not None:
-                    await self._replay(entry, headers, rid, send)
+                    # Counted and audited before it goes, as an executed answer is.
                     self._count(entry, caller, started)
+                    await self._replay(entry, headers, rid, send)
                     return
                 # The view executes it and keeps the answer under this key.
                 state = scope_state(scope)

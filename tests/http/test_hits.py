@@ -16,7 +16,7 @@ import pytest
 
 from gateway.core.caller import CONTACTS_READ, INSTANCE_ANY, METRICS_READ
 from gateway.http.auth.keys import new_key
-from tests.chains import deepest
+from tests.chains import deepest, demo_contacts
 from tests.support import Emulator, Gateway
 
 # Long enough an answer (over 1 KiB) that gzip applies to it.
@@ -63,7 +63,14 @@ def _headers(response: httpx.Response) -> dict[str, str]:
 
 @pytest.fixture
 def contact(emulator: Emulator) -> str:
-    return str(deepest(emulator.contacts())[-1]["id"])
+    """An ended contact whose previous one has ended too: cached for as long as the tests
+    take, however slow the machine (an active one's answers expire in seconds)."""
+    by_id = demo_contacts(emulator.contacts())
+    for found in deepest(emulator.contacts()):
+        previous = by_id.get(found.get("previousContactId") or "")
+        if found["disconnected"] and previous is not None and previous.get("disconnected"):
+            return str(found["id"])
+    raise AssertionError("the demo data has no ended contact with an ended previous one")
 
 
 @pytest.fixture
