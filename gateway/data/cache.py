@@ -20,14 +20,26 @@ from aiocache.serializers import NullSerializer
 
 from gateway.shared.coordination import Coordinator, Unavailable
 
-__all__ = ["DECODED", "DECODED_BYTES", "Cache", "Generation", "when_dropped"]
+__all__ = [
+    "DECODED",
+    "DECODED_BYTES",
+    "DECODED_PER_TEXT_BYTE",
+    "Cache",
+    "Generation",
+    "when_dropped",
+]
 
-DECODED = 1024
+DECODED = 512
 """How many entries a process keeps decoded (the warm set), besides their JSON text."""
 
-DECODED_BYTES = 4 * 2**20
-"""The most JSON text those decoded entries come from (a decoded value takes a few times
-its text): large entries (search pages) leave room for fewer."""
+DECODED_BYTES = 6 * 2**20
+"""The most memory those decoded entries take, counted as DECODED_PER_TEXT_BYTE times
+their JSON text: large entries (search pages) leave room for fewer. (Issue 31's soak: the
+warm set filling was most of a replica's growth at 1,024 entries and 4 MiB of text.)"""
+
+DECODED_PER_TEXT_BYTE = 4
+"""What a decoded DescribeContact record takes per byte of its JSON text (tracemalloc:
+4.2 for the demo's records)."""
 
 
 _GENERATIONS = 20_000  # keys whose local generation is remembered (see `generation`)
@@ -158,7 +170,7 @@ class Cache:
         value = json.loads(raw)
         self._forget_decoded(key)
         self._decoded[key] = (raw, value)
-        self._decoded_bytes += len(raw)
+        self._decoded_bytes += len(raw) * DECODED_PER_TEXT_BYTE
         while len(self._decoded) > DECODED or self._decoded_bytes > DECODED_BYTES:
             oldest = next(iter(self._decoded))
             self._forget_decoded(oldest)
@@ -167,7 +179,7 @@ class Cache:
     def _forget_decoded(self, key: str) -> None:
         dropped = self._decoded.pop(key, None)
         if dropped is not None:
-            self._decoded_bytes -= len(dropped[0])
+            self._decoded_bytes -= len(dropped[0]) * DECODED_PER_TEXT_BYTE
             for callback in _DROPPED:
                 callback(dropped[1])
 

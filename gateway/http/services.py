@@ -17,6 +17,7 @@ from collections.abc import AsyncIterator
 from gateway.api.cursors import warn_if_per_process
 from gateway.connect import ConnectClient
 from gateway.connect.quota import Quota
+from gateway.core import memory
 from gateway.core.clock import SYSTEM, Clock
 from gateway.core.settings import Settings
 from gateway.data.cache import Cache
@@ -131,6 +132,8 @@ async def _listen(
     if responses is not None:
         invalidations.subscribe(responses.drop)
         invalidations.on_resubscribed(responses.clear)
+    # Last: what those drops freed goes back to the system, not kept as a high-water mark.
+    invalidations.on_resubscribed(memory.release)
     invalidations.subscribe(subscriptions.notify, reads=True)
     invalidations.on_publish(store.drop_shared)
     await invalidations.start()

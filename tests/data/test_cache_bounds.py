@@ -1,7 +1,7 @@
 """The process's own memory of entries is bounded by bytes: the memory cache (without Redis,
 or Redis's stand-in while it is unreachable) by GATEWAY_MEMORY_CACHE_MB of JSON text, the
-decoded warm set by DECODED entries and DECODED_BYTES of their text, the local generations
-by their count; past a bound the least recently written or read go."""
+decoded warm set by DECODED entries and DECODED_BYTES (their text, weighted), the local
+generations by their count; past a bound the least recently written or read go."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from gateway.api import members
 from gateway.api.contact import Contact
 from gateway.api.members import Place
 from gateway.data import cache as cache_module
-from gateway.data.cache import DECODED, DECODED_BYTES, Cache
+from gateway.data.cache import DECODED, DECODED_BYTES, DECODED_PER_TEXT_BYTE, Cache
 from gateway.shared.coordination import Coordinator
 
 
@@ -52,7 +52,7 @@ async def test_rewriting_a_key_counts_it_once_and_forgetting_it_frees_its_bytes(
 
 async def test_the_decoded_warm_set_is_bounded_by_its_text_and_its_count() -> None:
     cache = _memory_cache(64 * 2**20)
-    big = DECODED_BYTES // 20  # about twenty such entries fit
+    big = DECODED_BYTES // DECODED_PER_TEXT_BYTE // 20  # about twenty such entries fit
     for n in range(100):
         await cache.set(f"search:{n}", _record(n, big), ttl=3600)
         await cache.get(f"search:{n}")
