@@ -302,6 +302,11 @@ class EntityStore:
                 )
                 if newer is not None:
                     return newer
+            elif read_cache and (newer := await self._newer_entry(key, old)) is not None:
+                # Another replica's fetch ended (stored, and let its lease go) between our
+                # read and our lease: its answer is as new as ours would be.
+                self._metrics.joins.labels(kind.name, "replica").inc()
+                return newer
             try:
                 extra = () if hint is None else (hint,)
                 value = await kind.fetch(self._connect, instance_id, entity_id, *extra)

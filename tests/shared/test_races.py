@@ -422,3 +422,42 @@ async def test_a_waiting_replica_takes_the_holders_entry_whatever_its_clock_says
     finally:
         await close(waiting)
         admin.close()
+
+
+@pytest.mark.redis
+async def test_a_fetch_that_ends_before_our_lease_is_not_made_again(
+    emulator: Emulator,
+    store_for: StoreFor,
+    redis_namespace: str,
+    contact: tuple[str, str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Replica B reads nothing, then A's fetch of the same key begins and ends (stored, its
+    lease let go) before B asks for the lease: B gets the lease, and A's answer with it,
+    not a second DescribeContact (twelve pollers on two replicas drew two on a loaded
+    machine)."""
+    instance, contact_id = contact
+    emulator.reset()
+    a = await replica(store_for, REDIS_URL, redis_namespace)
+    b = await replica(store_for, REDIS_URL, redis_namespace)
+    try:
+        reads = 0
+        real_get = b[0].get
+
+        async def get(key: str) -> Any:
+            nonlocal reads
+            value = await real_get(key)
+            if key.startswith("contact:"):
+                reads += 1
+                if reads == 2:  # B's read inside its flight, just before its lease
+                    await a[1].get(CONTACT, instance, contact_id)
+            return value
+
+        monkeypatch.setattr(b[0], "get", get)
+        fetched = await b[1].get(CONTACT, instance, contact_id)
+
+        assert fetched.value["Id"] == contact_id
+        assert reads == 3, "B read again once the lease was its own"
+        assert emulator.calls() == 1, "A's DescribeContact, not a second"
+    finally:
+        await close(a, b)
