@@ -303,14 +303,19 @@ class Quota:
         own = self._local.get(operation)
         if own is None:
             burst = rate.burst / self._replicas
+            shared = self._redis is not None and self._redis.shared
             if burst < 1 and self.slot is not None:
                 own = _Slots(rate.per_second, self._replicas, self.slot)
+                if shared:
+                    # Lost mid-way: the shared bucket may have just given a turn (to any
+                    # replica), and this one's callers still hold theirs in it. The first
+                    # slot comes a spacing after those.
+                    own.next = time.time() + own.spacing * (1 + self.queued(operation))
             else:
                 # Without the shared bucket each replica keeps to its share of the quota.
                 # One that lost it mid-way starts empty, and behind the turns it had
                 # reserved there: those callers still go at their time. A share of the
                 # burst may be under one token: then every call waits its turn.
-                shared = self._redis is not None and self._redis.shared
                 tokens = -self.queued(operation) if shared else burst
                 own = _LocalBucket(rate.per_second / self._replicas, burst, float(tokens))
             self._local[operation] = own

@@ -177,6 +177,39 @@ async def test_replicas_on_their_own_take_turns_by_slot_where_a_burst_cannot_be_
             await coordinator.close()
 
 
+async def test_slots_after_an_outage_keep_a_spacing_from_the_last_shared_turns(
+    private_redis: tuple[str, subprocess.Popen[bytes]],
+) -> None:
+    """Redis killed right after two shared turns (one now, one reserved a spacing later):
+    the slots' first turns come a spacing after those, not in the same spacing (the 10
+    minute soak drew a SearchContacts 429 at the moment Redis was killed)."""
+    url, server = private_redis
+    rates = Rates.uniform(2, 1)  # one call every 0.5 s; frames of 1 s for 2 replicas
+    coordinators = [Coordinator(url, "t", 1.0), Coordinator(url, "t", 1.0)]
+    replicas = [Quota(rates, 5, c, replicas=2) for c in coordinators]
+    try:
+        started = time.monotonic()
+        times: list[float] = []
+
+        async def call(quota: Quota) -> None:
+            await quota.take("SearchContacts")
+            times.append(time.monotonic() - started)
+
+        await asyncio.gather(*(call(q) for q in replicas))  # shared: now and 0.5 s on
+        assert sorted(q.slot for q in replicas) == [0, 1]
+        server.kill()
+        server.wait()
+        await asyncio.gather(*(call(q) for q in replicas for _ in range(2)))
+
+        times.sort()
+        gaps = [later - earlier for earlier, later in itertools.pairwise(times)]
+        assert len(times) == 6
+        assert min(gaps) >= 0.45, times  # one spacing apart (less the timer's slack)
+    finally:
+        for coordinator in coordinators:
+            await coordinator.close()
+
+
 async def test_after_an_outage_a_replica_keeps_to_its_own_share_for_a_while(
     private_redis: tuple[str, subprocess.Popen[bytes]],
 ) -> None:
