@@ -38,6 +38,7 @@ from gateway.core.errors import GatewayError
 from gateway.core.settings import Settings
 from gateway.data.responses import GZIP_MINIMUM_BYTES, Cached, ResponseCache
 from gateway.http.auth.authenticator import Authenticator
+from gateway.http.auth.middleware import credentials_of
 from gateway.http.bodies import replayed
 from gateway.http.middleware import request_id_of
 from gateway.http.state import SERVICES, scope_state
@@ -45,7 +46,7 @@ from gateway.observability.audit import Audit
 from gateway.observability.logs import request_id
 from gateway.observability.metrics import Metrics
 
-__all__ = ["HitMiddleware"]
+__all__ = ["HitMiddleware", "count_hit", "wants_fresh"]
 
 _audit = logging.getLogger("gateway.audit")
 
@@ -65,7 +66,6 @@ _WANTED = frozenset(
     }
 )
 _NO_ORIGIN = Headers(raw=[])
-_FRESH = (b"no-cache", b"no-store", b"max-age=0")
 
 
 class HitMiddleware:
@@ -109,7 +109,8 @@ class HitMiddleware:
         token = request_id.set(rid)
         try:
             responses = scope["state"][SERVICES].responses
-            if responses is not None and not _no_cache(headers):
+            fresh = wants_fresh(_text(headers.get(b"cache-control")), _text(headers.get(b"pragma")))
+            if responses is not None and not fresh:
                 key = ResponseCache.key(
                     caller.scope_key,
                     self.instance,
@@ -121,7 +122,7 @@ class HitMiddleware:
                 entry = responses.get(key)
                 if entry is not None:
                     # Counted and audited before it goes, as an executed answer is.
-                    self._count(entry, caller, started)
+                    count_hit(self.metrics, entry, caller, started)
                     await self._replay(entry, headers, rid, send)
                     return
                 # The view executes it and keeps the answer under this key.
@@ -163,19 +164,13 @@ class HitMiddleware:
         authenticator = self.authenticator
         if not authenticator.required:
             return EVERYONE
-        api_key = headers.get(b"x-api-key")
-        bearer: bytes | None = None
-        authorization = headers.get(b"authorization")
-        if authorization is not None:
-            scheme, _, token = authorization.partition(b" ")
-            bearer = token.strip() or None if scheme.lower() == b"bearer" else None
-        if not api_key and bearer is None:
+        api_key, bearer = credentials_of(
+            _text(headers.get(b"x-api-key")), _text(headers.get(b"authorization"))
+        )
+        if api_key is None and bearer is None:
             return None
         try:
-            return await authenticator.authenticate(
-                api_key.decode("latin-1") if api_key else None,
-                bearer.decode("latin-1") if bearer is not None else None,
-            )
+            return await authenticator.authenticate(api_key, bearer)
         except GatewayError:
             return None
 
@@ -191,13 +186,6 @@ class HitMiddleware:
         await cors_send({"type": "http.response.start", "status": 200, "headers": raw})
         await send({"type": "http.response.body", "body": body})
 
-    def _count(self, entry: Cached, caller: Caller, started: float) -> None:
-        requests, latency = self.metrics.of_operation(entry.operation)
-        requests.inc()
-        latency.observe(time.perf_counter() - started)
-        if _audit.isEnabledFor(logging.INFO):
-            Audit.of_tags(caller.id, entry.tags).write(entry.operation, 0)
-
 
 def _length(value: bytes | None) -> int | None:
     if value is None or not value.isdigit():
@@ -205,10 +193,25 @@ def _length(value: bytes | None) -> int | None:
     return int(value)
 
 
-def _no_cache(headers: dict[bytes, bytes]) -> bool:
-    """Cache-Control (or Pragma) asks for fresh data: the general path counts the bypass."""
-    directives = headers.get(b"cache-control", b"") + b"," + headers.get(b"pragma", b"")
-    return any(d.strip().lower() in _FRESH for d in directives.split(b","))
+def _text(value: bytes | None) -> str | None:
+    """A header's value as Starlette's Headers gives it (Latin-1)."""
+    return None if value is None else value.decode("latin-1")
+
+
+def wants_fresh(cache_control: str | None, pragma: str | None) -> bool:
+    """True when the caller asks for fresh data (Cache-Control: no-cache, or Pragma's)."""
+    directives = f"{cache_control or ''},{pragma or ''}".lower()
+    return any(d.strip() in ("no-cache", "no-store", "max-age=0") for d in directives.split(","))
+
+
+def count_hit(metrics: Metrics, entry: Cached, caller: Caller, started: float) -> None:
+    """A response cache hit's request counter, latency and audit line (here and for GET's
+    hits in the view), as an executed answer has them."""
+    requests, latency = metrics.of_operation(entry.operation)
+    requests.inc()
+    latency.observe(time.perf_counter() - started)
+    if _audit.isEnabledFor(logging.INFO):
+        Audit.of_tags(caller.id, entry.tags).write(entry.operation, 0)
 
 
 async def _body(receive: Receive, length: int) -> tuple[bytes | None, Receive]:

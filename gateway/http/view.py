@@ -48,6 +48,7 @@ from gateway.http import connection
 from gateway.http.assets import Assets
 from gateway.http.errors import error_response
 from gateway.http.graphiql import graphiql_page
+from gateway.http.hits import count_hit, wants_fresh
 from gateway.http.protocol import HTTPProtocol, MethodNotAllowed, is_request_error
 from gateway.http.state import caller_of, request_state, services_of
 from gateway.observability.audit import Audit
@@ -165,10 +166,7 @@ class GraphQLView(HTTPProtocol, GraphQL[Context, None]):
             if _no_cache(request.headers):
                 responses.count_bypass()
             elif (entry := responses.get(key)) is not None:
-                requests, latency = self.metrics.of_operation(entry.operation)
-                requests.inc()
-                latency.observe(time.perf_counter() - started)
-                Audit.of_tags(caller.id, entry.tags).write(entry.operation, 0)
+                count_hit(self.metrics, entry, caller, started)
                 return replay(entry)
         since = responses.epoch
         response = self._finished(request, await self._execute(request))
@@ -322,9 +320,8 @@ def _is_query(data: Any, max_tokens: int) -> bool:
 
 
 def _no_cache(headers: Any) -> bool:
-    """True when the caller asks for fresh data (Cache-Control: no-cache, or Pragma's)."""
-    directives = f"{headers.get('cache-control', '')},{headers.get('pragma', '')}".lower()
-    return any(d.strip() in ("no-cache", "no-store", "max-age=0") for d in directives.split(","))
+    """True when the caller asks for fresh data (see hits.wants_fresh)."""
+    return wants_fresh(headers.get("cache-control"), headers.get("pragma"))
 
 
 def _deterministic(errors: list[GraphQLError]) -> bool:

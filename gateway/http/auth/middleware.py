@@ -20,7 +20,7 @@ from gateway.http.auth.authenticator import Authenticator
 from gateway.http.errors import gateway_error_response
 from gateway.observability.audit import refused
 
-__all__ = ["AuthenticationMiddleware", "credentials"]
+__all__ = ["AuthenticationMiddleware", "credentials", "credentials_of"]
 
 
 # The journey page holds no data: its script asks /graphql with the credentials typed in.
@@ -35,9 +35,7 @@ class AuthenticationMiddleware:
         self.graphiql = graphiql
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or "caller" in scope.get("state", {}):
-            # A websocket authenticates in its payload; the hit path (gateway/http/hits.py)
-            # hands on the caller it authenticated.
+        if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
         headers = Headers(scope=scope)
@@ -72,10 +70,14 @@ class AuthenticationMiddleware:
 
 def credentials(headers: Headers) -> tuple[str | None, str | None]:
     """(the X-API-Key value, the Authorization bearer token), each None when absent."""
-    api_key = headers.get("x-api-key") or None
-    scheme, _, token = headers.get("authorization", "").partition(" ")
+    return credentials_of(headers.get("x-api-key"), headers.get("authorization"))
+
+
+def credentials_of(api_key: str | None, authorization: str | None) -> tuple[str | None, str | None]:
+    """`credentials` from the two headers' values (None: not sent)."""
+    scheme, _, token = (authorization or "").partition(" ")
     bearer = token.strip() or None if scheme.lower() == "bearer" else None
-    return api_key, bearer
+    return api_key or None, bearer
 
 
 def _refusal(error: GatewayError, sent: bool) -> JSONResponse:

@@ -151,7 +151,6 @@ class KeySet:
         ttl_seconds: float,
         refetch_seconds: float,
         clock: Callable[[], float] = time.monotonic,
-        wall_clock: Callable[[], float] = time.time,
     ) -> None:
         self.url = url
         self.ttl = ttl_seconds
